@@ -1,0 +1,3 @@
+module github.com/dsgo/dsgo
+
+go 1.26.8

@@ -70,7 +70,7 @@ func (p *Prop) Range() string {
 }
 
 func fmtNum(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e18 {
+	if f == math.Trunc(f) && math.Abs(f) < 9.2e18 {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)

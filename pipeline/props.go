@@ -48,6 +48,9 @@ type Prop struct {
 	set func(Element, any) error
 }
 
+// ReadOnly reports whether the property can only be read (a statistic).
+func (p *Prop) ReadOnly() bool { return p.set == nil }
+
 // Live returns a copy of the property marked Mutable.
 func (p Prop) Live() Prop {
 	p.Mutable = true

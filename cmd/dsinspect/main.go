@@ -54,7 +54,7 @@ func describe(w io.Writer, f *pipeline.Factory) {
 		p := &c.Props[i]
 		flags := "readable, writable"
 		switch {
-		case p.Default == "" && p.Kind != pipeline.PropString && p.Kind != pipeline.PropCaps:
+		case p.ReadOnly():
 			flags = "readable"
 		case p.Mutable:
 			flags += ", changeable in PLAYING"

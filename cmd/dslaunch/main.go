@@ -32,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("m", false, "print every bus message (state changes, stream status)")
 	drain := fs.Duration("drain", 10*time.Second, "how long to wait for EOS to drain after Ctrl-C")
 	timeout := fs.Duration("timeout", 0, "send EOS after this long (0: run until EOS)")
+	stats := fs.Bool("stats", false, "print every element's read-only properties (counters) at the end")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dslaunch [-m] [-timeout d] [-drain d] PIPELINE-DESCRIPTION")
 		fs.PrintDefaults()
@@ -87,10 +88,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	})
 	fmt.Fprintf(stdout, "Execution ended after %v\n", time.Since(start).Round(time.Microsecond))
+	if *stats {
+		printStats(stdout, p)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, "Freeing pipeline ...")
 	return 0
+}
+
+// printStats prints the read-only properties (counters, levels) of every
+// element: what each sink rendered, what each leaky queue dropped.
+func printStats(w io.Writer, p *pipeline.Pipeline) {
+	for _, e := range p.AllElements() {
+		b := pipeline.Base(e)
+		var parts []string
+		for _, prop := range b.Properties() {
+			if !prop.ReadOnly() {
+				continue
+			}
+			if v, err := b.Get(prop.Name); err == nil {
+				parts = append(parts, fmt.Sprintf("%s=%v", prop.Name, v))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "  %s: %s\n", b.Name(), strings.Join(parts, " "))
+		}
+	}
 }

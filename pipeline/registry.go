@@ -18,6 +18,7 @@ type Factory struct {
 type Registry struct {
 	mu        sync.RWMutex
 	factories map[string]*Factory
+	foreign   ForeignElements
 }
 
 // NewRegistry returns an empty registry.
@@ -91,4 +92,31 @@ func Make(factory, name string) (Element, error) { return defaultRegistry.Make(f
 func init() {
 	Register(binClass, func() Element { return NewBin("") })
 	Register(pipelineClass, func() Element { return NewPipeline("") })
+}
+
+// ForeignElements makes elements of another framework usable in launch
+// lines: a run of consecutive elements that this registry does not know
+// (GStreamer's filesrc ! qtdemux ! h264parse ! avdec_h264) becomes one
+// dsgo element. Package elements/gst provides the GStreamer one.
+type ForeignElements interface {
+	// Has reports whether the foreign framework has the factory.
+	Has(factory string) bool
+	// MakeBin builds one element from a launch fragment of foreign
+	// elements. sink and src say whether it needs a dsgo "sink" pad (data
+	// comes from a dsgo element) and a dsgo "src" pad (data goes on to one).
+	MakeBin(fragment string, sink, src bool) (Element, error)
+}
+
+// SetForeign installs the framework consulted for unknown factories.
+func (r *Registry) SetForeign(f ForeignElements) {
+	r.mu.Lock()
+	r.foreign = f
+	r.mu.Unlock()
+}
+
+// Foreign returns the installed foreign framework, or nil.
+func (r *Registry) Foreign() ForeignElements {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.foreign
 }

@@ -12,6 +12,13 @@ import (
 //	a ! m.sink_0  b ! m.sink_1  funnel name=m ! fakesink
 //	fakesrc ! video/x-raw,width=640 ! fakesink
 //
+// Factories the registry lacks are looked up in its foreign framework
+// (GStreamer, when package elements/gst is linked in): each run of them
+// linked by plain `!`, with caps filters between them, becomes one element,
+// so `filesrc location=a.mp4 ! qtdemux ! h264parse ! avdec_h264 ! queue !
+// fakesink` runs GStreamer's four elements in one bridged bin. References
+// into the middle of such a run are not supported.
+//
 // Errors point at the column of the offending element, property or link.
 func Launch(desc string) (*Pipeline, error) { return defaultRegistry.Launch(desc) }
 
@@ -22,8 +29,27 @@ func (r *Registry) Launch(desc string) (*Pipeline, error) {
 		return nil, err
 	}
 	p := NewPipeline("pipeline0")
+	runOf, runs, err := r.foreignRuns(desc, pl)
+	if err != nil {
+		return nil, err
+	}
 	elems := make([]Element, len(pl.Elements))
 	for i, pe := range pl.Elements {
+		if k := runOf[i]; k >= 0 {
+			if run := runs[k]; run.members[0] == i {
+				e, err := r.makeForeign(pl, run)
+				if err == nil {
+					err = p.Add(e)
+				}
+				if err != nil {
+					return nil, &LaunchError{Desc: desc, Col: pe.Col, Msg: err.Error()}
+				}
+				for _, j := range run.members {
+					elems[j] = e
+				}
+			}
+			continue
+		}
 		e, err := r.Make(pe.Factory, pe.Name)
 		if err != nil {
 			return nil, &LaunchError{Desc: desc, Col: pe.Col, Msg: err.Error()}
@@ -48,6 +74,9 @@ func (r *Registry) Launch(desc string) (*Pipeline, error) {
 		return nil, &LaunchError{Desc: desc, Col: end.Col, Msg: fmt.Sprintf("no element named %q", end.Ref)}
 	}
 	for _, l := range pl.Links {
+		if l.Src.Elem >= 0 && l.Sink.Elem >= 0 && runOf[l.Src.Elem] >= 0 && runOf[l.Src.Elem] == runOf[l.Sink.Elem] {
+			continue // inside a foreign run
+		}
 		src, err := resolve(l.Src)
 		if err != nil {
 			return nil, err
@@ -113,6 +142,11 @@ func LinkPads(src Element, srcPad string, sink Element, sinkPad string) error {
 		return err
 	}
 	if dp == nil {
+		for _, p := range kb.Pads() {
+			if p.dir == PadSink && !p.IsLinked() {
+				return sp.Link(p) // fails with a LinkError naming both pads and caps
+			}
+		}
 		return fmt.Errorf("%s has no free sink pad compatible with %s (%s)", kb.Name(), sp.FullName(), sp.tmpl.Caps)
 	}
 	return sp.Link(dp)

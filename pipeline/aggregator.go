@@ -49,7 +49,7 @@ type AggregatorBase struct {
 	waiting  int           // upstream goroutines waiting on room
 	flushing bool
 	flow     FlowReturn
-	started  bool
+	events   []*Event // serialized events waiting for the output goroutine
 	task     *Task
 }
 
@@ -192,6 +192,27 @@ func (a *AggregatorBase) IsEOS(p *Pad) bool {
 	return st == nil || (st.eos && len(st.queue) == 0)
 }
 
+// QueueEvent sends a serialized event out of the src pad from the
+// aggregation goroutine, before the next aggregated buffer (or EOS), so it
+// keeps its order with the output; use it from pad event handlers, which
+// run in upstream goroutines.
+func (a *AggregatorBase) QueueEvent(ev *Event) {
+	a.mu.Lock()
+	a.events = append(a.events, ev)
+	a.mu.Unlock()
+	a.signal()
+}
+
+func (a *AggregatorBase) pushQueuedEvents() {
+	a.mu.Lock()
+	evs := a.events
+	a.events = nil
+	a.mu.Unlock()
+	for _, ev := range evs {
+		a.src.PushEvent(ev)
+	}
+}
+
 // Finish pushes an aggregated buffer out of the src pad.
 func (a *AggregatorBase) Finish(buf *Buffer) FlowReturn {
 	ret := a.src.Push(buf)
@@ -313,7 +334,11 @@ func (a *AggregatorBase) loop(ctx context.Context) {
 			return
 		}
 		ready, timedOut, allEOS, wait := a.readyLocked(time.Now())
+		pending := len(a.events) > 0
 		a.mu.Unlock()
+		if pending {
+			a.pushQueuedEvents()
+		}
 		switch {
 		case allEOS:
 			a.src.PushEvent(NewEOSEvent())
@@ -351,7 +376,7 @@ func (a *AggregatorBase) ChangeState(t StateChange) (StateChangeReturn, error) {
 			}
 		}
 		a.mu.Lock()
-		a.flushing, a.flow = false, FlowOK
+		a.flushing, a.flow, a.events = false, FlowOK, nil
 		for _, st := range a.pads {
 			st.eos = false
 		}

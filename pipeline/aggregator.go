@@ -50,6 +50,7 @@ type AggregatorBase struct {
 	flushing bool
 	flow     FlowReturn
 	events   []*Event // serialized events waiting for the output goroutine
+	srcCaps  *Caps
 	task     *Task
 }
 
@@ -192,6 +193,18 @@ func (a *AggregatorBase) IsEOS(p *Pad) bool {
 	return st == nil || (st.eos && len(st.queue) == 0)
 }
 
+// SetSrcCaps sets the output caps, announced after stream-start when
+// streaming starts (call it from Start) or at once while running.
+func (a *AggregatorBase) SetSrcCaps(c *Caps) {
+	a.mu.Lock()
+	a.srcCaps = c
+	running := a.task != nil
+	a.mu.Unlock()
+	if running {
+		a.QueueEvent(NewCapsEvent(c))
+	}
+}
+
 // QueueEvent sends a serialized event out of the src pad from the
 // aggregation goroutine, before the next aggregated buffer (or EOS), so it
 // keeps its order with the output; use it from pad event handlers, which
@@ -315,6 +328,15 @@ func (a *AggregatorBase) readyLocked(now time.Time) (ready, timedOut, allEOS boo
 
 func (a *AggregatorBase) loop(ctx context.Context) {
 	a.src.PushEvent(NewStreamStartEvent(a.Name()))
+	a.mu.Lock()
+	caps := a.srcCaps
+	a.mu.Unlock()
+	if caps != nil && !a.src.PushEvent(NewCapsEvent(caps)) {
+		a.PostError(fmt.Errorf("internal data stream error: streaming stopped, reason not-negotiated"),
+			fmt.Sprintf("%s offers %s; downstream accepts %s", a.src.FullName(), caps, a.src.PeerQueryCaps(nil)))
+		a.src.PushEvent(NewEOSEvent())
+		return
+	}
 	a.src.PushEvent(NewSegmentEvent(NewSegment()))
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -382,7 +404,10 @@ func (a *AggregatorBase) ChangeState(t StateChange) (StateChangeReturn, error) {
 		}
 		a.mu.Unlock()
 		a.ElementBase.ChangeState(t)
-		a.task = a.StartTask(a.loop)
+		task := a.StartTask(a.loop)
+		a.mu.Lock()
+		a.task = task
+		a.mu.Unlock()
 	case PausedToReady:
 		a.mu.Lock()
 		a.flushing = true
@@ -390,8 +415,11 @@ func (a *AggregatorBase) ChangeState(t StateChange) (StateChangeReturn, error) {
 		a.mu.Unlock()
 		a.signal()
 		a.ElementBase.ChangeState(t)
-		a.task.Stop()
+		a.mu.Lock()
+		task := a.task
 		a.task = nil
+		a.mu.Unlock()
+		task.Stop()
 		a.mu.Lock()
 		for _, st := range a.pads {
 			for _, b := range st.queue {

@@ -65,7 +65,7 @@ func (b *Bin) add(e Element) error {
 	if eb.self == nil {
 		return fmt.Errorf("%s: element was not initialised with Init", b.Name())
 	}
-	if Element(b) == e {
+	if eb == b.base() { // e is b, or the pipeline embedding it
 		return fmt.Errorf("%s: cannot add a bin to itself", b.Name())
 	}
 	b.cmu.Lock()

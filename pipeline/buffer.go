@@ -253,6 +253,16 @@ func (b *Buffer) AddMeta(m Meta) { b.metas = append(b.metas, m) }
 // is valid until the buffer is changed or unreffed.
 func (b *Buffer) Metas() []Meta { return b.metas }
 
+// MoveMetas moves all metadata from b to dst without copying or releasing
+// it, for elements that replace a buffer by a new one (a tiler's composite).
+func (b *Buffer) MoveMetas(dst *Buffer) {
+	dst.metas = append(dst.metas, b.metas...)
+	for i := range b.metas {
+		b.metas[i] = nil
+	}
+	b.metas = b.metas[:0]
+}
+
 // RemoveMeta detaches and releases m; it reports whether m was attached.
 func (b *Buffer) RemoveMeta(m Meta) bool {
 	for i, x := range b.metas {

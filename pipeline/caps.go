@@ -268,7 +268,7 @@ func (s *Structure) Text() string {
 func valueString(v any) string {
 	switch t := v.(type) {
 	case string:
-		if t == "" || strings.ContainsAny(t, " ,;=[]{}()\"'") {
+		if needsQuotes(t) {
 			return strconv.Quote(t)
 		}
 		return t
@@ -276,7 +276,7 @@ func valueString(v any) string {
 		return strconv.Itoa(t)
 	case float64:
 		s := strconv.FormatFloat(t, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eE") {
+		if !strings.ContainsAny(s, ".eEIN") { // not 1e9, +Inf or NaN
 			s += ".0"
 		}
 		return s
@@ -296,6 +296,17 @@ func valueString(v any) string {
 		return "{ " + strings.Join(parts, ", ") + " }"
 	}
 	return fmt.Sprint(v)
+}
+
+// needsQuotes reports whether a string value must be quoted to read back
+// as the same string: it is empty, holds a delimiter or blank, or reads as
+// another type (5, 1.5, 30/1, true).
+func needsQuotes(s string) bool {
+	if s == "" || strings.ContainsAny(s, " ,;=[]{}()\"'\t\n") {
+		return true
+	}
+	v, err := scalarValue(s, "")
+	return err != nil || v != any(s)
 }
 
 func sameFeatures(a, b *Structure) bool {
@@ -596,9 +607,11 @@ func (p *capsParser) structure() (*Structure, error) {
 	}
 }
 
+// isValidMediaName reports whether n may name a structure: it starts with
+// a letter and is not one of the words that stand for whole caps.
 func isValidMediaName(n string) bool {
 	c := n[0]
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && n != "ANY" && n != "EMPTY" && n != "NONE"
 }
 
 func (p *capsParser) value() (any, error) {

@@ -480,8 +480,9 @@ func (e *ElementBase) Set(name string, value any) error {
 		return fmt.Errorf("%s: %s=%v: %w", e.Name(), name, value, err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := p.set(e.self, v); err != nil {
+	err = p.set(e.self, v)
+	e.mu.Unlock() // before e.Name(), which takes the lock too
+	if err != nil {
 		return fmt.Errorf("%s: %s=%v: %w", e.Name(), name, value, err)
 	}
 	return nil

@@ -197,7 +197,11 @@ func (p *Pipeline) ChangeState(t StateChange) (StateChangeReturn, error) {
 	case PausedToReady:
 		p.asyncFinishedAll()
 	}
-	return p.Bin.ChangeState(t)
+	r, err := p.Bin.ChangeState(t)
+	if r == StateChangeNoPreroll {
+		p.asyncFinishedAll() // live: sinks cannot preroll in PAUSED, nothing to wait for
+	}
+	return r, err
 }
 
 func (p *Pipeline) asyncFinishedAll() {

@@ -124,7 +124,9 @@ func (s *SinkBase) waitClock(pts ClockTime) bool {
 
 func (s *SinkBase) chain(_ *Pad, buf *Buffer) FlowReturn {
 	for {
-		if !s.playing.Load() && !s.preroll() {
+		// A sink already PLAYING still commits its preroll (async-done)
+		// with its first buffer.
+		if (!s.prerolled || !s.playing.Load()) && !s.preroll() {
 			buf.Unref()
 			return FlowFlushing
 		}
@@ -175,7 +177,7 @@ func (s *SinkBase) event(p *Pad, ev *Event) bool {
 		s.prerolled = false
 	case EventEOS:
 		// EOS prerolls too: a pipeline whose stream is empty still completes.
-		if !s.playing.Load() && !s.preroll() {
+		if (!s.prerolled || !s.playing.Load()) && !s.preroll() {
 			return false
 		}
 		s.Post(&Message{Type: MessageEOS})

@@ -401,6 +401,12 @@ func (p *Pad) pushSticky() FlowReturn {
 		p.stickyPending.Store(true)
 		return FlowNotLinked
 	}
+	if peer.flushing.Load() {
+		// An inactive peer refuses serialized events: keep them for
+		// when it is activated, as the data would be refused too.
+		p.stickyPending.Store(true)
+		return FlowFlushing
+	}
 	for _, ev := range evs {
 		if !peer.sendEvent(ev) && ev.Type == EventCaps {
 			return FlowNotNegotiated

@@ -154,7 +154,15 @@ func toFloat(v any) (float64, error) {
 	switch t := v.(type) {
 	case int:
 		return float64(t), nil
+	case int8:
+		return float64(t), nil
+	case int16:
+		return float64(t), nil
 	case int32:
+		return float64(t), nil
+	case uint8:
+		return float64(t), nil
+	case uint16:
 		return float64(t), nil
 	case int64:
 		return float64(t), nil

@@ -1,6 +1,7 @@
 package video
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -19,7 +20,7 @@ const (
 
 // ConvertOptions control Convert.
 type ConvertOptions struct {
-	// Crop selects the source region; zero means the whole frame.
+	// Crop selects the source region; the zero Rect means the whole frame.
 	Crop Rect
 	// Interp is the scaling filter.
 	Interp Interp
@@ -31,36 +32,58 @@ type ConvertOptions struct {
 	Symmetric bool
 	// PadColor is the RGBA fill of padding (converted for YUV outputs).
 	PadColor [4]uint8
+	// Workers bounds the goroutines one conversion uses: 0 chooses
+	// (several for large frames when GOMAXPROCS > 1), 1 converts in the
+	// calling goroutine only.
+	Workers int
 }
 
 // Convert scales and converts src into dst (any of the formats, any sizes)
 // without allocating. dst's Info decides the output format and size.
+//
+// Sampling is centre-aligned: output pixel centres map linearly onto the
+// source region and the filter reads the source there, clamping at the
+// region's edges. YUV chroma samples sit at the centre of their 2x2 block.
+// YUV is BT.601 limited range; GRAY8 is full-range luma.
+//
+// It fails, without touching dst, when a frame's layout does not fit its
+// data, the crop is outside the source, or an option is invalid.
 func Convert(dst, src *Frame, opt ConvertOptions) error {
+	if dst == nil || src == nil {
+		return errors.New("video: convert: nil frame")
+	}
+	if err := src.validate(); err != nil {
+		return fmt.Errorf("video: convert: source: %w", err)
+	}
+	if err := dst.validate(); err != nil {
+		return fmt.Errorf("video: convert: destination: %w", err)
+	}
 	crop := opt.Crop
-	if crop.W == 0 || crop.H == 0 {
+	if crop == (Rect{}) {
 		crop = Rect{0, 0, src.Width, src.Height}
 	}
-	if crop.X < 0 || crop.Y < 0 || crop.X+crop.W > src.Width || crop.Y+crop.H > src.Height {
-		return fmt.Errorf("convert: crop %+v outside the %dx%d source", crop, src.Width, src.Height)
+	if crop.W <= 0 || crop.H <= 0 || crop.X < 0 || crop.Y < 0 ||
+		crop.X > src.Width-crop.W || crop.Y > src.Height-crop.H {
+		return fmt.Errorf("video: convert: crop %+v outside the %dx%d source", crop, src.Width, src.Height)
 	}
-	if len(src.Data) < src.Size || len(dst.Data) < dst.Size {
-		return fmt.Errorf("convert: frame data smaller than its layout")
+	if opt.Interp > InterpNearest {
+		return fmt.Errorf("video: convert: unknown interpolation %d", opt.Interp)
+	}
+	if opt.Workers < 0 {
+		return fmt.Errorf("video: convert: negative workers %d", opt.Workers)
 	}
 	out := Rect{0, 0, dst.Width, dst.Height}
 	if opt.KeepAspect {
 		out = fitRect(crop.W, crop.H, dst.Width, dst.Height, opt.Symmetric)
-		if out != (Rect{0, 0, dst.Width, dst.Height}) {
-			Fill(dst, opt.PadColor)
-		}
+		fillOutside(dst, out, opt.PadColor)
 	}
-	if out.W <= 0 || out.H <= 0 {
-		return nil
-	}
-	return convertScaled(dst, src, crop, out, opt.Interp)
+	convertScaled(dst, src, crop, out, opt)
+	return nil
 }
 
 // fitRect returns where a sw x sh image goes inside dw x dh keeping its
-// aspect ratio.
+// aspect ratio; symmetric centres it, splitting odd padding with the
+// extra pixel on the bottom or right.
 func fitRect(sw, sh, dw, dh int, symmetric bool) Rect {
 	w, h := dw, sh*dw/sw
 	if h > dh {
@@ -74,35 +97,13 @@ func fitRect(sw, sh, dw, dh int, symmetric bool) Rect {
 	return r
 }
 
-// Fill paints the whole frame with an RGBA colour.
+// Fill paints the whole frame with an RGBA colour. It does nothing to a
+// frame whose layout does not fit its data (Convert reports those).
 func Fill(dst *Frame, c [4]uint8) {
-	y, u, v := RGBToYUV(c[0], c[1], c[2])
-	switch dst.Format {
-	case FormatNV12, FormatI420:
-		fillPlane(dst.Plane(0), dst.Stride[0], dst.Width, dst.PlaneHeight(0), []byte{y})
-		cw := (dst.Width + 1) / 2
-		if dst.Format == FormatNV12 {
-			fillPlane(dst.Plane(1), dst.Stride[1], cw*2, dst.PlaneHeight(1), []byte{u, v})
-		} else {
-			fillPlane(dst.Plane(1), dst.Stride[1], cw, dst.PlaneHeight(1), []byte{u})
-			fillPlane(dst.Plane(2), dst.Stride[2], cw, dst.PlaneHeight(2), []byte{v})
-		}
-	case FormatGRAY8:
-		fillPlane(dst.Plane(0), dst.Stride[0], dst.Width, dst.Height, []byte{y})
-	default:
-		var px [4]byte
-		n := storePixel(dst.Format, px[:], c[0], c[1], c[2], c[3])
-		fillPlane(dst.Plane(0), dst.Stride[0], dst.Width*n, dst.Height, px[:n])
+	if dst == nil || dst.validate() != nil {
+		return
 	}
-}
-
-func fillPlane(p []byte, stride, rowBytes, rows int, pattern []byte) {
-	for r := 0; r < rows; r++ {
-		row := p[r*stride : r*stride+rowBytes]
-		for i := 0; i < len(row); i += len(pattern) {
-			copy(row[i:], pattern)
-		}
-	}
+	fillRect(dst, Rect{0, 0, dst.Width, dst.Height}, c)
 }
 
 // RGBToYUV converts full-range RGB to BT.601 limited-range YUV, the
@@ -124,6 +125,11 @@ func YUVToRGB(y, u, v uint8) (r, g, b uint8) {
 	return
 }
 
+// rgbToGray converts full-range RGB to full-range BT.601 luma.
+func rgbToGray(r, g, b uint8) uint8 {
+	return uint8((77*uint32(r) + 150*uint32(g) + 29*uint32(b) + 128) >> 8)
+}
+
 func clamp8(x int32) uint8 {
 	if x < 0 {
 		return 0
@@ -134,104 +140,14 @@ func clamp8(x int32) uint8 {
 	return uint8(x)
 }
 
-// storePixel writes an RGBA colour in a packed format; it returns the
-// pixel size.
-func storePixel(f Format, p []byte, r, g, b, a uint8) int {
-	switch f {
-	case FormatRGBA:
-		p[0], p[1], p[2], p[3] = r, g, b, a
-		return 4
-	case FormatBGRA:
-		p[0], p[1], p[2], p[3] = b, g, r, a
-		return 4
-	case FormatBGRx:
-		p[0], p[1], p[2], p[3] = b, g, r, 255
-		return 4
-	case FormatRGB:
-		p[0], p[1], p[2] = r, g, b
-		return 3
-	case FormatBGR:
-		p[0], p[1], p[2] = b, g, r
-		return 3
-	}
-	y, _, _ := RGBToYUV(r, g, b)
-	p[0] = y
-	return 1
-}
-
-// loadPixel reads the RGBA colour at (x, y) of any format.
-func loadPixel(f *Frame, x, y int) (r, g, b, a uint8) {
-	switch f.Format {
-	case FormatNV12:
-		Y := f.Data[f.Offset[0]+y*f.Stride[0]+x]
-		c := f.Offset[1] + (y/2)*f.Stride[1] + (x/2)*2
-		r, g, b = YUVToRGB(Y, f.Data[c], f.Data[c+1])
-		return r, g, b, 255
-	case FormatI420:
-		Y := f.Data[f.Offset[0]+y*f.Stride[0]+x]
-		U := f.Data[f.Offset[1]+(y/2)*f.Stride[1]+x/2]
-		V := f.Data[f.Offset[2]+(y/2)*f.Stride[2]+x/2]
-		r, g, b = YUVToRGB(Y, U, V)
-		return r, g, b, 255
-	case FormatGRAY8:
-		v := f.Data[f.Offset[0]+y*f.Stride[0]+x]
-		return v, v, v, 255
-	}
-	p := f.Data[f.Offset[0]+y*f.Stride[0]+x*f.Format.PixelStride():]
-	switch f.Format {
-	case FormatRGBA:
-		return p[0], p[1], p[2], p[3]
-	case FormatBGRA:
-		return p[2], p[1], p[0], p[3]
-	case FormatBGRx:
-		return p[2], p[1], p[0], 255
-	case FormatRGB:
-		return p[0], p[1], p[2], 255
-	}
-	return p[2], p[1], p[0], 255 // BGR
-}
-
-// convertScaled is the reference path: per-pixel sampling through RGBA.
-// Formats with a dedicated fast path use it instead.
-func convertScaled(dst, src *Frame, crop, out Rect, interp Interp) error {
-	if fast := fastPath(dst, src, crop, out, interp); fast {
-		return nil
-	}
-	for oy := 0; oy < out.H; oy++ {
-		sy := crop.Y + (oy*crop.H)/out.H
-		for ox := 0; ox < out.W; ox++ {
-			sx := crop.X + (ox*crop.W)/out.W
-			r, g, b, a := loadPixel(src, sx, sy)
-			storeAt(dst, out.X+ox, out.Y+oy, r, g, b, a)
-		}
-	}
-	return nil
-}
-
-// storeAt writes an RGBA colour at (x, y) of any format; YUV chroma is
-// written for the top-left pixel of each 2x2 block.
-func storeAt(f *Frame, x, y int, r, g, b, a uint8) {
-	switch f.Format {
-	case FormatNV12, FormatI420:
-		Y, U, V := RGBToYUV(r, g, b)
-		f.Data[f.Offset[0]+y*f.Stride[0]+x] = Y
-		if x&1 == 0 && y&1 == 0 {
-			if f.Format == FormatNV12 {
-				c := f.Offset[1] + (y/2)*f.Stride[1] + x
-				f.Data[c], f.Data[c+1] = U, V
-			} else {
-				f.Data[f.Offset[1]+(y/2)*f.Stride[1]+x/2] = U
-				f.Data[f.Offset[2]+(y/2)*f.Stride[2]+x/2] = V
-			}
-		}
+// convertScaled draws the crop of src into the out rectangle of dst, with
+// a dedicated loop when there is one and the reference path otherwise.
+func convertScaled(dst, src *Frame, crop, out Rect, opt ConvertOptions) {
+	if out.W <= 0 || out.H <= 0 {
 		return
 	}
-	ps := f.Format.PixelStride()
-	storePixel(f.Format, f.Data[f.Offset[0]+y*f.Stride[0]+x*ps:], r, g, b, a)
-}
-
-// fastPath handles conversions with dedicated loops; false means the
-// caller must use the reference path.
-func fastPath(dst, src *Frame, crop, out Rect, interp Interp) bool {
-	return false
+	if runFast(dst, src, crop, out, opt) {
+		return
+	}
+	convertReference(dst, src, crop, out, opt.Interp)
 }

@@ -260,6 +260,30 @@ func (b *BatchMeta) Copy() *BatchMeta {
 	return c
 }
 
+// CopyFrame returns a new batch, from b's pool, holding a deep copy of one
+// of b's frames and b's batch-level display and user metas: what a demuxer
+// attaches to each per-source buffer. It returns nil when b is nil or
+// released or f is not one of b's frames.
+func (b *BatchMeta) CopyFrame(f *FrameMeta) *BatchMeta {
+	if !b.usable() || f == nil || f.batch != b {
+		return nil
+	}
+	var c *BatchMeta
+	if b.pool != nil {
+		c = b.pool.get(1)
+	} else {
+		c = &BatchMeta{MaxFramesInBatch: 1}
+	}
+	c.MiscBatchInfo = b.MiscBatchInfo
+	cf := c.AcquireFrameMeta()
+	cf.copyFrom(f)
+	cf.state = stateAttached
+	c.Frames = append(c.Frames, cf)
+	c.DisplayMetas = c.copyDisplays(c.DisplayMetas, b.DisplayMetas)
+	c.UserMetas = c.copyUsers(c.UserMetas, b.UserMetas)
+	return c
+}
+
 // CopyMeta implements pipeline.Meta with Copy, so that a copied buffer
 // carries metadata it may change without touching the original's.
 func (b *BatchMeta) CopyMeta() pipeline.Meta {

@@ -141,3 +141,36 @@ func TestCopyUserMetaRules(t *testing.T) {
 		})
 	}
 }
+
+func TestCopyFrameHoldsOneIndependentFrame(t *testing.T) {
+	pool := NewPool()
+	b, err := pool.AcquireBatch(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		f := b.AcquireFrameMeta()
+		f.SourceID = i
+		o := b.AcquireObjectMeta()
+		o.ObjLabel = "car"
+		if err := f.AddObject(o); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.AddFrame(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := b.CopyFrame(b.Frames[1])
+	if c == nil || len(c.Frames) != 1 || c.Frames[0].SourceID != 1 || len(c.Frames[0].Objects) != 1 {
+		t.Fatalf("copy %+v", c)
+	}
+	c.Frames[0].Objects[0].ObjLabel = "bus"
+	if b.Frames[1].Objects[0].ObjLabel != "car" {
+		t.Fatal("changing the copy changed the original")
+	}
+	if b.CopyFrame(c.Frames[0]) != nil {
+		t.Fatal("CopyFrame accepted another batch's frame")
+	}
+	c.ReleaseMeta()
+	b.ReleaseMeta()
+}

@@ -24,10 +24,19 @@ type AggregatorPadEventHandler interface {
 	SinkPadEvent(pad *Pad, ev *Event) (handled, ok bool)
 }
 
+// AggregatorPadDrainer is implemented by aggregators that act when one
+// input has ended and its last buffer was aggregated (streammux's
+// stream-eos); PadDrained runs in the aggregation goroutine, so what it
+// pushes keeps its order with the output.
+type AggregatorPadDrainer interface {
+	PadDrained(pad *Pad)
+}
+
 type aggPad struct {
-	queue []*Buffer
-	eos   bool
-	since time.Time // when the oldest queued buffer arrived
+	queue   []*Buffer
+	eos     bool
+	drained bool      // PadDrained was called for this EOS
+	since   time.Time // when the oldest queued buffer arrived
 }
 
 // AggregatorBase is the base of N-in/1-out elements: request sink pads
@@ -326,6 +335,19 @@ func (a *AggregatorBase) readyLocked(now time.Time) (ready, timedOut, allEOS boo
 	return false, false, false, 0
 }
 
+// drainedLocked marks and returns the pads that ended and have nothing
+// left queued since the last call.
+func (a *AggregatorBase) drainedLocked() []*Pad {
+	var out []*Pad
+	for _, p := range a.order {
+		if st := a.pads[p]; st != nil && st.eos && !st.drained && len(st.queue) == 0 {
+			st.drained = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (a *AggregatorBase) loop(ctx context.Context) {
 	a.src.PushEvent(NewStreamStartEvent(a.Name()))
 	a.mu.Lock()
@@ -357,9 +379,15 @@ func (a *AggregatorBase) loop(ctx context.Context) {
 		}
 		ready, timedOut, allEOS, wait := a.readyLocked(time.Now())
 		pending := len(a.events) > 0
+		drained := a.drainedLocked()
 		a.mu.Unlock()
 		if pending {
 			a.pushQueuedEvents()
+		}
+		if d, ok := a.impl.(AggregatorPadDrainer); ok {
+			for _, p := range drained {
+				d.PadDrained(p)
+			}
 		}
 		switch {
 		case allEOS:
@@ -400,7 +428,7 @@ func (a *AggregatorBase) ChangeState(t StateChange) (StateChangeReturn, error) {
 		a.mu.Lock()
 		a.flushing, a.flow, a.events = false, FlowOK, nil
 		for _, st := range a.pads {
-			st.eos = false
+			st.eos, st.drained = false, false
 		}
 		a.mu.Unlock()
 		a.ElementBase.ChangeState(t)

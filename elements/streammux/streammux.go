@@ -217,15 +217,22 @@ func (m *Mux) SinkPadEvent(p *pipeline.Pad, ev *pipeline.Event) (bool, bool) {
 		in.info, in.hasCaps = info, true
 		m.mu.Unlock()
 		return true, true
-	case pipeline.EventEOS:
-		m.QueueEvent(meta.NewSourceEvent(meta.EventStreamEOS, in.id))
-		if m.resetOnEOS {
-			m.mu.Lock()
-			in.frameNum = 0
-			m.mu.Unlock()
-		}
 	}
 	return false, false
+}
+
+// PadDrained announces a source's end downstream once its last frame is
+// batched, and restarts its frame numbers if so configured.
+func (m *Mux) PadDrained(p *pipeline.Pad) {
+	m.mu.Lock()
+	in := m.inputs[p]
+	if in != nil && m.resetOnEOS {
+		in.frameNum = 0
+	}
+	m.mu.Unlock()
+	if in != nil {
+		m.Src().PushEvent(meta.NewSourceEvent(meta.EventStreamEOS, in.id))
+	}
 }
 
 // Aggregate takes one frame from each ready source (up to batch-size,

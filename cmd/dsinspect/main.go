@@ -12,6 +12,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	_ "github.com/dsgo/dsgo/elements/all"
 	"github.com/dsgo/dsgo/pipeline"
 )
 

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	_ "github.com/dsgo/dsgo/elements/all"
 	"github.com/dsgo/dsgo/pipeline"
 )
 

@@ -1,0 +1,12 @@
+// Package all links every dsgo element family into a program, so that
+// pipeline.Launch and dsinspect know them: import it for its side effects.
+//
+//	import _ "github.com/dsgo/dsgo/elements/all"
+package all
+
+import (
+	// Element families register themselves in their init functions.
+	_ "github.com/dsgo/dsgo/elements/convert"
+	_ "github.com/dsgo/dsgo/elements/streammux"
+	_ "github.com/dsgo/dsgo/elements/tiler"
+)

@@ -794,3 +794,48 @@ func parseFraction(tok string) (Fraction, error) {
 	}
 	return Fraction{num, den}, nil
 }
+
+// FixateNear returns fixed caps chosen from c, taking for each preferred
+// field the allowed value nearest to the preference (GStreamer's
+// fixate_field_nearest_*): a source that can produce any size picks
+// 320x240 rather than the smallest allowed. Fields without a preference
+// are fixated as Fixate does.
+func (c *Caps) FixateNear(prefs ...Field) *Caps {
+	if c.IsEmpty() || c.any {
+		return c.Copy()
+	}
+	s := c.Structures[0].Copy()
+	for _, p := range prefs {
+		if v, ok := s.Get(p.Name); ok {
+			s.Set(p.Name, nearest(v, p.Value))
+		}
+	}
+	return NewCaps(s).Fixate()
+}
+
+// nearest returns the value allowed by v closest to want.
+func nearest(v, want any) any {
+	if got, ok := intersectValue(v, want); ok {
+		if _, isList := got.(ValueList); !isList {
+			return got
+		}
+	}
+	switch t := v.(type) {
+	case IntRange:
+		if w, ok := want.(int); ok {
+			return min(max(w, t.Min), t.Max)
+		}
+	case FractionRange:
+		if w, ok := want.(Fraction); ok {
+			if fracCmp(w, t.Min) < 0 {
+				return t.Min
+			}
+			return t.Max
+		}
+	case ValueList:
+		if len(t) > 0 {
+			return nearest(t[0], want)
+		}
+	}
+	return v
+}

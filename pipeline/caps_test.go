@@ -266,3 +266,12 @@ func FuzzParseCaps(f *testing.F) {
 		c.Fixate()
 	})
 }
+
+func TestFixateNearPicksPreferredValues(t *testing.T) {
+	c := MustParseCaps("video/x-raw, format={ I420, NV12 }, width=[1, 4096], height=[1, 100], framerate=[0/1, 1000/1]")
+	got := c.FixateNear(Field{"format", "NV12"}, Field{"width", 320}, Field{"height", 240}, Field{"framerate", Fraction{30, 1}})
+	want := "video/x-raw, format=NV12, width=320, height=100, framerate=30/1"
+	if got.String() != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}

@@ -35,6 +35,13 @@ type CapsSource interface {
 	Caps() *Caps
 }
 
+// CapsFixater is implemented by sources that choose among the formats
+// downstream allows (a test source preferring 320x240 at 30 fps); without
+// it the base takes Caps.Fixate's choice.
+type CapsFixater interface {
+	FixateCaps(allowed *Caps) *Caps
+}
+
 // SourceBase is the base of source elements: it owns the "src" pad and a
 // streaming goroutine that calls Create and pushes, sends stream-start,
 // caps and segment first, and EOS at the end. Live sources produce only in
@@ -221,6 +228,9 @@ func (s *SourceBase) startStream() bool {
 		if c := cs.Caps(); c != nil && !c.IsAny() {
 			peer := s.src.PeerQueryCaps(c)
 			fixed := peer.Fixate()
+			if f, ok := s.impl.(CapsFixater); ok && !peer.IsEmpty() {
+				fixed = f.FixateCaps(peer)
+			}
 			if fixed.IsEmpty() || !s.src.PushEvent(NewCapsEvent(fixed)) {
 				s.PostError(fmt.Errorf("internal data stream error: streaming stopped, reason not-negotiated"),
 					fmt.Sprintf("%s offers %s; downstream accepts %s", s.src.FullName(), c, s.src.PeerQueryCaps(nil)))

@@ -8,5 +8,6 @@ import (
 	// Element families register themselves in their init functions.
 	_ "github.com/dsgo/dsgo/elements/convert"
 	_ "github.com/dsgo/dsgo/elements/streammux"
+	_ "github.com/dsgo/dsgo/elements/testsrc"
 	_ "github.com/dsgo/dsgo/elements/tiler"
 )

@@ -4,9 +4,10 @@
 GO       ?= go
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN      := bin
-APT_PKGS := gcc pkg-config \
-	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
-	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+APT_PKGS := gcc pkg-config ffmpeg \
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev \
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
 
 .PHONY: all setup build test test-short vet fmt-check bench demo fuzz clean
 

@@ -373,6 +373,8 @@ func (a *AggregatorBase) loop(ctx context.Context) {
 			a.mu.Unlock()
 			if ret.IsFatal() {
 				a.PostError(fmt.Errorf("internal data stream error: streaming stopped, reason %s", ret), a.src.FullName())
+			}
+			if ret != FlowFlushing {
 				a.src.PushEvent(NewEOSEvent())
 			}
 			return

@@ -328,6 +328,10 @@ func (q *Queue) loop(ctx context.Context) {
 			if ret.IsFatal() {
 				q.PostError(fmt.Errorf("internal data stream error: streaming stopped, reason %s", ret),
 					q.src.FullName()+": push returned "+ret.String())
+			}
+			if ret != FlowFlushing {
+				// Downstream is done (or broken): send EOS so its sink
+				// posts EOS and the pipeline can complete.
 				q.src.PushEvent(NewEOSEvent())
 			}
 			q.pause(ret)

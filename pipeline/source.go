@@ -210,7 +210,12 @@ func (s *SourceBase) loop(ctx context.Context) {
 		}
 		switch ret := s.src.Push(buf); {
 		case ret == FlowOK:
-		case ret == FlowFlushing || ret == FlowEOS:
+		case ret == FlowFlushing:
+			return
+		case ret == FlowEOS:
+			// Downstream wants no more (a sink's num-buffers): end the
+			// stream so the sinks post EOS and the pipeline completes.
+			s.src.PushEvent(NewEOSEvent())
 			return
 		default:
 			s.PostError(fmt.Errorf("internal data stream error: streaming stopped, reason %s", ret),

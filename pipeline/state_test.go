@@ -254,3 +254,15 @@ func contains(s string, subs ...string) bool {
 	}
 	return true
 }
+
+func TestSinkNumBuffersEndsThePipeline(t *testing.T) {
+	for _, desc := range []string{
+		"fakesrc ! fakesink num-buffers=5",
+		"fakesrc ! queue ! fakesink num-buffers=5",
+		"fakesrc num-buffers=100 ! tee name=t t. ! queue ! fakesink num-buffers=5 t. ! queue ! fakesink",
+	} {
+		if err := run(t, launch(t, desc)); err != nil {
+			t.Fatalf("%s: %v", desc, err)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func (run foreignRun) fragment(pl *ParsedLaunch) string {
 			b.WriteString(" ! ")
 		}
 		if pe.Factory == "capsfilter" && len(pe.Props) == 1 && pe.Props[0].Key == "caps" {
-			b.WriteString(quoteLaunch(pe.Props[0].Value))
+			b.WriteString("capsfilter caps=" + quoteLaunch(pe.Props[0].Value))
 			continue
 		}
 		b.WriteString(pe.Factory)

@@ -39,7 +39,7 @@ func TestLaunchGroupsForeignRuns(t *testing.T) {
 		{"gsta location=\"a b.mp4\" ! gstb ! fakesink",
 			[]string{`gsta location="a b.mp4" ! gstb [src]`}},
 		{"gsta ! video/x-raw,format=I420 ! gstb ! queue ! gstc ! gstd x=1",
-			[]string{`gsta ! "video/x-raw,format=I420" ! gstb [src]`, `[sink] gstc ! gstd x="1"`}},
+			[]string{`gsta ! capsfilter caps="video/x-raw,format=I420" ! gstb [src]`, `[sink] gstc ! gstd x="1"`}},
 		{"fakesrc ! gsta ! video/x-raw ! fakesink",
 			[]string{`[sink] gsta [src]`}},
 		{"fakesrc ! tee name=t t. ! queue ! gstenc ! gstmux ! gstfilesink t. ! queue ! fakesink",

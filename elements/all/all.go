@@ -7,6 +7,7 @@ package all
 import (
 	// Element families register themselves in their init functions.
 	_ "github.com/dsgo/dsgo/elements/convert"
+	_ "github.com/dsgo/dsgo/elements/gst"
 	_ "github.com/dsgo/dsgo/elements/rtsp"
 	_ "github.com/dsgo/dsgo/elements/sinks"
 	_ "github.com/dsgo/dsgo/elements/streammux"

@@ -215,7 +215,17 @@ func (m *Mux) SinkPadEvent(p *pipeline.Pad, ev *pipeline.Event) (bool, bool) {
 		}
 		m.mu.Lock()
 		in.info, in.hasCaps = info, true
+		// The batch runs at its sources' rate: take the first one known,
+		// as encoders and muxers downstream need it.
+		announce := m.out.FPS.Num == 0 && info.FPS.Num > 0
+		if announce {
+			m.out.FPS = info.FPS
+		}
+		out := m.out
 		m.mu.Unlock()
+		if announce {
+			m.SetSrcCaps(out.Caps())
+		}
 		return true, true
 	}
 	return false, false
@@ -242,6 +252,9 @@ func (m *Mux) Aggregate(ctx context.Context, _ bool) error {
 	if err != nil {
 		return nil // stopping
 	}
+	m.mu.Lock()
+	out := m.out
+	m.mu.Unlock()
 	whole := buf.Memory(0).Data
 	buf.RemoveAllMemory()
 	batch, err := m.metas.AcquireBatch(int(m.batchSize))
@@ -261,7 +274,7 @@ func (m *Mux) Aggregate(ctx context.Context, _ bool) error {
 		if in == nil {
 			continue
 		}
-		if err := m.addFrame(buf, batch, whole[n*m.out.Size:(n+1)*m.out.Size], p, in, n); err != nil {
+		if err := m.addFrame(buf, batch, out, whole[n*out.Size:(n+1)*out.Size], p, in, n); err != nil {
 			in.Unref()
 			buf.Unref()
 			return err
@@ -285,7 +298,7 @@ func (m *Mux) Aggregate(ctx context.Context, _ bool) error {
 }
 
 // addFrame scales one input into slot n of the batch and records its FrameMeta.
-func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, slot []byte, p *pipeline.Pad, in *pipeline.Buffer, n int) error {
+func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, out video.Info, slot []byte, p *pipeline.Pad, in *pipeline.Buffer, n int) error {
 	m.mu.Lock()
 	src := m.inputs[p]
 	var info video.Info
@@ -306,7 +319,7 @@ func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, slot []byte,
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.FullName(), err)
 	}
-	df := video.Frame{Info: m.out, Data: slot}
+	df := video.Frame{Info: out, Data: slot}
 	opt := video.ConvertOptions{KeepAspect: m.padding, Interp: video.Interp(m.interp), PadColor: [4]uint8{0, 0, 0, 255}}
 	if err := video.Convert(&df, &sf, opt); err != nil {
 		return fmt.Errorf("%s: %w", p.FullName(), err)
@@ -319,7 +332,7 @@ func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, slot []byte,
 	fm.SourceID, fm.BatchID, fm.FrameNum = id, n, num
 	fm.BufPTS = in.PTS
 	fm.SourceFrameWidth, fm.SourceFrameHeight = info.Width, info.Height
-	fm.PipelineWidth, fm.PipelineHeight = m.out.Width, m.out.Height
+	fm.PipelineWidth, fm.PipelineHeight = out.Width, out.Height
 	fm.SurfaceIndex = n
 	if m.attachSysTS {
 		fm.NTPTimestamp = uint64(time.Now().UnixNano())

@@ -1,0 +1,114 @@
+//go:build !nogst
+
+package all_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/dsgo/dsgo/elements/all"
+	"github.com/dsgo/dsgo/meta"
+	"github.com/dsgo/dsgo/pipeline"
+)
+
+// clip encodes n frames of a videotestsrc pattern to an H.264 MP4.
+func clip(t *testing.T, dir, name string, n int, pattern string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	desc := fmt.Sprintf("videotestsrc num-buffers=%d pattern=%s ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! x264enc ! mp4mux ! filesink location=%s", n, pattern, path)
+	if out, err := exec.Command("gst-launch-1.0", append([]string{"-q"}, strings.Fields(desc)...)...).CombinedOutput(); err != nil {
+		t.Fatalf("gst-launch-1.0 %s: %v\n%s", desc, err, out)
+	}
+	return path
+}
+
+// frames counts the video frames of a file with ffprobe.
+func frames(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Four decoded files batched, tiled 2x2 and encoded: every composite frame
+// holds all four sources, PTS only grow, and the MP4 has every frame.
+func TestFourFilesTiledIntoMP4(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "tiled.mp4")
+	desc := "nvstreammux name=m batch-size=4 width=320 height=240 ! nvmultistreamtiler name=tiler rows=2 columns=2 width=640 height=480 ! dsencsink location=" + out
+	for i, pat := range []string{"smpte", "ball", "snow", "red"} {
+		desc += fmt.Sprintf(" uridecodebin uri=file://%s ! m.sink_%d", clip(t, dir, pat+".mp4", 30, pat), i)
+	}
+	p, err := pipeline.Launch(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, n := time.Duration(-1), 0
+	pipeline.Base(p.ByName("tiler")).SrcPad().AddProbe(pipeline.ProbeBuffer, func(_ *pipeline.Pad, info *pipeline.ProbeInfo) pipeline.ProbeReturn {
+		if got := len(meta.GetBatchMeta(info.Buffer).Frames); got != 4 {
+			t.Errorf("composite %d holds %d sources", n, got)
+		}
+		if info.Buffer.PTS <= last {
+			t.Errorf("composite %d PTS %v after %v", n, info.Buffer.PTS, last)
+		}
+		last = info.Buffer.PTS
+		n++
+		return pipeline.ProbeOK
+	})
+	if err := p.Run(t.Context(), 10*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n != 30 {
+		t.Fatalf("%d composite frames, want 30", n)
+	}
+	if got := frames(t, out); got != "640,480,30" {
+		t.Fatalf("ffprobe: %s, want 640x480 with 30 frames", got)
+	}
+}
+
+// A GStreamer run in the middle of a launch line: decode with GStreamer's
+// own elements, batch in dsgo, encode with GStreamer's elements.
+func TestGStreamerRunsAroundDsgoElements(t *testing.T) {
+	dir := t.TempDir()
+	in, out := clip(t, dir, "in.mp4", 20, "ball"), filepath.Join(dir, "out.mp4")
+	desc := fmt.Sprintf("filesrc location=%s ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=NV12 ! m.sink_0 "+
+		"nvstreammux name=m batch-size=1 width=320 height=240 ! nvvideoconvert ! video/x-raw,format=I420 ! x264enc ! mp4mux ! filesink location=%s", in, out)
+	p, err := pipeline.Launch(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(t.Context(), 10*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := frames(t, out); got != "320,240,20" {
+		t.Fatalf("ffprobe: %s, want 320x240 with 20 frames", got)
+	}
+}
+
+// A bad source next to good ones: its error names it, the others' frames
+// still reach the sink.
+func TestMissingFileNamesItsSource(t *testing.T) {
+	dir := t.TempDir()
+	desc := fmt.Sprintf("uridecodebin name=cam0 uri=file://%s ! fakesink uridecodebin name=cam1 uri=file://%s ! fakesink",
+		clip(t, dir, "a.mp4", 5, "smpte"), filepath.Join(dir, "missing.mp4"))
+	p, err := pipeline.Launch(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.SetState(pipeline.StatePlaying)
+	defer p.SetState(pipeline.StateNull)
+	if err == nil || !strings.Contains(err.Error(), "cam1") || !strings.Contains(err.Error(), "missing.mp4") {
+		t.Fatalf("got %v, want an error naming cam1 and missing.mp4", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "missing.mp4")); serr == nil {
+		t.Fatal("test file should not exist")
+	}
+}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -213,6 +214,32 @@ func (b *Buffer) NumMemory() int { return len(b.mems) }
 // visible to every holder of the buffer, so only a writable buffer's memory
 // may be changed.
 func (b *Buffer) Memory(i int) *Memory { return &b.mems[i] }
+
+// ShareMemory returns memory block i of b for another buffer to view
+// without copying: the returned Memory holds a reference to b, dropped when
+// that buffer releases it (a demuxer's per-source views of a batch, a
+// batcher that takes frames as they are).
+func (b *Buffer) ShareMemory(i int) Memory {
+	r := shareRefs.Get().(*shareRef)
+	r.parent = b.Ref()
+	m := b.mems[i]
+	m.Releaser = r
+	return m
+}
+
+// shareRef is the releaser of shared memory; recycled so sharing
+// allocates nothing in steady state.
+type shareRef struct{ parent *Buffer }
+
+var shareRefs = sync.Pool{New: func() any { return new(shareRef) }}
+
+// ReleaseMemory drops the reference to the buffer that owns the memory.
+func (r *shareRef) ReleaseMemory(*Memory) {
+	p := r.parent
+	r.parent = nil
+	shareRefs.Put(r)
+	p.Unref()
+}
 
 // AppendMemory adds a memory block at the end.
 func (b *Buffer) AppendMemory(m Memory) { b.mems = append(b.mems, m) }

@@ -3,6 +3,8 @@
 //
 //	dsbench engine   # fakesrc ! identity x10 ! fakesink, and queue hand-offs,
 //	                 # in dsgo and in gst-launch-1.0
+//	dsbench media    # 4 x decode -> nvstreammux -> fakesink, vs the same
+//	                 # decoding in gst-launch-1.0
 //
 // Per-hop costs are differences: (time with 10 identities - time with none)
 // / (buffers x 10), which cancels source, sink and process start-up cost in
@@ -26,8 +28,11 @@ import (
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "media" {
+		return runMedia(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "engine" {
-		fmt.Fprintln(stderr, "usage: dsbench engine [-buffers N] [-hops N] [-rounds N]")
+		fmt.Fprintln(stderr, "usage: dsbench engine [-buffers N] [-hops N] [-rounds N]\n       dsbench media [-frames N] [-sources N]")
 		return 2
 	}
 	fs := flag.NewFlagSet("dsbench engine", flag.ContinueOnError)

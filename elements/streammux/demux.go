@@ -23,23 +23,7 @@ type Demux struct {
 	mu   sync.Mutex
 	srcs map[int]*pipeline.Pad
 	info video.Info
-	refs []*frameRef // free list of memory releasers
 	bufs *pipeline.BufferPool
-}
-
-// frameRef keeps a batch alive while a per-source buffer views its memory.
-type frameRef struct {
-	parent *pipeline.Buffer
-	d      *Demux
-}
-
-// ReleaseMemory drops the batch reference and recycles the releaser.
-func (r *frameRef) ReleaseMemory(*pipeline.Memory) {
-	r.parent.Unref()
-	r.parent = nil
-	r.d.mu.Lock()
-	r.d.refs = append(r.d.refs, r)
-	r.d.mu.Unlock()
 }
 
 var demuxClass = &pipeline.ElementClass{
@@ -140,29 +124,11 @@ func (d *Demux) chain(_ *pipeline.Pad, buf *pipeline.Buffer) pipeline.FlowReturn
 		}
 		out.PTS, out.DTS, out.Duration = f.BufPTS, pipeline.NoTime, buf.Duration
 		out.Offset = uint64(f.FrameNum)
-		m := *buf.Memory(f.BatchID)
-		m.Releaser = d.ref(buf)
-		out.AppendMemory(m)
+		out.AppendMemory(buf.ShareMemory(f.BatchID))
 		out.AddMeta(batch.CopyFrame(f))
 		if r := src.Push(out); r != pipeline.FlowOK && r != pipeline.FlowEOS && r != pipeline.FlowNotLinked {
 			ret = r
 		}
 	}
 	return ret
-}
-
-// ref returns a releaser holding a reference to the batch.
-func (d *Demux) ref(batch *pipeline.Buffer) *frameRef {
-	d.mu.Lock()
-	var r *frameRef
-	if n := len(d.refs); n > 0 {
-		r = d.refs[n-1]
-		d.refs = d.refs[:n-1]
-	}
-	d.mu.Unlock()
-	if r == nil {
-		r = &frameRef{d: d}
-	}
-	r.parent = batch.Ref()
-	return r
 }

@@ -319,12 +319,18 @@ func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, out video.In
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.FullName(), err)
 	}
-	df := video.Frame{Info: out, Data: slot}
-	opt := video.ConvertOptions{KeepAspect: m.padding, Interp: video.Interp(m.interp), PadColor: [4]uint8{0, 0, 0, 255}}
-	if err := video.Convert(&df, &sf, opt); err != nil {
-		return fmt.Errorf("%s: %w", p.FullName(), err)
+	if sameLayout(info, out) && in.IsWritable() {
+		// The frame already is what the batch needs and nobody else holds
+		// it: the batch takes it as it is instead of copying it.
+		buf.AppendMemory(in.ShareMemory(0))
+	} else {
+		df := video.Frame{Info: out, Data: slot}
+		opt := video.ConvertOptions{KeepAspect: m.padding, Interp: video.Interp(m.interp), PadColor: [4]uint8{0, 0, 0, 255}}
+		if err := video.Convert(&df, &sf, opt); err != nil {
+			return fmt.Errorf("%s: %w", p.FullName(), err)
+		}
+		buf.AppendMemory(pipeline.Memory{Type: pipeline.MemoryHost, Data: slot, Size: len(slot)})
 	}
-	buf.AppendMemory(pipeline.Memory{Type: pipeline.MemoryHost, Data: slot, Size: len(slot)})
 	if n == 0 || (in.PTS != pipeline.NoTime && in.PTS < buf.PTS) {
 		buf.PTS, buf.Duration = in.PTS, in.Duration
 	}
@@ -338,4 +344,10 @@ func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, out video.In
 		fm.NTPTimestamp = uint64(time.Now().UnixNano())
 	}
 	return batch.AddFrame(fm)
+}
+
+// sameLayout reports whether frames of a and b are laid out identically.
+func sameLayout(a, b video.Info) bool {
+	return a.Format == b.Format && a.Width == b.Width && a.Height == b.Height &&
+		a.Stride == b.Stride && a.Offset == b.Offset && a.Size == b.Size
 }

@@ -245,3 +245,35 @@ func TestMuxRejectsBadProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestMuxTakesSameSizeFramesWithoutCopyOnlyWhenUnshared(t *testing.T) {
+	r := newRig(t, 1, 16, 16, map[string]any{"width": 16, "height": 16, "format": "RGBA"})
+	r.play(t)
+	ctx := context.Background()
+	own := solidFrame(t, 16, 16, [4]uint8{9, 8, 7, 255}, 0)
+	ownData := own.Bytes()
+	shared := solidFrame(t, 16, 16, [4]uint8{1, 2, 3, 255}, time.Millisecond)
+	sharedData := shared.Bytes()
+	keep := shared.Ref() // someone else still holds it: the mux must copy
+	defer keep.Unref()
+	r.srcs[0].Push(ctx, own)
+	r.srcs[0].Push(ctx, shared)
+	r.srcs[0].EndOfStream()
+	info, _ := video.NewInfo(video.FormatRGBA, 16, 16)
+	n := r.pullAll(t, func(i int, b *pipeline.Buffer) {
+		data := b.Memory(0).Data
+		if i == 0 && &data[0] != &ownData[0] {
+			t.Error("an unshared same-size frame was copied")
+		}
+		if i == 1 && &data[0] == &sharedData[0] {
+			t.Error("a shared frame was aliased into the batch")
+		}
+		want := [][4]uint8{{9, 8, 7, 255}, {1, 2, 3, 255}}[i]
+		if got := pixel(t, info, b.Memory(0), 3, 3); got != want {
+			t.Errorf("batch %d pixel %v, want %v", i, got, want)
+		}
+	})
+	if n != 2 {
+		t.Fatalf("%d batches", n)
+	}
+}

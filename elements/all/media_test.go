@@ -3,7 +3,9 @@
 package all_test
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,5 +112,43 @@ func TestMissingFileNamesItsSource(t *testing.T) {
 	}
 	if _, serr := os.Stat(filepath.Join(dir, "missing.mp4")); serr == nil {
 		t.Fatal("test file should not exist")
+	}
+}
+
+// RTSP out as deepstream-app's sink type 4: a live pipeline encodes with
+// GStreamer and serves with rtspserversink (sync on); a client decodes it.
+func TestRTSPOutServesLivePipeline(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	p, err := pipeline.Launch(fmt.Sprintf("videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240 ! "+
+		"x264enc tune=zerolatency key-int-max=15 ! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au ! "+
+		"rtspserversink port=%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, 10*time.Second, nil) }()
+	client := fmt.Sprintf("rtspsrc location=rtsp://127.0.0.1:%d/ds-test protocols=tcp ! rtph264depay ! h264parse ! avdec_h264 ! fakesink num-buffers=30", port)
+	var out []byte
+	for try := 0; try < 20; try++ { // the server is up once the pipeline is PLAYING
+		cctx, ccancel := context.WithTimeout(t.Context(), 15*time.Second)
+		out, err = exec.CommandContext(cctx, "gst-launch-1.0", append([]string{"-q"}, strings.Fields(client)...)...).CombinedOutput()
+		ccancel()
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if rerr := <-done; rerr != nil {
+		t.Errorf("pipeline: %v", rerr)
+	}
+	if err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
 	}
 }

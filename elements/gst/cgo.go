@@ -92,6 +92,19 @@ static dsgo_frame *dsgo_pull(GstElement *sink, GstClockTime timeout, int preroll
 	GstBuffer *b = gst_sample_get_buffer(s);
 	if (b == NULL) { gst_sample_unref(s); return NULL; }
 	gst_buffer_ref(b);
+	// GStreamer timestamps mean something only with their segment (an
+	// encoder may start its segment at 1000 hours): hand dsgo running
+	// times, the timeline of its own segment that starts at zero.
+	GstClockTime pts = GST_BUFFER_PTS(b), dts = GST_BUFFER_DTS(b);
+	const GstSegment *seg = gst_sample_get_segment(s);
+	if (seg != NULL && seg->format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID(pts)) {
+		guint64 rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, pts);
+		if (GST_CLOCK_TIME_IS_VALID(rt)) {
+			gint64 shift = (gint64)pts - (gint64)rt;
+			pts = rt;
+			if (GST_CLOCK_TIME_IS_VALID(dts)) dts = (gint64)dts - shift < 0 ? 0 : (GstClockTime)((gint64)dts - shift);
+		}
+	}
 	gst_sample_unref(s);
 	if (vinfo != NULL && GST_VIDEO_INFO_FORMAT(vinfo) != GST_VIDEO_FORMAT_UNKNOWN &&
 	    dsgo_layout_differs(b, vinfo)) b = dsgo_relayout(b, vinfo);
@@ -99,8 +112,8 @@ static dsgo_frame *dsgo_pull(GstElement *sink, GstClockTime timeout, int preroll
 	f->writable = dsgo_exclusive(b, spin_us);
 	if (!gst_buffer_map(b, &f->map, GST_MAP_READ)) { gst_buffer_unref(b); g_free(f); return NULL; }
 	f->buf = b;
-	f->pts = dsgo_time(GST_BUFFER_PTS(b));
-	f->dts = dsgo_time(GST_BUFFER_DTS(b));
+	f->pts = dsgo_time(pts);
+	f->dts = dsgo_time(dts);
 	f->dur = dsgo_time(GST_BUFFER_DURATION(b));
 	f->offset = GST_BUFFER_OFFSET(b);
 	f->flags = GST_BUFFER_FLAGS(b);

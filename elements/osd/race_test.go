@@ -1,0 +1,5 @@
+//go:build race
+
+package osd
+
+const raceEnabled = true

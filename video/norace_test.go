@@ -1,0 +1,5 @@
+//go:build !race
+
+package video
+
+const raceEnabled = false

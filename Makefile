@@ -50,12 +50,20 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./pipeline/ ./meta/
 	$(BIN)/dsbench engine
 
-## demo: the sample job — a real-time pipeline with tee, queues and a leaky branch, then a Go app with a custom element and a metadata probe
+## demo: the sample job — four synthetic cameras batched, tiled, drawn (clock) and encoded to out/demo.mp4 with
+## snapshots from a leaky side branch; then a Go app with a custom element drawing boxes into out/metaprobe.mp4
+DEMO_SRC = videotestsrc num-buffers=150 pattern
 demo: build
-	$(BIN)/dslaunch -stats fakesrc num-buffers=90 duration=33333333 ! queue ! tee name=t \
-		t. ! queue ! identity name=display ! fakesink sync=true \
-		t. ! queue leaky=downstream max-size-buffers=4 ! identity sleep-time=50000 name=slow-analytics ! fakesink
-	$(GO) run ./samples/apps/metaprobe -frames 300
+	mkdir -p out
+	$(BIN)/dslaunch -stats nvstreammux name=m batch-size=4 width=640 height=360 ! \
+		nvmultistreamtiler rows=2 columns=2 width=1280 height=720 ! nvdsosd display-clock=true ! tee name=t \
+		t. ! queue ! dsencsink location=out/demo.mp4 \
+		t. ! queue leaky=downstream max-size-buffers=4 ! jpegsink location=out/demo-%03d.jpg max-files=3 \
+		$(DEMO_SRC)=ball ! m.sink_0  $(DEMO_SRC)=smpte ! m.sink_1 \
+		$(DEMO_SRC)=snow ! m.sink_2  $(DEMO_SRC)=ball foreground-color=0xffff4040 ! m.sink_3
+	@printf 'out/demo.mp4: %s (width,height,frames)\n' "$$(ffprobe -v error -count_frames -select_streams v:0 \
+		-show_entries stream=width,height,nb_read_frames -of csv=p=0 out/demo.mp4)"
+	$(GO) run ./samples/apps/metaprobe -frames 150 -out out/metaprobe.mp4
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) out

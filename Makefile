@@ -48,6 +48,7 @@ fuzz:
 ## bench: Go benchmarks, then dsgo vs GStreamer side by side (last line: engine ratio)
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./pipeline/ ./meta/
+	$(BIN)/dsbench media
 	$(BIN)/dsbench engine
 
 ## demo: the sample job — four synthetic cameras batched, tiled, drawn (clock) and encoded to out/demo.mp4 with

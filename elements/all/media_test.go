@@ -152,3 +152,45 @@ func TestRTSPOutServesLivePipeline(t *testing.T) {
 		t.Fatalf("client: %v\n%s", err, out)
 	}
 }
+
+// The first line, literally: a file decoded, batched at 1280x720,
+// drawn and encoded keeps every frame.
+func TestDecodeMuxOSDEncodeKeepsEveryFrame(t *testing.T) {
+	dir := t.TempDir()
+	in, out := clip(t, dir, "in.mp4", 45, "smpte"), filepath.Join(dir, "out.mp4")
+	p, err := pipeline.Launch(fmt.Sprintf("uridecodebin uri=file://%s ! m.sink_0 nvstreammux name=m batch-size=1 width=1280 height=720 ! "+
+		"nvdsosd display-clock=true ! dsencsink location=%s", in, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(t.Context(), 10*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := frames(t, out); got != "1280,720,45" {
+		t.Fatalf("ffprobe: %s, want 1280x720 with 45 frames", got)
+	}
+}
+
+// An image sequence read by GStreamer's multifilesrc (a foreign run)
+// round-trips the JPEGs that jpegsink wrote.
+func TestImageSequenceRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	pattern := filepath.Join(dir, "img-%03d.jpg")
+	p, err := pipeline.Launch("videotestsrc num-buffers=5 pattern=red ! video/x-raw,width=64,height=48 ! jpegsink location=" + pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(t.Context(), 5*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err = pipeline.Launch("multifilesrc location=" + pattern + " stop-index=4 caps=image/jpeg,framerate=5/1 ! jpegdec ! videoconvert ! video/x-raw,format=RGBA ! fakesink name=out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(t.Context(), 5*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := pipeline.Base(p.ByName("out")).Get("buffers"); n != int64(5) {
+		t.Fatalf("read %v images, want 5", n)
+	}
+}

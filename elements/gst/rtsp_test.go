@@ -105,7 +105,7 @@ func TestURIDecodeBinRTSPReconnect(t *testing.T) {
 	waitFrames(t, c, 10, 10*time.Second)
 	port := srv.Port
 	srv.Close()
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(5 * time.Second) // the camera is gone for 5 s; the pipeline must stay up
 	n := len(c.timestamps())
 	if srv, err = rtsptest.Start(port, "/test", rtsptest.H264); err != nil {
 		t.Fatal(err)

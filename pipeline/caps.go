@@ -664,19 +664,27 @@ func (p *capsParser) value() (any, error) {
 	return v, nil
 }
 
+// element reads one value of a range or list, cast to the type given
+// before the range or list ("(int)[1, 5]").
+func (p *capsParser) element(typ string) (any, error) {
+	v, err := p.value()
+	if err != nil || typ == "" {
+		return v, err
+	}
+	if v, err = scalarValue(valueString(v), typ); err != nil {
+		return nil, p.errorf("%v", err)
+	}
+	return v, nil
+}
+
 func (p *capsParser) rangeValue(typ string) (any, error) {
 	p.pos++
 	var vals []any
 	for len(vals) < 3 {
 		p.skipSpace()
-		v, err := p.value()
+		v, err := p.element(typ)
 		if err != nil {
 			return nil, err
-		}
-		if typ != "" {
-			if v, err = scalarValue(valueString(v), typ); err != nil {
-				return nil, p.errorf("%v", err)
-			}
 		}
 		vals = append(vals, v)
 		p.skipSpace()
@@ -717,14 +725,9 @@ func (p *capsParser) listValue(typ string) (any, error) {
 		if p.peek() == '}' && len(l) == 0 {
 			return nil, p.errorf("empty list")
 		}
-		v, err := p.value()
+		v, err := p.element(typ)
 		if err != nil {
 			return nil, err
-		}
-		if typ != "" {
-			if v, err = scalarValue(valueString(v), typ); err != nil {
-				return nil, p.errorf("%v", err)
-			}
 		}
 		l = append(l, v)
 		p.skipSpace()

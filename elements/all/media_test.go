@@ -95,23 +95,79 @@ func TestGStreamerRunsAroundDsgoElements(t *testing.T) {
 	}
 }
 
-// A bad source next to good ones: its error names it, the others' frames
-// still reach the sink.
-func TestMissingFileNamesItsSource(t *testing.T) {
+// Bad sources next to a good one in one streammux: each error names its
+// source and uri, and the good camera's frames keep coming to the end.
+func TestBadSourcesDoNotStopTheOthers(t *testing.T) {
 	dir := t.TempDir()
-	desc := fmt.Sprintf("uridecodebin name=cam0 uri=file://%s ! fakesink uridecodebin name=cam1 uri=file://%s ! fakesink",
-		clip(t, dir, "a.mp4", 5, "smpte"), filepath.Join(dir, "missing.mp4"))
+	trunc := filepath.Join(dir, "trunc.mp4")
+	full, err := os.ReadFile(clip(t, dir, "full.mp4", 30, "smpte"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(trunc, full[:len(full)/3], 0o644)
+	os.WriteFile(filepath.Join(dir, "random.bin"), []byte(strings.Repeat("\x13\x37garbage", 4096)), 0o644)
+	bad := map[string]string{
+		"cam1": "file://" + filepath.Join(dir, "missing.mp4"),
+		"cam2": "file://" + trunc,
+		"cam3": "file://" + filepath.Join(dir, "random.bin"),
+		"cam4": "foo://nowhere",
+	}
+	desc := fmt.Sprintf("nvstreammux name=m batch-size=5 width=320 height=240 batched-push-timeout=50000 ! fakesink name=out "+
+		"uridecodebin name=cam0 uri=file://%s ! m.sink_0", clip(t, dir, "good.mp4", 60, "ball"))
+	for i := 1; i <= 4; i++ {
+		name := fmt.Sprintf("cam%d", i)
+		desc += fmt.Sprintf(" uridecodebin name=%s uri=%s ! m.sink_%d", name, bad[name], i)
+	}
 	p, err := pipeline.Launch(desc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.SetState(pipeline.StatePlaying)
 	defer p.SetState(pipeline.StateNull)
-	if err == nil || !strings.Contains(err.Error(), "cam1") || !strings.Contains(err.Error(), "missing.mp4") {
-		t.Fatalf("got %v, want an error naming cam1 and missing.mp4", err)
+	if _, err := p.SetState(pipeline.StatePlaying); err != nil {
+		t.Fatal(err)
 	}
-	if _, serr := os.Stat(filepath.Join(dir, "missing.mp4")); serr == nil {
-		t.Fatal("test file should not exist")
+	errored := map[string]bool{}
+	for {
+		m := popMessage(t, p, pipeline.MessageError|pipeline.MessageEOS)
+		if m.Type == pipeline.MessageEOS {
+			break
+		}
+		name := m.SourceName()
+		if uri, ok := bad[name]; !ok || !strings.Contains(m.Err.Error(), uri) {
+			t.Errorf("error from %s does not name a bad source and its uri: %v", name, m.Err)
+		}
+		errored[name] = true
+	}
+	if len(errored) != 4 {
+		t.Errorf("errors from %v, want cam1-cam4", errored)
+	}
+	if n, _ := pipeline.Base(p.ByName("out")).Get("buffers"); n != int64(60) {
+		t.Fatalf("the good camera's 60 frames gave %v batches", n)
+	}
+}
+
+func popMessage(t *testing.T, p *pipeline.Pipeline, types pipeline.MessageType) *pipeline.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	m, err := p.Bus().Pop(ctx, types)
+	if err != nil {
+		t.Fatalf("no %v message: %v", types, err)
+	}
+	return m
+}
+
+// A caps filter that cannot be met: the source says so, by name.
+func TestImpossibleCapsNameTheSource(t *testing.T) {
+	dir := t.TempDir()
+	p, err := pipeline.Launch(fmt.Sprintf("uridecodebin name=cam uri=file://%s ! audio/x-raw ! fakesink", clip(t, dir, "a.mp4", 5, "smpte")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Run(t.Context(), 5*time.Second, nil)
+	em, ok := err.(*pipeline.ErrorMessage)
+	if !ok || em.Element != "cam" || !strings.Contains(em.Error(), "not-negotiated") {
+		t.Fatalf("got %v, want a not-negotiated error from cam", err)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 type URIDecodeBin struct {
 	pipeline.SourceBase
 	uri         string
+	startErr    error // why Start could not open the uri; Create reports it
 	format      int
 	width       int64
 	height      int64
@@ -145,8 +146,9 @@ func debugOf(err error) string {
 	return ""
 }
 
-// Start decodes up to the first frame, so that the caps are known, and
-// fails with the reason when the URI cannot be played.
+// Start decodes up to the first frame, so that the caps are known. When
+// the URI cannot be played, the reason comes as the stream's error: the
+// source posts it and ends its stream without failing the pipeline.
 func (u *URIDecodeBin) Start(ctx context.Context) error {
 	if u.uri == "" {
 		return errors.New("no uri set")
@@ -168,8 +170,15 @@ func (u *URIDecodeBin) Start(ctx context.Context) error {
 			u.caps = nil
 			return nil
 		}
-		return fmt.Errorf("cannot play uri %s: %w", u.uri, err)
+		// One bad camera or file must not take the others down: the
+		// source reports the error on the bus from its streaming
+		// goroutine and ends its own stream (a batching element goes on
+		// with the other sources); the application decides whether to stop.
+		u.startErr = fmt.Errorf("cannot play uri %s: %w", u.uri, err)
+		u.caps = nil
+		return nil
 	}
+	u.startErr = nil
 	u.sess = s
 	u.setInfo(info)
 	return nil
@@ -198,6 +207,9 @@ func (u *URIDecodeBin) Caps() *pipeline.Caps { return u.caps }
 
 // Create returns the next decoded frame.
 func (u *URIDecodeBin) Create(ctx context.Context) (*pipeline.Buffer, error) {
+	if u.startErr != nil {
+		return nil, u.startErr
+	}
 	for {
 		if u.sess == nil {
 			if err := u.reconnectLoop(ctx, nil); err != nil {

@@ -4,7 +4,7 @@
 GO       ?= go
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN      := bin
-APT_PKGS := gcc pkg-config ffmpeg \
+APT_PKGS := gcc pkg-config ffmpeg libopenblas-dev protobuf-compiler \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev \
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp

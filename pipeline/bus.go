@@ -197,3 +197,26 @@ func (b *Bus) Pop(ctx context.Context, types MessageType) (*Message, error) {
 		}
 	}
 }
+
+// Messages returns a channel that delivers the messages of the given types
+// (MessageAny for all) until ctx ends, then closes; for select loops that
+// wait on the bus and other events at once. Only one reader should drain
+// the bus at a time.
+func (b *Bus) Messages(ctx context.Context, types MessageType) <-chan *Message {
+	ch := make(chan *Message)
+	go func() {
+		defer close(ch)
+		for {
+			m, err := b.Pop(ctx, types)
+			if err != nil {
+				return
+			}
+			select {
+			case ch <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}

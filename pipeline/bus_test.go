@@ -136,3 +136,17 @@ func TestElementMessagesReachPipelineBus(t *testing.T) {
 		t.Errorf("Run = %v with %d identity-handoff messages; want 2", err, handoffs)
 	}
 }
+
+func TestBusMessagesChannelDeliversAndCloses(t *testing.T) {
+	b := NewBus()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := b.Messages(ctx, MessageEOS|MessageError)
+	b.Post(&Message{Type: MessageWarning})
+	b.Post(&Message{Type: MessageEOS})
+	if m := receive(t, ch, "EOS"); m.Type != MessageEOS {
+		t.Fatalf("got %v", m.Type)
+	}
+	cancel()
+	for range ch { // must close once ctx ends
+	}
+}

@@ -54,7 +54,7 @@ func BenchmarkConvert(b *testing.B) {
 				src := noiseFrame(b, c.sf, c.sw, c.sh, 0, rand.New(rand.NewPCG(1, 1)))
 				dst := NewFrame(newInfo(b, c.df, c.dw, c.dh, 0))
 				opt := c.opt
-				opt.Workers = w
+				opt.Workers, opt.Pool = w, testWorkers
 				b.SetBytes(int64(src.Size))
 				b.ReportAllocs()
 				for b.Loop() {
@@ -122,7 +122,7 @@ func timeConvert(b *testing.B, c benchCase, workers int) time.Duration {
 	src := noiseFrame(b, c.sf, c.sw, c.sh, 0, rand.New(rand.NewPCG(1, 1)))
 	dst := NewFrame(newInfo(b, c.df, c.dw, c.dh, 0))
 	opt := c.opt
-	opt.Workers = workers
+	opt.Workers, opt.Pool = workers, testWorkers
 	best := time.Duration(1 << 62)
 	for range 10 {
 		start := time.Now()

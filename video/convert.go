@@ -32,8 +32,11 @@ type ConvertOptions struct {
 	Symmetric bool
 	// PadColor is the RGBA fill of padding (converted for YUV outputs).
 	PadColor [4]uint8
-	// Workers bounds the goroutines one conversion uses: 0 chooses
-	// (several for large frames when GOMAXPROCS > 1), 1 converts in the
+	// Pool, if not nil, lends goroutines to split the rows of large
+	// frames over; without it the conversion runs in the calling goroutine.
+	Pool *Workers
+	// Workers bounds the goroutines one conversion uses from Pool: 0
+	// chooses (all of the pool's for large frames), 1 converts in the
 	// calling goroutine only.
 	Workers int
 }

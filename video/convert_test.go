@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // tolerance is how far a dedicated loop may be from the reference: its
@@ -45,7 +47,7 @@ var convertCases = []convertCase{
 	{name: "aspect-left", sw: 30, sh: 71, dw: 45, dh: 31, opt: ConvertOptions{KeepAspect: true, PadColor: [4]uint8{0, 0, 0, 255}}},
 	{name: "tiny", sw: 1, sh: 1, dw: 3, dh: 2},
 	{name: "to-one", sw: 9, sh: 7, dw: 1, dh: 1, srcPad: 1},
-	{name: "parallel", sw: 700, sh: 400, dw: 333, dh: 241, opt: ConvertOptions{Workers: 3}},
+	{name: "parallel", sw: 700, sh: 400, dw: 333, dh: 241, opt: ConvertOptions{Workers: 3, Pool: testWorkers}},
 }
 
 // TestConvertMatchesReference holds every path, dedicated or not, to the
@@ -163,7 +165,7 @@ func TestConvertWorkers(t *testing.T) {
 			if w > 1 {
 				dst = many
 			}
-			if err := Convert(dst, src, ConvertOptions{Workers: w, Crop: Rect{1, 3, 600, 471}}); err != nil {
+			if err := Convert(dst, src, ConvertOptions{Workers: w, Pool: testWorkers, Crop: Rect{1, 3, 600, 471}}); err != nil {
 				t.Fatal(err)
 			}
 			if w > 1 && !bytes.Equal(one.Data, many.Data) {
@@ -185,7 +187,7 @@ func TestConvertNoAllocs(t *testing.T) {
 		src := noiseFrame(t, pair[0], 640, 480, 0, rng)
 		dst := NewFrame(newInfo(t, pair[1], 300, 200, 0))
 		for _, w := range []int{1, 0} {
-			opt := ConvertOptions{Workers: w, KeepAspect: true, Symmetric: true}
+			opt := ConvertOptions{Workers: w, Pool: testWorkers, KeepAspect: true, Symmetric: true}
 			n := testing.AllocsPerRun(20, func() {
 				if err := Convert(dst, src, opt); err != nil {
 					t.Fatal(err)
@@ -195,5 +197,24 @@ func TestConvertNoAllocs(t *testing.T) {
 				t.Errorf("%v->%v workers=%d: %v allocations per Convert", pair[0], pair[1], w, n)
 			}
 		}
+	}
+}
+
+func TestWorkersCloseEndsTheirGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	w := NewWorkers(4)
+	src, _ := NewInfo(FormatNV12, 1280, 720)
+	dst, _ := NewInfo(FormatNV12, 640, 480)
+	if err := Convert(NewFrame(dst), NewFrame(src), ConvertOptions{Pool: w}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	w.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines left after Close, %d before", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

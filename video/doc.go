@@ -18,8 +18,9 @@
 // or I420, and RGBA or BGRA to the same format. Other pairs (GRAY8 among
 // them) go through a per-pixel reference path that follows the same
 // sampling model, which the dedicated loops are tested against. Large
-// frames are split by rows over a few long-lived goroutines
-// (ConvertOptions.Workers).
+// frames are split by rows over the goroutines of a Workers that the
+// caller owns (ConvertOptions.Pool): elements start one with their stream
+// and close it when they stop.
 //
 // # Images
 //

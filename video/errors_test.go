@@ -65,6 +65,7 @@ func TestConvertRandomLayouts(t *testing.T) {
 			KeepAspect: rng.IntN(2) == 0,
 			Symmetric:  rng.IntN(2) == 0,
 			Workers:    rng.IntN(4) - 1,
+			Pool:       testWorkers,
 		}
 		if rng.IntN(3) == 0 {
 			opt.Crop = Rect{}

@@ -83,3 +83,7 @@ func maxDiff(a, b *Frame) (d, plane, x, y int) {
 	}
 	return
 }
+
+// testWorkers lends goroutines to the tests of parallel conversion; the
+// test binary ends with them.
+var testWorkers = NewWorkers(4)

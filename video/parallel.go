@@ -21,51 +21,77 @@ type job struct {
 	w, u0, u1 int
 }
 
-// helpers is the set of long-lived goroutines that run jobs, started on
-// first use so that converting never starts a goroutine (which would
-// allocate).
-var helpers struct {
-	once sync.Once
+// Workers is a set of goroutines that conversions split their rows over
+// (ConvertOptions.Pool). An element makes one when it starts streaming and
+// closes it when it stops, so no goroutine outlives its owner; without one,
+// Convert works in the calling goroutine. A Workers may be shared by
+// concurrent conversions.
+type Workers struct {
 	jobs chan job
+	n    int // goroutines a conversion may use, the caller's included
+	done sync.WaitGroup
+	once sync.Once
 }
 
-func startHelpers() {
-	helpers.jobs = make(chan job, maxWorkers)
-	for i := 0; i < maxWorkers-1; i++ {
+// NewWorkers starts n-1 helper goroutines, so that a conversion runs on
+// up to n (0: GOMAXPROCS; at most 8).
+func NewWorkers(n int) *Workers {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	n = max(1, min(n, maxWorkers))
+	w := &Workers{jobs: make(chan job, maxWorkers), n: n}
+	w.done.Add(n - 1)
+	for i := 0; i < n-1; i++ {
 		go func() {
-			for j := range helpers.jobs {
+			defer w.done.Done()
+			for j := range w.jobs {
 				j.p.runUnits(j.w, j.u0, j.u1)
 				j.p.wg.Done()
 			}
 		}()
 	}
+	return w
+}
+
+// Close stops the helper goroutines once their current jobs are done. It
+// is safe to call more than once and on nil; conversions must not use the
+// Workers afterwards.
+func (w *Workers) Close() {
+	if w == nil {
+		return
+	}
+	w.once.Do(func() { close(w.jobs) })
+	w.done.Wait()
 }
 
 // workersFor returns how many goroutines convert the out rectangle.
-func workersFor(requested int, out Rect) int {
+func workersFor(pool *Workers, requested int, out Rect) int {
+	if pool == nil {
+		return 1
+	}
 	n := requested
 	if n == 0 {
 		if out.W*out.H < parallelMinPixels {
 			return 1
 		}
-		n = runtime.GOMAXPROCS(0)
+		n = pool.n
 	}
-	return max(1, min(n, maxWorkers))
+	return max(1, min(n, pool.n))
 }
 
 // run converts every unit of p with up to n goroutines (the caller's
 // among them), each taking a contiguous share.
-func (p *plan) run(n int) {
+func (p *plan) run(pool *Workers, n int) {
 	units := p.units()
 	n = min(n, units)
 	if n <= 1 {
 		p.runUnits(0, 0, units)
 		return
 	}
-	helpers.once.Do(startHelpers)
 	p.wg.Add(n - 1)
 	for i := 1; i < n; i++ {
-		helpers.jobs <- job{p, i, i * units / n, (i + 1) * units / n}
+		pool.jobs <- job{p, i, i * units / n, (i + 1) * units / n}
 	}
 	p.runUnits(0, 0, units/n)
 	p.wg.Wait()

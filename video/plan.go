@@ -254,7 +254,7 @@ func runFast(dst, src *Frame, crop, out Rect, opt ConvertOptions) bool {
 	}
 	p := getPlan()
 	p.setup(k, dst, src, crop, out, opt.Interp == InterpNearest)
-	p.run(workersFor(opt.Workers, out))
+	p.run(opt.Pool, workersFor(opt.Pool, opt.Workers, out))
 	putPlan(p)
 	return true
 }

@@ -30,6 +30,7 @@ type Convert struct {
 	passthrough bool
 	crop, place video.Rect
 	pools       map[int]*pipeline.BufferPool // by frames per buffer
+	workers     *video.Workers
 }
 
 var convertClass = &pipeline.ElementClass{
@@ -85,6 +86,18 @@ func parseCrop(s string) (video.Rect, error) {
 		return video.Rect{}, fmt.Errorf("crop %q: width and height must be positive", s)
 	}
 	return video.Rect{X: v[0], Y: v[1], W: v[2], H: v[3]}, nil
+}
+
+// Start lends the element goroutines for scaling while it streams.
+func (c *Convert) Start(context.Context) error {
+	c.workers = video.NewWorkers(0)
+	return nil
+}
+
+// Stop ends the scaling goroutines.
+func (c *Convert) Stop() error {
+	c.workers.Close()
+	return nil
 }
 
 // SetCaps picks the output format: the input's where downstream allows it,
@@ -189,7 +202,7 @@ func (c *Convert) Transform(ctx context.Context, in *pipeline.Buffer) (*pipeline
 			}
 			target = &sub
 		}
-		opt := video.ConvertOptions{Crop: c.crop, Interp: video.Interp(c.interp)}
+		opt := video.ConvertOptions{Crop: c.crop, Interp: video.Interp(c.interp), Pool: c.workers}
 		if err := video.Convert(target, &src, opt); err != nil {
 			out.Unref()
 			return nil, err

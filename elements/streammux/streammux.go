@@ -39,6 +39,7 @@ type Mux struct {
 
 	out     video.Info
 	pool    *pipeline.BufferPool
+	workers *video.Workers // goroutines that scale large frames, while streaming
 	metas   *meta.Pool
 	mu      sync.Mutex
 	inputs  map[*pipeline.Pad]*input
@@ -153,6 +154,7 @@ func (m *Mux) Start(context.Context) error {
 		return err
 	}
 	m.out, m.pool = out, pool
+	m.workers = video.NewWorkers(0)
 	m.SetSrcCaps(out.Caps())
 	switch {
 	case m.timeoutUS >= 0:
@@ -173,6 +175,7 @@ func (m *Mux) Start(context.Context) error {
 // Stop releases the pool.
 func (m *Mux) Stop() error {
 	m.pool.SetFlushing(true)
+	m.workers.Close()
 	return nil
 }
 
@@ -325,7 +328,7 @@ func (m *Mux) addFrame(buf *pipeline.Buffer, batch *meta.BatchMeta, out video.In
 		buf.AppendMemory(in.ShareMemory(0))
 	} else {
 		df := video.Frame{Info: out, Data: slot}
-		opt := video.ConvertOptions{KeepAspect: m.padding, Interp: video.Interp(m.interp), PadColor: [4]uint8{0, 0, 0, 255}}
+		opt := video.ConvertOptions{KeepAspect: m.padding, Interp: video.Interp(m.interp), PadColor: [4]uint8{0, 0, 0, 255}, Pool: m.workers}
 		if err := video.Convert(&df, &sf, opt); err != nil {
 			return fmt.Errorf("%s: %w", p.FullName(), err)
 		}

@@ -16,15 +16,15 @@ import (
 // Tiler is the nvmultistreamtiler element.
 type Tiler struct {
 	pipeline.TransformBase
-	rows, columns  int64
-	width, height  int64
-	showSource     int64
-	gpuID          int64
-	computeHW      int
-	memType        int
-	in, out        video.Info
-	pool           *pipeline.BufferPool
-	configuredGrid bool
+	rows, columns int64
+	width, height int64
+	showSource    int64
+	gpuID         int64
+	computeHW     int
+	memType       int
+	in, out       video.Info
+	pool          *pipeline.BufferPool
+	workers       *video.Workers
 }
 
 var tilerClass = &pipeline.ElementClass{
@@ -80,11 +80,18 @@ func (t *Tiler) SetCaps(in *pipeline.Caps) (*pipeline.Caps, error) {
 
 func evenDown(x int) int { return x &^ 1 }
 
-// Stop unblocks a waiting Acquire.
+// Start lends the tiler goroutines for scaling while it streams.
+func (t *Tiler) Start(context.Context) error {
+	t.workers = video.NewWorkers(0)
+	return nil
+}
+
+// Stop unblocks a waiting Acquire and ends the scaling goroutines.
 func (t *Tiler) Stop() error {
 	if t.pool != nil {
 		t.pool.SetFlushing(true)
 	}
+	t.workers.Close()
 	return nil
 }
 
@@ -145,7 +152,7 @@ func (t *Tiler) Transform(ctx context.Context, in *pipeline.Buffer) (*pipeline.B
 			out.Unref()
 			return nil, err
 		}
-		if err := video.Convert(&tile, &src, video.ConvertOptions{}); err != nil {
+		if err := video.Convert(&tile, &src, video.ConvertOptions{Pool: t.workers}); err != nil {
 			out.Unref()
 			return nil, fmt.Errorf("source %d: %w", f.SourceID, err)
 		}

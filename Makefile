@@ -44,6 +44,8 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLaunch$$' -fuzztime $(FUZZTIME) ./pipeline/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCaps$$' -fuzztime $(FUZZTIME) ./pipeline/
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./infer/npy/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/graph/
 
 ## bench: Go benchmarks, then dsgo vs GStreamer side by side (last line: engine ratio)
 bench: build
@@ -68,3 +70,10 @@ demo: build
 
 clean:
 	rm -rf $(BIN) out
+
+## proto: regenerate infer/onnx/onnx.pb.go from onnx.proto (needs protoc and protoc-gen-go v1.36.12)
+.PHONY: proto
+proto:
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc --proto_path=infer/onnx \
+		--go_out=infer/onnx --go_opt=paths=source_relative onnx.proto

@@ -8,6 +8,7 @@ require (
 	github.com/go-gst/go-gst v1.4.0
 	github.com/pion/rtp v1.10.5
 	golang.org/x/image v0.48.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dsgo/dsgo/infer/onnx"
+)
+
+// tinyModel is x[N,4] → Gemm(W[3,4], b[3]) → Relu → y.
+func tinyModel(t *testing.T, op string) []byte {
+	t.Helper()
+	vi := func(name string, dims ...int64) *onnx.ValueInfoProto {
+		s := &onnx.TensorShapeProto{}
+		for _, d := range dims {
+			dim := &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimValue{DimValue: d}}
+			if d < 0 {
+				dim.Value = &onnx.TensorShapeProto_Dimension_DimParam{DimParam: "N"}
+			}
+			s.Dim = append(s.Dim, dim)
+		}
+		return &onnx.ValueInfoProto{Name: proto.String(name), Type: &onnx.TypeProto{Value: &onnx.TypeProto_TensorType{
+			TensorType: &onnx.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: s}}}}
+	}
+	m := &onnx.ModelProto{
+		IrVersion:   proto.Int64(8),
+		OpsetImport: []*onnx.OperatorSetIdProto{{Version: proto.Int64(13)}},
+		Graph: &onnx.GraphProto{
+			Name:  proto.String("tiny"),
+			Input: []*onnx.ValueInfoProto{vi("x", -1, 4)},
+			Initializer: []*onnx.TensorProto{
+				{Name: proto.String("w"), DataType: proto.Int32(1), Dims: []int64{3, 4}, FloatData: make([]float32, 12)},
+				{Name: proto.String("b"), DataType: proto.Int32(1), Dims: []int64{3}, FloatData: make([]float32, 3)},
+			},
+			Node: []*onnx.NodeProto{
+				{OpType: proto.String("Gemm"), Name: proto.String("fc"), Input: []string{"x", "w", "b"}, Output: []string{"h"},
+					Attribute: []*onnx.AttributeProto{{Name: proto.String("transB"), Type: onnx.AttributeProto_INT.Enum(), I: proto.Int64(1)}}},
+				{OpType: proto.String(op), Name: proto.String("act"), Input: []string{"h"}, Output: []string{"y"}},
+			},
+			Output: []*onnx.ValueInfoProto{{Name: proto.String("y")}},
+		},
+	}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestInfo(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "tiny.onnx")
+	bad := filepath.Join(dir, "lstm.onnx")
+	os.WriteFile(good, tinyModel(t, "Relu"), 0o644)
+	os.WriteFile(bad, tinyModel(t, "LSTM"), 0o644)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{"prints interface ops and params", []string{"info", good}, 0,
+			[]string{"x  float32  [?x4]", "y  float32  [?x3]", "Gemm  1", "Relu  1", "parameters: 15"}, nil},
+		{"unsupported op names op and node", []string{"info", bad}, 1, nil, []string{"LSTM", `"act"`}},
+		{"missing file", []string{"info", filepath.Join(dir, "none.onnx")}, 1, nil, []string{"none.onnx"}},
+		{"no subcommand", nil, 2, nil, []string{"usage"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run(tt.args, &out, &errb); code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errb.String())
+			}
+			for _, w := range tt.stdout {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errb.String())
+				}
+			}
+		})
+	}
+}

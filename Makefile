@@ -45,6 +45,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLaunch$$' -fuzztime $(FUZZTIME) ./pipeline/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCaps$$' -fuzztime $(FUZZTIME) ./pipeline/
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./infer/npy/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseInfer$$' -fuzztime $(FUZZTIME) ./configs/
+	$(GO) test -run '^$$' -fuzz '^FuzzParsersNeverPanic$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/parsers/
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/graph/
 
 ## bench: Go benchmarks, then dsgo vs GStreamer side by side (last line: engine ratio)

@@ -1,0 +1,90 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+)
+
+// ActKind names an activation that convolutions can apply in their
+// epilogue.
+type ActKind int
+
+// Activations that can be fused into Conv2D.
+const (
+	ActNone      ActKind = iota
+	ActRelu              // max(x, 0)
+	ActLeakyRelu         // x if x >= 0 else Alpha*x
+	ActClip              // min(max(x, Min), Max)
+	ActSigmoid           // 1/(1+exp(-x))
+	ActSiLU              // x*sigmoid(x)
+	ActHardSwish         // x*max(0, min(1, x/6+1/2))
+)
+
+// Activation is a fused activation and its parameters.
+type Activation struct {
+	Kind     ActKind
+	Alpha    float32 // LeakyRelu's slope
+	Min, Max float32 // Clip's bounds
+}
+
+func (a Activation) validate() error {
+	if a.Kind < ActNone || a.Kind > ActHardSwish {
+		return fmt.Errorf("cpu: unknown activation %d", a.Kind)
+	}
+	if a.Kind == ActClip && a.Min > a.Max {
+		return fmt.Errorf("cpu: clip min %g > max %g", a.Min, a.Max)
+	}
+	return nil
+}
+
+// apply runs the activation over x in place.
+func (a Activation) apply(x []float32) {
+	switch a.Kind {
+	case ActRelu:
+		for i, v := range x {
+			x[i] = max(v, 0)
+		}
+	case ActLeakyRelu:
+		for i, v := range x {
+			if v < 0 {
+				x[i] = a.Alpha * v
+			}
+		}
+	case ActClip:
+		for i, v := range x {
+			x[i] = min(max(v, a.Min), a.Max)
+		}
+	case ActSigmoid:
+		for i, v := range x {
+			x[i] = sigmoid(v)
+		}
+	case ActSiLU:
+		for i, v := range x {
+			x[i] = v * sigmoid(v)
+		}
+	case ActHardSwish:
+		for i, v := range x {
+			x[i] = v * min(max(v/6+0.5, 0), 1)
+		}
+	}
+}
+
+func sigmoid(v float32) float32 {
+	return float32(1 / (1 + math.Exp(-float64(v))))
+}
+
+// epilogue adds a bias value and a residual plane (either may be absent)
+// to a plane of output, then applies the activation.
+func epilogue(y []float32, bias float32, res []float32, act Activation) {
+	if res != nil {
+		res = res[:len(y)]
+		for i := range y {
+			y[i] += bias + res[i]
+		}
+	} else if bias != 0 {
+		for i := range y {
+			y[i] += bias
+		}
+	}
+	act.apply(y)
+}

@@ -1,0 +1,157 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+func refActivation(a Activation, v float32) float32 {
+	x := []float32{v}
+	a.apply(x) // the activations themselves are checked in TestUnary
+	return x[0]
+}
+
+// refConv is the textbook loop nest.
+func refConv(x, w *tensor.Tensor, bias, res []float32, p ConvParams) *tensor.Tensor {
+	p = p.norm()
+	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	m, cg, kh, kw := w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3]
+	mg := m / p.Group
+	oh := (h+p.Pads[0]+p.Pads[2]-p.Dilations[0]*(kh-1)-1)/p.Strides[0] + 1
+	ow := (wd+p.Pads[1]+p.Pads[3]-p.Dilations[1]*(kw-1)-1)/p.Strides[1] + 1
+	y := tensor.New(n, m, oh, ow)
+	_ = c
+	for b := 0; b < n; b++ {
+		for o := 0; o < m; o++ {
+			g := o / mg
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					var s float64
+					for ci := 0; ci < cg; ci++ {
+						for u := 0; u < kh; u++ {
+							for v := 0; v < kw; v++ {
+								ih := i*p.Strides[0] - p.Pads[0] + u*p.Dilations[0]
+								iw := j*p.Strides[1] - p.Pads[1] + v*p.Dilations[1]
+								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
+									continue
+								}
+								s += float64(x.F32[((b*c+g*cg+ci)*h+ih)*wd+iw]) * float64(w.F32[((o*cg+ci)*kh+u)*kw+v])
+							}
+						}
+					}
+					idx := ((b*m+o)*oh+i)*ow + j
+					if bias != nil {
+						s += float64(bias[o])
+					}
+					if res != nil {
+						s += float64(res[idx])
+					}
+					y.F32[idx] = refActivation(p.Act, float32(s))
+				}
+			}
+		}
+	}
+	return y
+}
+
+type convCase struct {
+	n, c, h, w, m, k int
+	p                ConvParams
+	bias, res        bool
+}
+
+func convCases() []convCase {
+	relu := Activation{Kind: ActRelu}
+	return []convCase{
+		{1, 3, 8, 8, 4, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}}, false, false},
+		{2, 4, 9, 7, 6, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 0, 2, 1}, Act: relu}, true, false},
+		{2, 8, 6, 6, 4, 1, ConvParams{}, true, true},                                              // pointwise
+		{1, 8, 6, 6, 4, 1, ConvParams{Strides: [2]int{2, 2}}, true, false},                        // 1x1 stride 2
+		{2, 6, 7, 9, 6, 3, ConvParams{Group: 6, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true}, // depthwise
+		{1, 4, 11, 10, 4, 3, ConvParams{Group: 4, Strides: [2]int{2, 2}, Pads: [4]int{0, 1, 1, 2}, Dilations: [2]int{2, 1}}, false, false},
+		{2, 8, 9, 9, 6, 3, ConvParams{Group: 2, Dilations: [2]int{2, 2}, Pads: [4]int{2, 2, 2, 2}, Act: Activation{Kind: ActLeakyRelu, Alpha: 0.1}}, true, false},
+		{1, 4, 5, 5, 8, 2, ConvParams{Group: 4, Strides: [2]int{1, 2}}, false, false}, // grouped, channel multiplier 2
+		{1, 3, 10, 10, 5, 5, ConvParams{Strides: [2]int{3, 2}, Pads: [4]int{2, 2, 2, 2}, Act: Activation{Kind: ActClip, Min: -0.2, Max: 0.3}}, true, false},
+		{3, 2, 4, 4, 2, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActSiLU}}, true, true},
+		{1, 2, 4, 4, 2, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActHardSwish}}, false, false},
+		{1, 2, 4, 4, 2, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActSigmoid}}, false, false},
+		{1, 16, 20, 20, 70, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true, false}, // several GEMM tiles
+	}
+}
+
+func TestConv2DMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for name, r := range runners(t) {
+		for i, c := range convCases() {
+			t.Run(fmt.Sprintf("%s/%d", name, i), func(t *testing.T) {
+				g := max(c.p.Group, 1)
+				x := randT(rng, c.n, c.c, c.h, c.w)
+				w := randT(rng, c.m, c.c/g, c.k, c.k)
+				out, err := ConvOutputShape(x.Shape, w.Shape, c.p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var bias, res *tensor.Tensor
+				var bs, rs []float32
+				if c.bias {
+					bias = randT(rng, c.m)
+					bs = bias.F32
+				}
+				if c.res {
+					res = randT(rng, out...)
+					rs = res.F32
+				}
+				ws, err := ConvWorkspace(x.Shape, w.Shape, c.p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				y := tensor.New(out...)
+				if err := r.Conv2D(y, x, w, bias, res, c.p, make([]float32, ws)); err != nil {
+					t.Fatal(err)
+				}
+				assertClose(t, "conv", y.F32, refConv(x, w, bs, rs, c.p).F32, 1e-4)
+			})
+		}
+	}
+}
+
+func TestConv2DRejectsBadShapes(t *testing.T) {
+	r := NewRunner(Options{Workers: 1})
+	defer r.Close()
+	x, w := tensor.New(1, 4, 5, 5), tensor.New(2, 3, 3, 3)
+	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, nil, nil, ConvParams{}, nil); err == nil {
+		t.Error("weight with 3 input channels accepted for a 4-channel input")
+	}
+	w = tensor.New(2, 4, 3, 3)
+	if err := r.Conv2D(tensor.New(1, 2, 4, 4), x, w, nil, nil, ConvParams{}, make([]float32, 1000)); err == nil {
+		t.Error("wrong output shape accepted")
+	}
+	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, nil, nil, ConvParams{}, make([]float32, 3)); err == nil {
+		t.Error("short scratch accepted")
+	}
+	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, tensor.New(3), nil, ConvParams{}, make([]float32, 1000)); err == nil {
+		t.Error("bias of 3 accepted for 2 outputs")
+	}
+	if _, err := ConvOutputShape(x.Shape, tensor.Shape{2, 4, 7, 7}, ConvParams{}); err == nil {
+		t.Error("kernel larger than input accepted")
+	}
+}
+
+func TestConv2DAllocatesNothing(t *testing.T) {
+	for name, r := range runners(t) {
+		for i, c := range convCases() {
+			g := max(c.p.Group, 1)
+			x, w := tensor.New(c.n, c.c, c.h, c.w), tensor.New(c.m, c.c/g, c.k, c.k)
+			out, _ := ConvOutputShape(x.Shape, w.Shape, c.p)
+			ws, _ := ConvWorkspace(x.Shape, w.Shape, c.p)
+			y, bias, res, scratch := tensor.New(out...), tensor.New(c.m), tensor.New(out...), make([]float32, ws)
+			r.Conv2D(y, x, w, bias, res, c.p, scratch) // warm the packing buffers
+			if a := testing.AllocsPerRun(10, func() { r.Conv2D(y, x, w, bias, res, c.p, scratch) }); a != 0 {
+				t.Errorf("%s case %d: %v allocations per call", name, i, a)
+			}
+		}
+	}
+}

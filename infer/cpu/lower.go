@@ -1,0 +1,397 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// This file lowers each ONNX op of the IR to a kernel call. Attributes and
+// constant inputs are read once here; the returned closures only run.
+
+func lowerConv(p *Program, n *graph.Node) (func() error, error) {
+	if ap := n.AttrString("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+		return nil, fmt.Errorf("auto_pad=%s is not supported (export with explicit pads)", ap)
+	}
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	act, err := activation(n)
+	if err != nil {
+		return nil, err
+	}
+	prm := ConvParams{Group: n.AttrInt("group", 1), Strides: pair(n.AttrInts("strides"), 1),
+		Dilations: pair(n.AttrInts("dilations"), 1), Pads: pads4(n.AttrInts("pads")), Act: act}
+	var bias *tensor.Tensor
+	if len(ins) > 2 {
+		bias = ins[2]
+	}
+	ws, err := ConvWorkspace(ins[0].Shape, ins[1].Shape, prm)
+	if err != nil {
+		return nil, err
+	}
+	p.grow(ws)
+	x, w, y := ins[0], ins[1], outs[0]
+	return func() error { return p.r.Conv2D(y, x, w, bias, nil, prm, p.scratch) }, nil
+}
+
+func lowerBatchNorm(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	eps := n.AttrFloat("epsilon", 1e-5)
+	return func() error { return BatchNorm(outs[0], ins[0], ins[1], ins[2], ins[3], ins[4], eps) }, nil
+}
+
+func lowerPool(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	prm := PoolParams{Kernel: pair(n.AttrInts("kernel_shape"), 1), Strides: pair(n.AttrInts("strides"), 1),
+		Dilations: pair(n.AttrInts("dilations"), 1), Pads: pads4(n.AttrInts("pads")),
+		CeilMode: n.AttrInt("ceil_mode", 0) == 1, CountIncludePad: n.AttrInt("count_include_pad", 0) == 1}
+	if n.Op == "MaxPool" {
+		return func() error { return p.r.MaxPool(outs[0], ins[0], prm) }, nil
+	}
+	return func() error { return p.r.AveragePool(outs[0], ins[0], prm) }, nil
+}
+
+func lowerGAP(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	return func() error { return GlobalAveragePool(outs[0], ins[0]) }, nil
+}
+
+func lowerGemm(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	prm := GemmParams{TransA: n.AttrInt("transA", 0) == 1, TransB: n.AttrInt("transB", 0) == 1,
+		Alpha: n.AttrFloat("alpha", 1), Beta: n.AttrFloat("beta", 1)}
+	var c *tensor.Tensor
+	if len(ins) > 2 {
+		c = ins[2]
+	}
+	return func() error { return p.r.Gemm(outs[0], ins[0], ins[1], c, prm) }, nil
+}
+
+func lowerMatMul(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	return func() error { return p.r.MatMul(outs[0], ins[0], ins[1]) }, nil
+}
+
+func lowerSoftmax(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	rank := len(ins[0].Shape)
+	def := -1
+	if p.g.Opset < 13 {
+		def = 1
+	}
+	axis := n.AttrInt("axis", def)
+	if axis < 0 {
+		axis += rank
+	}
+	if p.g.Opset < 13 && axis != rank-1 {
+		return nil, fmt.Errorf("opset %d Softmax over axes %d.. (flattened) is not supported", p.g.Opset, axis)
+	}
+	return func() error { return Softmax(outs[0], ins[0], axis) }, nil
+}
+
+func lowerClip(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	prm := UnaryParams{Min: n.AttrFloat("min", float32(math.Inf(-1))), Max: n.AttrFloat("max", float32(math.Inf(1)))}
+	for i, dst := range []*float32{&prm.Min, &prm.Max} {
+		if v := n.In(i + 1); v != nil {
+			f, err := constF32(v)
+			if err != nil || len(f) != 1 {
+				return nil, fmt.Errorf("clip bound %s must be a float scalar constant", v.Name)
+			}
+			*dst = f[0]
+		}
+	}
+	return func() error { return Unary(OpClip, outs[0], ins[0], prm) }, nil
+}
+
+func lowerUnary(op UnaryOp) lowerFunc {
+	return func(p *Program, n *graph.Node) (func() error, error) {
+		ins, outs, err := p.io(n)
+		if err != nil {
+			return nil, err
+		}
+		prm := UnaryParams{Alpha: n.AttrFloat("alpha", 0.01), Beta: n.AttrFloat("beta", 0.5)}
+		if op == OpHardSigmoid {
+			prm.Alpha = n.AttrFloat("alpha", 0.2)
+		}
+		return func() error { return Unary(op, outs[0], ins[0], prm) }, nil
+	}
+}
+
+func lowerBinary(op BinaryOp) lowerFunc {
+	return func(p *Program, n *graph.Node) (func() error, error) {
+		ins, outs, err := p.io(n)
+		if err != nil {
+			return nil, err
+		}
+		if len(ins) != 2 {
+			return nil, fmt.Errorf("%s with %d inputs is not supported", n.Op, len(ins))
+		}
+		return func() error { return Binary(op, outs[0], ins[0], ins[1]) }, nil
+	}
+}
+
+func lowerSum(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) < 2 {
+		return nil, fmt.Errorf("Sum of %d inputs", len(ins))
+	}
+	return func() error {
+		if err := Binary(OpAdd, outs[0], ins[0], ins[1]); err != nil {
+			return err
+		}
+		for _, x := range ins[2:] {
+			if err := Binary(OpAdd, outs[0], outs[0], x); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+func axisOf(n *graph.Node, rank, def int) int {
+	a := n.AttrInt("axis", def)
+	if a < 0 {
+		a += rank
+	}
+	return a
+}
+
+func lowerConcat(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	axis := axisOf(n, len(outs[0].Shape), 0)
+	return func() error { return Concat(outs[0], ins, axis) }, nil
+}
+
+func lowerSplit(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	axis := axisOf(n, len(ins[0].Shape), 0)
+	return func() error { return Split(outs, ins[0], axis) }, nil
+}
+
+func lowerSlice(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	var args [4][]int
+	for i := range args {
+		if args[i], err = constInts(n.In(i + 1)); err != nil {
+			return nil, err
+		}
+	}
+	if n.In(1) == nil { // opset < 10: attributes
+		args[0], args[1], args[2] = n.AttrInts("starts"), n.AttrInts("ends"), n.AttrInts("axes")
+	}
+	return func() error { return Slice(outs[0], ins[0], args[0], args[1], args[2], args[3]) }, nil
+}
+
+func lowerTranspose(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	perm := n.AttrInts("perm")
+	if perm == nil {
+		for i := len(ins[0].Shape) - 1; i >= 0; i-- {
+			perm = append(perm, i)
+		}
+	}
+	return func() error { return Transpose(outs[0], ins[0], perm) }, nil
+}
+
+func lowerGather(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	axis := axisOf(n, len(ins[0].Shape), 0)
+	return func() error { return Gather(outs[0], ins[0], ins[1], axis) }, nil
+}
+
+func lowerPad(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	pads := n.AttrInts("pads")
+	if v := n.In(1); v != nil {
+		if pads, err = constInts(v); err != nil {
+			return nil, err
+		}
+	}
+	value := n.AttrFloat("value", 0)
+	if v := n.In(2); v != nil {
+		f, err := constF32(v)
+		if err != nil || len(f) != 1 {
+			return nil, fmt.Errorf("pad value %s must be a float scalar constant", v.Name)
+		}
+		value = f[0]
+	}
+	mode := map[string]PadMode{"constant": PadConstant, "reflect": PadReflect, "edge": PadEdge}[n.AttrString("mode", "constant")]
+	return func() error { return Pad(outs[0], ins[0], pads, mode, value) }, nil
+}
+
+func lowerReduce(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	axes := n.AttrInts("axes")
+	if v := n.In(1); v != nil {
+		if axes, err = constInts(v); err != nil {
+			return nil, err
+		}
+	}
+	if axes == nil {
+		if n.AttrInt("noop_with_empty_axes", 0) == 1 {
+			return nil, fmt.Errorf("noop_with_empty_axes is not supported")
+		}
+		for i := range ins[0].Shape {
+			axes = append(axes, i)
+		}
+	}
+	op := map[string]ReduceOp{"ReduceSum": ReduceSum, "ReduceMean": ReduceMean, "ReduceMax": ReduceMax}[n.Op]
+	keep := n.AttrInt("keepdims", 1) == 1
+	return func() error { return Reduce(op, outs[0], ins[0], axes, keep) }, nil
+}
+
+func lowerResize(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	prm := ResizeParams{}
+	switch n.AttrString("mode", "nearest") {
+	case "nearest":
+		prm.Mode = ResizeNearest
+	case "linear", "bilinear":
+		prm.Mode = ResizeLinear
+	default:
+		return nil, fmt.Errorf("resize mode %s is not supported", n.AttrString("mode", ""))
+	}
+	coord := map[string]CoordMode{"half_pixel": CoordHalfPixel, "asymmetric": CoordAsymmetric,
+		"align_corners": CoordAlignCorners, "pytorch_half_pixel": CoordPytorchHalfPixel}
+	def := "half_pixel"
+	if n.Op == "Upsample" || p.g.Opset < 11 {
+		def = "asymmetric"
+	}
+	c, ok := coord[n.AttrString("coordinate_transformation_mode", def)]
+	if !ok {
+		return nil, fmt.Errorf("coordinate_transformation_mode %s is not supported", n.AttrString("coordinate_transformation_mode", ""))
+	}
+	prm.Coord = c
+	nearest := map[string]NearestMode{"round_prefer_floor": NearestRoundPreferFloor, "round_prefer_ceil": NearestRoundPreferCeil,
+		"floor": NearestFloor, "ceil": NearestCeil}
+	nm := "round_prefer_floor"
+	if n.Op == "Upsample" {
+		nm = "floor"
+	}
+	prm.Nearest = nearest[n.AttrString("nearest_mode", nm)]
+	scalesIn := 2
+	if n.Op == "Upsample" || p.g.Opset < 11 {
+		scalesIn = 1
+	}
+	if v := n.In(scalesIn); v != nil && v.Const != nil && len(v.Const.F32) == 4 {
+		prm.ScaleH, prm.ScaleW = v.Const.F32[2], v.Const.F32[3]
+	}
+	return func() error { return Resize(outs[0], ins[0], prm) }, nil
+}
+
+func lowerConvTranspose(p *Program, n *graph.Node) (func() error, error) {
+	if ap := n.AttrString("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+		return nil, fmt.Errorf("auto_pad=%s is not supported (export with explicit pads)", ap)
+	}
+	if n.HasAttr("output_shape") {
+		return nil, fmt.Errorf("output_shape is not supported (export with pads)")
+	}
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	prm := ConvTransposeParams{Group: n.AttrInt("group", 1), Strides: pair(n.AttrInts("strides"), 1),
+		Dilations: pair(n.AttrInts("dilations"), 1), Pads: pads4(n.AttrInts("pads")),
+		OutputPadding: pair(n.AttrInts("output_padding"), 0)}
+	var bias *tensor.Tensor
+	if len(ins) > 2 {
+		bias = ins[2]
+	}
+	ws, err := ConvTransposeWorkspace(ins[0].Shape, ins[1].Shape, prm)
+	if err != nil {
+		return nil, err
+	}
+	p.grow(ws)
+	return func() error { return p.r.ConvTranspose2D(outs[0], ins[0], ins[1], bias, prm, p.scratch) }, nil
+}
+
+func lowerTopK(p *Program, n *graph.Node) (func() error, error) {
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	k := n.AttrInt("k", 0)
+	if v := n.In(1); v != nil {
+		ks, err := constInts(v)
+		if err != nil || len(ks) != 1 {
+			return nil, fmt.Errorf("k must be a constant")
+		}
+		k = ks[0]
+	}
+	axis := axisOf(n, len(ins[0].Shape), -1)
+	largest := n.AttrInt("largest", 1) == 1
+	if n.AttrInt("sorted", 1) != 1 {
+		return nil, fmt.Errorf("sorted=0 is not supported")
+	}
+	return func() error { return TopK(outs[0], outs[1], ins[0], axis, k, largest) }, nil
+}
+
+func lowerRoiAlign(p *Program, n *graph.Node) (func() error, error) {
+	if m := n.AttrString("mode", "avg"); m != "avg" {
+		return nil, fmt.Errorf("RoiAlign mode %s is not supported", m)
+	}
+	ins, outs, err := p.io(n)
+	if err != nil {
+		return nil, err
+	}
+	half := n.AttrString("coordinate_transformation_mode", "half_pixel") == "half_pixel"
+	if p.g.Opset < 16 {
+		half = false
+	}
+	prm := RoiAlignParams{OutputHeight: n.AttrInt("output_height", 1), OutputWidth: n.AttrInt("output_width", 1),
+		SamplingRatio: n.AttrInt("sampling_ratio", 0), SpatialScale: n.AttrFloat("spatial_scale", 1), HalfPixel: half}
+	return func() error { return RoiAlign(outs[0], ins[0], ins[1], ins[2], prm) }, nil
+}

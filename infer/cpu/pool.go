@@ -1,0 +1,212 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// PoolParams are MaxPool's and AveragePool's attributes, as ONNX has them.
+// Zero strides and dilations mean 1.
+type PoolParams struct {
+	Kernel          [2]int // along H, W
+	Strides         [2]int
+	Dilations       [2]int // MaxPool only
+	Pads            [4]int // H begin, W begin, H end, W end
+	CeilMode        bool
+	CountIncludePad bool // AveragePool only
+}
+
+type poolGeom struct {
+	n, c, h, w, oh, ow int
+	kh, kw, sh, sw     int
+	dh, dw, pt, pl     int
+	pb, pr             int
+}
+
+func poolOut(in, k, s, d, pb, pe int, ceil bool) int {
+	span := in + pb + pe - d*(k-1) - 1
+	if span < 0 {
+		return 0
+	}
+	if !ceil {
+		return span/s + 1
+	}
+	out := (span+s-1)/s + 1
+	// A window may not start in the end padding (ONNX, PyTorch).
+	if (out-1)*s >= in+pb {
+		out--
+	}
+	return out
+}
+
+func poolGeometry(x tensor.Shape, p PoolParams) (poolGeom, error) {
+	var g poolGeom
+	if len(x) != 4 {
+		return g, fmt.Errorf("cpu: pool: input %v must be 4-D", x)
+	}
+	for i := range 2 {
+		if p.Strides[i] == 0 {
+			p.Strides[i] = 1
+		}
+		if p.Dilations[i] == 0 {
+			p.Dilations[i] = 1
+		}
+	}
+	g = poolGeom{n: x[0], c: x[1], h: x[2], w: x[3], kh: p.Kernel[0], kw: p.Kernel[1],
+		sh: p.Strides[0], sw: p.Strides[1], dh: p.Dilations[0], dw: p.Dilations[1],
+		pt: p.Pads[0], pl: p.Pads[1], pb: p.Pads[2], pr: p.Pads[3]}
+	if g.kh < 1 || g.kw < 1 || g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 {
+		return g, fmt.Errorf("cpu: pool: kernel %v, strides %v, dilations %v must be positive", p.Kernel, p.Strides, p.Dilations)
+	}
+	for i, v := range p.Pads {
+		if v < 0 || v >= p.Kernel[i%2] {
+			return g, fmt.Errorf("cpu: pool: pads %v must be in [0, kernel)", p.Pads)
+		}
+	}
+	g.oh = poolOut(g.h, g.kh, g.sh, g.dh, g.pt, g.pb, p.CeilMode)
+	g.ow = poolOut(g.w, g.kw, g.sw, g.dw, g.pl, g.pr, p.CeilMode)
+	if g.oh < 1 || g.ow < 1 {
+		return g, fmt.Errorf("cpu: pool: kernel %v does not fit input %v", p.Kernel, x)
+	}
+	return g, nil
+}
+
+// PoolOutputShape returns the shape MaxPool and AveragePool write.
+func PoolOutputShape(x tensor.Shape, p PoolParams) (tensor.Shape, error) {
+	g, err := poolGeometry(x, p)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{g.n, g.c, g.oh, g.ow}, nil
+}
+
+// poolTask pools one (image, channel) plane per item.
+type poolTask struct {
+	y, x       []float32
+	g          poolGeom
+	max        bool
+	includePad bool
+}
+
+// MaxPool computes ONNX MaxPool on NCHW data.
+func (r *Runner) MaxPool(dst, x *tensor.Tensor, p PoolParams) error {
+	return r.pool2d(dst, x, p, true)
+}
+
+// AveragePool computes ONNX AveragePool on NCHW data.
+func (r *Runner) AveragePool(dst, x *tensor.Tensor, p PoolParams) error {
+	return r.pool2d(dst, x, p, false)
+}
+
+func (r *Runner) pool2d(dst, x *tensor.Tensor, p PoolParams, isMax bool) error {
+	g, err := poolGeometry(x.Shape, p)
+	if err != nil {
+		return err
+	}
+	if err := checkF32("pool: input", x, x.Shape); err != nil {
+		return err
+	}
+	if err := checkF32("pool: output", dst, tensor.Shape{g.n, g.c, g.oh, g.ow}); err != nil {
+		return err
+	}
+	t := &r.pl
+	*t = poolTask{y: dst.F32, x: x.F32, g: g, max: isMax, includePad: p.CountIncludePad}
+	r.pool.run(g.n*g.c, 1, t)
+	*t = poolTask{}
+	return nil
+}
+
+func (t *poolTask) run(_, lo, hi int) {
+	g := t.g
+	for i := lo; i < hi; i++ {
+		x := t.x[i*g.h*g.w : (i+1)*g.h*g.w]
+		y := t.y[i*g.oh*g.ow : (i+1)*g.oh*g.ow]
+		for oh := 0; oh < g.oh; oh++ {
+			h0 := oh*g.sh - g.pt
+			for ow := 0; ow < g.ow; ow++ {
+				w0 := ow*g.sw - g.pl
+				if t.max {
+					y[oh*g.ow+ow] = t.maxWindow(x, h0, w0)
+				} else {
+					y[oh*g.ow+ow] = t.avgWindow(x, h0, w0)
+				}
+			}
+		}
+	}
+}
+
+func (t *poolTask) maxWindow(x []float32, h0, w0 int) float32 {
+	g := t.g
+	m := float32(math.Inf(-1))
+	for kh := 0; kh < g.kh; kh++ {
+		ih := h0 + kh*g.dh
+		if ih < 0 || ih >= g.h {
+			continue
+		}
+		row := x[ih*g.w : (ih+1)*g.w]
+		for kw := 0; kw < g.kw; kw++ {
+			if iw := w0 + kw*g.dw; iw >= 0 && iw < g.w {
+				m = max(m, row[iw])
+			}
+		}
+	}
+	return m
+}
+
+// avgWindow averages a window; with count_include_pad the divisor counts
+// the padding but not what lies past it (the ceil-mode overhang), as
+// onnxruntime does.
+func (t *poolTask) avgWindow(x []float32, h0, w0 int) float32 {
+	g := t.g
+	h1, w1 := min(h0+g.kh, g.h+g.pb), min(w0+g.kw, g.w+g.pr)
+	padded := (h1 - h0) * (w1 - w0)
+	hs, ws, he, we := max(h0, 0), max(w0, 0), min(h1, g.h), min(w1, g.w)
+	var s float32
+	for ih := hs; ih < he; ih++ {
+		for _, v := range x[ih*g.w+ws : ih*g.w+we] {
+			s += v
+		}
+	}
+	n := (he - hs) * (we - ws)
+	if t.includePad {
+		n = padded
+	}
+	if n <= 0 {
+		return 0
+	}
+	return s / float32(n)
+}
+
+// GlobalAveragePool averages each (image, channel) plane of an N x C x ...
+// input into dst of shape N x C x 1 x 1 (or N x C followed by ones).
+func GlobalAveragePool(dst, x *tensor.Tensor) error {
+	if len(x.Shape) < 3 {
+		return fmt.Errorf("cpu: global average pool: input %v needs spatial dimensions", x.Shape)
+	}
+	out := make(tensor.Shape, 0, 8)
+	out = append(out, x.Shape[0], x.Shape[1])
+	for range x.Shape[2:] {
+		out = append(out, 1)
+	}
+	if err := checkF32("global average pool: input", x, x.Shape); err != nil {
+		return err
+	}
+	if err := checkF32("global average pool: output", dst, out); err != nil {
+		return err
+	}
+	planes := x.Shape[0] * x.Shape[1]
+	if planes == 0 {
+		return nil
+	}
+	size := x.Len() / planes
+	for i := range planes {
+		var s float32
+		for _, v := range x.F32[i*size : (i+1)*size] {
+			s += v
+		}
+		dst.F32[i] = s / float32(size)
+	}
+	return nil
+}

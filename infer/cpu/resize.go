@@ -1,0 +1,153 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// ResizeMode is ONNX Resize's interpolation mode.
+type ResizeMode int
+
+// Interpolation modes.
+const (
+	ResizeNearest ResizeMode = iota
+	ResizeLinear             // bilinear on H and W
+)
+
+// CoordMode is ONNX Resize's coordinate_transformation_mode.
+type CoordMode int
+
+// Coordinate transformation modes.
+const (
+	CoordHalfPixel        CoordMode = iota // (x+0.5)/scale-0.5
+	CoordAsymmetric                        // x/scale
+	CoordAlignCorners                      // x*(in-1)/(out-1)
+	CoordPytorchHalfPixel                  // half_pixel, 0 when out is 1
+)
+
+// NearestMode is ONNX Resize's nearest_mode.
+type NearestMode int
+
+// Rounding of nearest-neighbour source coordinates.
+const (
+	NearestRoundPreferFloor NearestMode = iota
+	NearestRoundPreferCeil
+	NearestFloor
+	NearestCeil
+)
+
+// ResizeParams are a 4-D NCHW Resize's attributes. ScaleH and ScaleW are
+// the scales input gave, used in the coordinate transform as ONNX does;
+// 0 means the output size was given, so the scale is out/in.
+type ResizeParams struct {
+	Mode           ResizeMode
+	Coord          CoordMode
+	Nearest        NearestMode
+	ScaleH, ScaleW float32
+}
+
+// Resize resamples the H and W dimensions of NCHW x into dst, whose shape
+// gives the output size (N and C must match).
+func Resize(dst, x *tensor.Tensor, p ResizeParams) error {
+	if len(x.Shape) != 4 || len(dst.Shape) != 4 || dst.Shape[0] != x.Shape[0] || dst.Shape[1] != x.Shape[1] {
+		return fmt.Errorf("cpu: resize: input %v and output %v must be NCHW with equal N and C", x.Shape, dst.Shape)
+	}
+	if p.Mode < ResizeNearest || p.Mode > ResizeLinear || p.Coord < CoordHalfPixel || p.Coord > CoordPytorchHalfPixel || p.Nearest < NearestRoundPreferFloor || p.Nearest > NearestCeil {
+		return fmt.Errorf("cpu: resize: unknown mode %d, coordinate mode %d or nearest mode %d", p.Mode, p.Coord, p.Nearest)
+	}
+	if err := checkF32("resize: input", x, x.Shape); err != nil {
+		return err
+	}
+	if err := checkF32("resize: output", dst, dst.Shape); err != nil {
+		return err
+	}
+	h, w, oh, ow := x.Shape[2], x.Shape[3], dst.Shape[2], dst.Shape[3]
+	if h == 0 || w == 0 {
+		if oh*ow != 0 {
+			return fmt.Errorf("cpu: resize: empty input %v", x.Shape)
+		}
+		return nil
+	}
+	sh, sw := p.ScaleH, p.ScaleW
+	if sh <= 0 {
+		sh = float32(oh) / float32(h)
+	}
+	if sw <= 0 {
+		sw = float32(ow) / float32(w)
+	}
+	ay := axisMap{p: p, in: h, out: oh, scale: sh}
+	ax := axisMap{p: p, in: w, out: ow, scale: sw}
+	planes := x.Shape[0] * x.Shape[1]
+	for i := 0; i < planes; i++ {
+		src, y := x.F32[i*h*w:(i+1)*h*w], dst.F32[i*oh*ow:(i+1)*oh*ow]
+		for oy := 0; oy < oh; oy++ {
+			row := y[oy*ow : (oy+1)*ow]
+			if p.Mode == ResizeNearest {
+				sr := src[ay.nearest(oy)*w:]
+				for ox := range row {
+					row[ox] = sr[ax.nearest(ox)]
+				}
+				continue
+			}
+			y0, y1, fy := ay.linear(oy)
+			r0, r1 := src[y0*w:(y0+1)*w], src[y1*w:(y1+1)*w]
+			for ox := range row {
+				x0, x1, fx := ax.linear(ox)
+				top := r0[x0] + (r0[x1]-r0[x0])*fx
+				bot := r1[x0] + (r1[x1]-r1[x0])*fx
+				row[ox] = top + (bot-top)*fy
+			}
+		}
+	}
+	return nil
+}
+
+// axisMap maps output coordinates along one axis to input coordinates.
+type axisMap struct {
+	p       ResizeParams
+	in, out int
+	scale   float32
+}
+
+func (a axisMap) source(o int) float32 {
+	x := float32(o)
+	switch a.p.Coord {
+	case CoordAsymmetric:
+		return x / a.scale
+	case CoordAlignCorners:
+		if a.out == 1 {
+			return 0
+		}
+		return x * float32(a.in-1) / float32(a.out-1)
+	case CoordPytorchHalfPixel:
+		if a.out == 1 {
+			return 0
+		}
+	}
+	return (x+0.5)/a.scale - 0.5
+}
+
+func (a axisMap) nearest(o int) int {
+	x := a.source(o)
+	var i float64
+	switch a.p.Nearest {
+	case NearestFloor:
+		i = math.Floor(float64(x))
+	case NearestCeil:
+		i = math.Ceil(float64(x))
+	case NearestRoundPreferCeil:
+		i = math.Floor(float64(x) + 0.5)
+	default:
+		i = math.Ceil(float64(x) - 0.5)
+	}
+	return min(max(int(i), 0), a.in-1)
+}
+
+func (a axisMap) linear(o int) (i0, i1 int, frac float32) {
+	x := min(max(a.source(o), 0), float32(a.in-1))
+	i0 = int(x)
+	i1 = min(i0+1, a.in-1)
+	return i0, i1, x - float32(i0)
+}

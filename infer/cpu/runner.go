@@ -1,0 +1,130 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Options configures a Runner.
+type Options struct {
+	// Workers is the number of goroutines the parallel kernels use,
+	// the caller's included; 0 means runtime.GOMAXPROCS(0).
+	Workers int
+}
+
+// Runner runs kernels on a fixed set of worker goroutines. It keeps the
+// per-kernel task state and the pure-Go GEMM's packing buffers, so it is
+// not safe for concurrent use; Close stops its goroutines.
+type Runner struct {
+	workers int
+	pool    pool
+	gemm    gemmTask
+	dw      depthwiseTask
+	pl      poolTask
+	pack    [][]float32 // per-worker pure-Go GEMM packing buffers
+	blas    bool
+}
+
+// NewRunner starts a Runner's worker goroutines.
+func NewRunner(o Options) *Runner {
+	w := o.Workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	r := &Runner{workers: w, blas: haveBLAS}
+	r.pool.start(w)
+	r.pack = make([][]float32, w)
+	setBLASThreads(w)
+	return r
+}
+
+// Workers returns the number of goroutines the Runner's kernels use.
+func (r *Runner) Workers() int { return r.workers }
+
+// UseBLAS chooses between OpenBLAS and the pure-Go GEMM for the Runner's
+// matrix products; it reports whether the choice took effect (BLAS is not
+// there in a noblas build).
+func (r *Runner) UseBLAS(on bool) bool {
+	if on && !haveBLAS {
+		return false
+	}
+	r.blas = on
+	return true
+}
+
+// Close stops the worker goroutines. The Runner must not be used after.
+func (r *Runner) Close() { r.pool.stop() }
+
+// ranger is a parallel task: run does items [lo, hi) on worker w.
+type ranger interface {
+	run(w, lo, hi int)
+}
+
+// pool is a fixed set of goroutines that share one task at a time.
+// Handing a task over allocates nothing: the task is a pointer to state
+// the Runner owns, and the workers are woken by a channel of empty values.
+type pool struct {
+	n     int
+	wake  chan int
+	wg    sync.WaitGroup
+	task  ranger
+	total int
+	chunk int
+	next  atomic.Int64
+	once  sync.Once
+}
+
+func (p *pool) start(n int) {
+	p.n = n
+	p.wake = make(chan int)
+	for i := 1; i < n; i++ {
+		go func() {
+			for w := range p.wake {
+				p.drain(w)
+				p.wg.Done()
+			}
+		}()
+	}
+}
+
+func (p *pool) stop() { p.once.Do(func() { close(p.wake) }) }
+
+// run splits [0, n) into chunks of at least grain items and runs t over
+// them on up to p.n goroutines, returning when all are done.
+func (p *pool) run(n, grain int, t ranger) {
+	if grain < 1 {
+		grain = 1
+	}
+	workers := p.n
+	if m := (n + grain - 1) / grain; m < workers {
+		workers = m
+	}
+	if workers <= 1 {
+		t.run(0, 0, n)
+		return
+	}
+	chunk := (n + 4*workers - 1) / (4 * workers)
+	if chunk < grain {
+		chunk = grain
+	}
+	p.task, p.total, p.chunk = t, n, chunk
+	p.next.Store(0)
+	p.wg.Add(workers - 1)
+	for w := 1; w < workers; w++ {
+		p.wake <- w
+	}
+	p.drain(0)
+	p.wg.Wait()
+	p.task = nil
+}
+
+func (p *pool) drain(w int) {
+	for {
+		lo := int(p.next.Add(int64(p.chunk))) - p.chunk
+		if lo >= p.total {
+			return
+		}
+		p.task.run(w, lo, min(lo+p.chunk, p.total))
+	}
+}

@@ -2,6 +2,8 @@
 // them.
 //
 //	dsmodel info model.onnx   # inputs, outputs, op histogram, parameter count
+//	dsmodel run --onnx m.onnx --input images=in.npy --out dir/   # one <output>.npy per output
+//	dsmodel bench --onnx m.onnx --batch 8                       # latency and throughput
 //
 // The info subcommand loads the model into the graph IR, so it also reports
 // what dsgo cannot run: an unsupported op, a malformed file. Set
@@ -18,11 +20,19 @@ import (
 	"github.com/dsgo/dsgo/infer/graph"
 )
 
-const usage = "usage: dsmodel info model.onnx"
+const usage = `usage: dsmodel info model.onnx
+       dsmodel run --onnx model.onnx --input name=file.npy ... [--out dir]
+       dsmodel bench --onnx model.onnx [--batch N] [--iterations N] [--threads N]`
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "run" {
+		return runModel(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "bench" {
+		return bench(args[1:], stdout, stderr)
+	}
 	if len(args) != 2 || args[0] != "info" {
 		fmt.Fprintln(stderr, usage)
 		return 2

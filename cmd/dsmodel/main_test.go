@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dsgo/dsgo/infer/npy"
 	"github.com/dsgo/dsgo/infer/onnx"
 )
 
@@ -88,5 +90,48 @@ func TestInfo(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// dsmodel run reproduces onnxruntime's output for the reference YOLO model.
+func TestRunWritesOutputsMatchingTheReference(t *testing.T) {
+	dir := filepath.Join("..", "..", "infer", "testdata", "models", "yolo")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"run", "--onnx", filepath.Join(dir, "model.onnx"), "--input", "images=" + filepath.Join(dir, "input_0.npy"), "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	got, err := npy.ReadFile(filepath.Join(out, "output0.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := npy.ReadFile(filepath.Join(dir, "output_0.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Shape.Equal(want.Shape) {
+		t.Fatalf("shape %v, want %v", got.Shape, want.Shape)
+	}
+	for i := range want.F32 {
+		if d := math.Abs(float64(got.F32[i] - want.F32[i])); d > 1e-4*math.Max(1, math.Abs(float64(want.F32[i]))) {
+			t.Fatalf("element %d: %v, want %v", i, got.F32[i], want.F32[i])
+		}
+	}
+}
+
+func TestRunNeedsEveryInput(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"run", "--onnx", filepath.Join("..", "..", "infer", "testdata", "models", "yolo", "model.onnx")}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), `no --input for model input "images"`) {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}
+
+func TestBenchReportsThroughput(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"bench", "--onnx", filepath.Join("..", "..", "infer", "testdata", "models", "classifier", "model.onnx"), "--batch", "2", "--iterations", "2"}, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "inferences/s") {
+		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
 }

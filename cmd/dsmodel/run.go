@@ -1,0 +1,163 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dsgo/dsgo/infer/cpu"
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/npy"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// inputFlags collects repeated --input name=file.npy flags.
+type inputFlags map[string]string
+
+func (f inputFlags) String() string { return fmt.Sprint(map[string]string(f)) }
+
+func (f inputFlags) Set(s string) error {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("want name=file.npy, got %q", s)
+	}
+	f[name] = path
+	return nil
+}
+
+// runModel is `dsmodel run --onnx m.onnx --input name=in.npy --out dir/`:
+// one inference on the CPU backend, one <output>.npy per output.
+func runModel(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dsmodel run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("onnx", "", "ONNX model")
+	out := fs.String("out", ".", "directory for the output .npy files")
+	inputs := inputFlags{}
+	fs.Var(inputs, "input", "name=file.npy for each model input (repeat)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *model == "" {
+		fmt.Fprintln(stderr, "dsmodel run: --onnx is required")
+		return 2
+	}
+	g, err := graph.LoadFile(*model)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	data := map[string]*tensor.Tensor{}
+	shapes := map[string]tensor.Shape{}
+	for _, in := range g.Inputs {
+		path, ok := inputs[in.Name]
+		if !ok {
+			return fail(stderr, fmt.Errorf("no --input for model input %q", in.Name))
+		}
+		t, err := npy.ReadFile(path)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		data[in.Name], shapes[in.Name] = t, t.Shape
+	}
+	r := cpu.NewRunner(cpu.Options{})
+	defer r.Close()
+	prog, err := cpu.Compile(g, shapes, r)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for name, t := range data {
+		dst, _ := prog.Input(name)
+		if dst.DType != t.DType || len(dst.F32) != len(t.F32) || len(dst.Raw) != len(t.Raw) {
+			return fail(stderr, fmt.Errorf("input %q: %v %v does not fit the model's %v %v", name, t.DType, t.Shape, dst.DType, dst.Shape))
+		}
+		copy(dst.F32, t.F32)
+		copy(dst.Raw, t.Raw)
+	}
+	if err := prog.Run(); err != nil {
+		return fail(stderr, err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fail(stderr, err)
+	}
+	for _, v := range prog.Graph().Outputs {
+		t, _ := prog.Output(v.Name)
+		path := filepath.Join(*out, strings.NewReplacer("/", "_", ":", "_").Replace(v.Name)+".npy")
+		f, err := os.Create(path)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		err = npy.Write(f, t)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fail(stderr, err)
+		}
+		fmt.Fprintf(stdout, "%s %v %v -> %s\n", v.Name, t.DType, t.Shape, path)
+	}
+	return 0
+}
+
+// bench is `dsmodel bench --onnx m.onnx --batch N`: latency and throughput
+// of the CPU backend on random inputs.
+func bench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dsmodel bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("onnx", "", "ONNX model")
+	batch := fs.Int("batch", 1, "batch size (replaces a dynamic first dimension)")
+	iters := fs.Int("iterations", 20, "timed runs")
+	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	g, err := graph.LoadFile(*model)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	shapes := map[string]tensor.Shape{}
+	for _, in := range g.Inputs {
+		s := append(tensor.Shape(nil), in.Shape...)
+		for i := range s {
+			if s[i] < 0 {
+				if i != 0 {
+					return fail(stderr, fmt.Errorf("input %q has a dynamic dimension %d besides the batch", in.Name, i))
+				}
+				s[i] = *batch
+			}
+		}
+		shapes[in.Name] = s
+	}
+	r := cpu.NewRunner(cpu.Options{Workers: *threads})
+	defer r.Close()
+	prog, err := cpu.Compile(g, shapes, r)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for name := range shapes {
+		t, _ := prog.Input(name)
+		for i := range t.F32 {
+			t.F32[i] = float32(i%255) / 255
+		}
+	}
+	if err := prog.Run(); err != nil { // warm-up
+		return fail(stderr, err)
+	}
+	start := time.Now()
+	for i := 0; i < *iters; i++ {
+		if err := prog.Run(); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	per := time.Since(start) / time.Duration(*iters)
+	fmt.Fprintf(stdout, "%s batch %d, %d workers: %v per batch, %.1f inferences/s\n",
+		filepath.Base(*model), *batch, r.Workers(), per.Round(time.Microsecond), float64(*batch)/per.Seconds())
+	return 0
+}
+
+func fail(w io.Writer, err error) int {
+	fmt.Fprintf(w, "dsmodel: %v\n", err)
+	return 1
+}

@@ -8,6 +8,7 @@ import (
 	// Element families register themselves in their init functions.
 	_ "github.com/dsgo/dsgo/elements/convert"
 	_ "github.com/dsgo/dsgo/elements/gst"
+	_ "github.com/dsgo/dsgo/elements/infer"
 	_ "github.com/dsgo/dsgo/elements/osd"
 	_ "github.com/dsgo/dsgo/elements/rtsp"
 	_ "github.com/dsgo/dsgo/elements/sinks"

@@ -1,0 +1,317 @@
+package infer
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/dsgo/dsgo/configs"
+	"github.com/dsgo/dsgo/infer/cpu"
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/parsers"
+	"github.com/dsgo/dsgo/infer/tensor"
+	"github.com/dsgo/dsgo/meta"
+	"github.com/dsgo/dsgo/pipeline"
+	"github.com/dsgo/dsgo/video"
+)
+
+// Infer is the nvinfer element. A DeepStream nvinfer config file
+// (config-file-path) names the ONNX model and how to pre- and post-process:
+// in primary mode (process-mode=1) every frame of a batch is inferred and
+// a detector's boxes become ObjectMeta; in secondary mode (2) the objects
+// of an upstream detector are cropped, batched and classified, and the
+// results become ClassifierMeta on each object. The model runs on the CPU
+// backend (the GPU backend takes over when a GPU is present, with the GPU
+// issue).
+type Infer struct {
+	pipeline.TransformBase
+	configPath  string
+	uniqueID    int64
+	processMode int
+	interval    int64
+	batchSize   int64
+	gpuID       int64
+	engineFile  string
+
+	cfg      *configs.InferConfig
+	in       video.Info
+	runner   *cpu.Runner
+	prog     *cpu.Program
+	input    *tensor.Tensor
+	layers   [][]*tensor.Tensor // per image of the batch: views of the outputs
+	net      meta.NetworkInfo
+	pre      Preprocessor
+	bbox     parsers.BBoxParser
+	classify parsers.ClassifierParser
+	cluster  parsers.Clusterer
+	dp       parsers.DetectionParams
+	labels   [][]string
+	batches  int64
+	raw      []parsers.Object
+	objs     []parsers.Object
+	attrs    []parsers.Attribute
+	pending  []crop
+}
+
+// crop is one object waiting for secondary inference.
+type crop struct {
+	frame *meta.FrameMeta
+	obj   *meta.ObjectMeta
+	rect  video.Rect
+	mem   int
+}
+
+var inferClass = &pipeline.ElementClass{
+	Factory:     "nvinfer",
+	Klass:       "Filter/Analytics",
+	Description: "Run an ONNX model on batched frames or objects, configured by a DeepStream nvinfer config file",
+	Templates: []*pipeline.PadTemplate{
+		pipeline.NewPadTemplate("sink", pipeline.PadSink, pipeline.PadAlways, "video/x-raw, format={ NV12, RGBA }"),
+		pipeline.NewPadTemplate("src", pipeline.PadSrc, pipeline.PadAlways, "video/x-raw, format={ NV12, RGBA }"),
+	},
+	Props: []pipeline.Prop{
+		pipeline.StringProp("config-file-path", "nvinfer config file", "", func(e *Infer) *string { return &e.configPath }, nil),
+		pipeline.IntProp("unique-id", "gie-unique-id override (0: from the config)", 0, 0, 1<<30, func(e *Infer) *int64 { return &e.uniqueID }),
+		pipeline.EnumProp("process-mode", "Infer on frames or objects (default: from the config)", 0, []string{"default", "primary", "secondary"}, func(e *Infer) *int { return &e.processMode }),
+		pipeline.IntProp("interval", "Batches to skip between inferences (-1: from the config)", -1, -1, 1<<30, func(e *Infer) *int64 { return &e.interval }),
+		pipeline.IntProp("batch-size", "Frames or objects per inference (0: from the config)", 0, 0, 1024, func(e *Infer) *int64 { return &e.batchSize }),
+		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
+		pipeline.StringProp("model-engine-file", "Serialized engine (accepted; the CPU backend builds from onnx-file)", "", func(e *Infer) *string { return &e.engineFile }, nil),
+	},
+}
+
+func init() { pipeline.Register(inferClass, func() pipeline.Element { return New() }) }
+
+// New returns an nvinfer element.
+func New() *Infer {
+	e := &Infer{}
+	e.InitTransform(e, inferClass)
+	return e
+}
+
+// Start reads the config, loads and compiles the model and picks the parsers.
+func (e *Infer) Start(context.Context) error {
+	if e.configPath == "" {
+		return fmt.Errorf("config-file-path is not set")
+	}
+	cfg, warns, err := configs.LoadInfer(e.configPath)
+	if err != nil {
+		return err
+	}
+	for _, w := range warns {
+		e.PostWarning(fmt.Errorf("%s", w.String()), "")
+	}
+	e.applyOverrides(cfg)
+	if cfg.ONNXFile == "" {
+		return fmt.Errorf("%s: onnx-file is required (engine files come with the GPU backend)", cfg.File)
+	}
+	g, err := graph.LoadFile(cfg.ONNXFile)
+	if err != nil {
+		return err
+	}
+	if err := e.compile(cfg, g); err != nil {
+		return err
+	}
+	if err := e.pickParsers(cfg); err != nil {
+		return err
+	}
+	e.cfg, e.batches = cfg, 0
+	return nil
+}
+
+func (e *Infer) applyOverrides(cfg *configs.InferConfig) {
+	if e.uniqueID > 0 {
+		cfg.GIEUniqueID = int(e.uniqueID)
+	}
+	if e.processMode > 0 {
+		cfg.ProcessMode = e.processMode
+	}
+	if e.interval >= 0 {
+		cfg.Interval = int(e.interval)
+	}
+	if e.batchSize > 0 {
+		cfg.BatchSize = int(e.batchSize)
+	}
+}
+
+// compile binds the model's input to [batch, C, H, W] and lowers it.
+func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
+	if len(g.Inputs) != 1 {
+		return fmt.Errorf("%s: models with %d inputs are not supported", cfg.ONNXFile, len(g.Inputs))
+	}
+	in := g.Inputs[0]
+	if len(in.Shape) != 4 {
+		return fmt.Errorf("%s: input %s is %v, want NCHW", cfg.ONNXFile, in.Name, in.Shape)
+	}
+	c, h, w := in.Shape[1], in.Shape[2], in.Shape[3]
+	if len(cfg.InferDims) == 3 {
+		c, h, w = cfg.InferDims[0], cfg.InferDims[1], cfg.InferDims[2]
+	}
+	b := max(cfg.BatchSize, 1)
+	if e.runner == nil {
+		e.runner = cpu.NewRunner(cpu.Options{})
+	}
+	prog, err := cpu.Compile(g, map[string]tensor.Shape{in.Name: {b, c, h, w}}, e.runner)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.ONNXFile, err)
+	}
+	e.prog, e.net = prog, meta.NetworkInfo{Width: w, Height: h, Channels: c}
+	e.input, _ = prog.Input(in.Name)
+	e.layers = make([][]*tensor.Tensor, b)
+	for _, v := range prog.Graph().Outputs {
+		if len(cfg.OutputBlobNames) > 0 && !contains(cfg.OutputBlobNames, v.Name) {
+			continue
+		}
+		out, _ := prog.Output(v.Name)
+		if out.DType != tensor.Float32 || len(out.Shape) == 0 || out.Shape[0] != b {
+			return fmt.Errorf("%s: output %s %v %v: want float32 with the batch first", cfg.ONNXFile, v.Name, out.DType, out.Shape)
+		}
+		per := out.Len() / b
+		for i := 0; i < b; i++ {
+			e.layers[i] = append(e.layers[i], &tensor.Tensor{Name: v.Name, DType: tensor.Float32,
+				Shape: out.Shape[1:], F32: out.F32[i*per : (i+1)*per]})
+		}
+	}
+	e.pre = Preprocessor{NetW: w, NetH: h, Color: ColorFormat(cfg.ModelColorFormat), NetScaleFactor: float32(cfg.NetScaleFactor),
+		MaintainAspect: cfg.MaintainAspectRatio, Symmetric: cfg.SymmetricPadding}
+	if cfg.ScalingFilter == 0 {
+		e.pre.Interp = video.InterpNearest
+	}
+	for i := 0; i < len(cfg.Offsets) && i < 3; i++ {
+		e.pre.Offsets[i] = float32(cfg.Offsets[i])
+	}
+	if e.pre.Channels() != c {
+		return fmt.Errorf("%s: model-color-format %d gives %d channels, the model takes %d", cfg.File, cfg.ModelColorFormat, e.pre.Channels(), c)
+	}
+	return nil
+}
+
+func contains(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// pickParsers chooses the output parser and clustering for network-type.
+func (e *Infer) pickParsers(cfg *configs.InferConfig) error {
+	labels, err := readLabels(cfg.LabelfilePath, cfg.NetworkType == 1)
+	if err != nil {
+		return err
+	}
+	e.labels = labels
+	switch cfg.NetworkType {
+	case 0:
+		if e.bbox, err = parsers.Default.BBox(cfg.ParseBBoxFuncName); err != nil {
+			return fmt.Errorf("%s: parse-bbox-func-name: %w", cfg.File, err)
+		}
+		n := max(cfg.NumDetectedClasses, 1)
+		e.cluster = parsers.Clusterer{Mode: cfg.ClusterMode, Classes: make([]parsers.ClassParams, n)}
+		e.dp = parsers.DetectionParams{NumClasses: n, PreClusterThreshold: make([]float32, n)}
+		for i := range e.cluster.Classes {
+			ca := cfg.Class(i)
+			e.cluster.Classes[i] = classParams(&ca)
+			e.dp.PreClusterThreshold[i] = e.cluster.Classes[i].PreClusterThreshold
+		}
+	case 1:
+		if e.classify, err = parsers.Default.Classifier(cfg.ParseClassifierFuncName); err != nil {
+			return fmt.Errorf("%s: parse-classifier-func-name: %w", cfg.File, err)
+		}
+	default:
+		return fmt.Errorf("%s: network-type=%d is not wired to nvinfer yet (detectors and classifiers are)", cfg.File, cfg.NetworkType)
+	}
+	return nil
+}
+
+// classParams converts a config's class attributes.
+func classParams(a *configs.ClassAttrs) parsers.ClassParams {
+	return parsers.ClassParams{
+		PreClusterThreshold: float32(a.PreClusterThreshold), PostClusterThreshold: float32(a.PostClusterThreshold),
+		EPS: float32(a.EPS), GroupThreshold: a.GroupThreshold, MinBoxes: a.MinBoxes, DBSCANMinScore: float32(a.DBSCANMinScore),
+		NMSIOUThreshold: float32(a.NMSIOUThreshold), TopK: a.TopK,
+		DetectedMinW: float32(a.DetectedMinW), DetectedMinH: float32(a.DetectedMinH),
+		DetectedMaxW: float32(a.DetectedMaxW), DetectedMaxH: float32(a.DetectedMaxH),
+		ROITopOffset: float32(a.ROITopOffset), ROIBottomOffset: float32(a.ROIBottomOffset),
+	}
+}
+
+// readLabels reads a DeepStream label file: one label per line, or for
+// classifiers one line per output layer with ;-separated labels.
+func readLabels(path string, classifier bool) ([][]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("labelfile-path: %w", err)
+	}
+	defer f.Close()
+	var out [][]string
+	var flat []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if line == "" {
+			continue
+		}
+		if classifier {
+			out = append(out, strings.Split(line, ";"))
+		} else {
+			flat = append(flat, line)
+		}
+	}
+	if !classifier {
+		out = [][]string{flat}
+	}
+	return out, s.Err()
+}
+
+// Stop releases the model.
+func (e *Infer) Stop() error {
+	if e.runner != nil {
+		e.runner.Close()
+		e.runner = nil
+	}
+	return nil
+}
+
+// SetCaps records the frame layout.
+func (e *Infer) SetCaps(in *pipeline.Caps) (*pipeline.Caps, error) {
+	info, err := video.InfoFromCaps(in)
+	if err != nil {
+		return nil, err
+	}
+	if info.Memory == pipeline.MemoryCUDA {
+		return nil, fmt.Errorf("GPU memory input needs the CUDA build")
+	}
+	e.in = info
+	return in, nil
+}
+
+// Transform infers on the batch and attaches the results.
+func (e *Infer) Transform(_ context.Context, buf *pipeline.Buffer) (*pipeline.Buffer, error) {
+	batch := meta.GetBatchMeta(buf)
+	if batch == nil {
+		buf.Unref()
+		return nil, fmt.Errorf("buffer without batch metadata (put nvstreammux upstream)")
+	}
+	e.batches++
+	if iv := int64(e.cfg.Interval); iv > 0 && (e.batches-1)%(iv+1) != 0 {
+		return buf, nil
+	}
+	var err error
+	if e.cfg.ProcessMode == 2 {
+		err = e.secondary(buf, batch)
+	} else {
+		err = e.primary(buf, batch)
+	}
+	if err != nil {
+		buf.Unref()
+		return nil, err
+	}
+	return buf, nil
+}

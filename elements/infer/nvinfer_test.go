@@ -1,0 +1,189 @@
+package infer
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/dsgo/dsgo/elements/streammux"
+	_ "github.com/dsgo/dsgo/elements/testsrc"
+	"github.com/dsgo/dsgo/meta"
+	"github.com/dsgo/dsgo/pipeline"
+)
+
+func model(name string) string {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "infer", "testdata", "models", name, "model.onnx"))
+	return p
+}
+
+// writeConfig writes an nvinfer config and a label file into dir.
+func writeConfig(t *testing.T, dir, name, body, labels string) string {
+	t.Helper()
+	if labels != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".labels"), []byte(labels), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		body = strings.Replace(body, "[property]\n", "[property]\nlabelfile-path="+name+".labels\n", 1)
+	}
+	path := filepath.Join(dir, name+".txt")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func detectorConfig(t *testing.T, dir, threshold string) string {
+	return writeConfig(t, dir, "pgie", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("detectnet")+`
+batch-size=2
+network-type=0
+num-detected-classes=4
+gie-unique-id=1
+cluster-mode=2
+[class-attrs-all]
+pre-cluster-threshold=`+threshold+`
+nms-iou-threshold=0.5
+topk=5
+`, "Car\nBicycle\nPerson\nRoadsign\n")
+}
+
+// runBatches runs desc (ending in appsink name=out) and returns each
+// batch's frames' objects as seen by the sink.
+func runBatches(t *testing.T, desc string, check func(batch *meta.BatchMeta)) int {
+	t.Helper()
+	p, err := pipeline.Launch(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetState(pipeline.StateNull)
+	sink := p.ByName("out").(*pipeline.AppSink)
+	if _, err := p.SetState(pipeline.StatePlaying); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for n := 0; ; n++ {
+		b, err := sink.Pull(ctx)
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			t.Fatalf("after %d batches: %v (bus: %v)", n, err, p.Bus().TryPop(pipeline.MessageError))
+		}
+		check(meta.GetBatchMeta(b))
+		b.Unref()
+	}
+}
+
+const sources = "videotestsrc num-buffers=3 pattern=ball ! m.sink_0 videotestsrc num-buffers=3 pattern=smpte ! m.sink_1 "
+
+func TestPrimaryDetectorAttachesBoxes(t *testing.T) {
+	dir := t.TempDir()
+	objects := 0
+	n := runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer config-file-path="+
+		detectorConfig(t, dir, "0.3")+" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+		for _, f := range b.Frames {
+			for _, o := range f.Objects {
+				objects++
+				r := o.RectParams
+				if o.UniqueComponentID != 1 || o.Confidence < 0.3 || o.ObjLabel == "" || o.ObjLabel != []string{"Car", "Bicycle", "Person", "Roadsign"}[o.ClassID] {
+					t.Fatalf("object %+v", o)
+				}
+				if r.Left < 0 || r.Top < 0 || r.Left+r.Width > 480.5 || r.Top+r.Height > 272.5 || r.Width <= 0 {
+					t.Fatalf("box outside the frame: %+v", r)
+				}
+			}
+			if len(f.Objects) > 5*4 {
+				t.Fatalf("%d objects with topk=5 per class", len(f.Objects))
+			}
+		}
+	})
+	if n != 3 || objects == 0 {
+		t.Fatalf("%d batches, %d objects", n, objects)
+	}
+}
+
+func TestThresholdAboveOneFindsNothing(t *testing.T) {
+	dir := t.TempDir()
+	runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=NV12 ! nvinfer config-file-path="+
+		detectorConfig(t, dir, "1.5")+" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+		for _, f := range b.Frames {
+			if len(f.Objects) != 0 {
+				t.Fatalf("%d objects above a threshold of 1.5", len(f.Objects))
+			}
+		}
+	})
+}
+
+func TestSecondaryClassifierLabelsEachObject(t *testing.T) {
+	dir := t.TempDir()
+	sgie := writeConfig(t, dir, "sgie", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("classifier")+`
+batch-size=4
+network-type=1
+process-mode=2
+gie-unique-id=2
+operate-on-gie-id=1
+operate-on-class-ids=0;2
+input-object-min-width=2
+input-object-min-height=2
+classifier-threshold=0.0
+`, "c0;c1;c2;c3;c4;c5;c6;c7;c8;c9\n")
+	classified := 0
+	runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=NV12 ! nvinfer config-file-path="+
+		detectorConfig(t, dir, "0.3")+" ! nvinfer config-file-path="+sgie+" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+		for _, f := range b.Frames {
+			for _, o := range f.Objects {
+				w, h := o.RectParams.Width, o.RectParams.Height
+				if o.ClassID != 0 && o.ClassID != 2 {
+					if len(o.ClassifierMetas) != 0 {
+						t.Fatalf("class %d was classified though operate-on-class-ids=0;2", o.ClassID)
+					}
+					continue
+				}
+				if w < 3 || h < 3 { // about input-object-min-width/height once clamped to pixels
+					continue
+				}
+				if len(o.ClassifierMetas) != 1 || o.ClassifierMetas[0].UniqueComponentID != 2 {
+					t.Fatalf("object of class %d has classifier metas %v", o.ClassID, o.ClassifierMetas)
+				}
+				l := o.ClassifierMetas[0].Labels[0]
+				if !strings.HasPrefix(l.ResultLabel, "c") || !strings.Contains(o.TextParams.DisplayText, l.ResultLabel) {
+					t.Fatalf("label %+v, text %q", l, o.TextParams.DisplayText)
+				}
+				classified++
+			}
+		}
+	})
+	if classified == 0 {
+		t.Fatal("no object was classified")
+	}
+}
+
+func TestBadConfigsFailToStartWithTheReason(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct{ body, want string }{
+		"noonnx":  {"[property]\nnetwork-type=1\n", "no model: set onnx-file"},
+		"parser":  {"[property]\nonnx-file=" + model("detectnet") + "\nparse-bbox-func-name=NvDsInferParseNoSuch\nnum-detected-classes=4\n", "NvDsInferParseNoSuch"},
+		"missing": {"[property]\nnum-detected-classes=4\nonnx-file=" + filepath.Join(dir, "nope.onnx") + "\n", "nope.onnx"},
+		"badkey":  {"[property]\nonnx-file=" + model("detectnet") + "\ncluster-mode=9\n", "cluster-mode=9"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := writeConfig(t, dir, name, tc.body, "")
+			p, err := pipeline.Launch("videotestsrc num-buffers=1 ! m.sink_0 nvstreammux name=m batch-size=1 width=480 height=272 ! nvinfer config-file-path=" + cfg + " ! fakesink")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.SetState(pipeline.StateNull)
+			if _, err := p.SetState(pipeline.StatePlaying); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -49,9 +49,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsersNeverPanic$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/parsers/
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/graph/
 
-## bench: Go benchmarks, then dsgo vs GStreamer side by side (last line: engine ratio)
+## bench: Go benchmarks, dsgo vs onnxruntime on the reference models, then dsgo vs GStreamer
+## side by side (last line: engine ratio). onnxruntime's library comes from the npm package.
+ORT_DIR ?= /tmp/dsgo-onnxruntime
+ORT_LIB  = $(ORT_DIR)/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./pipeline/ ./meta/
+	[ -f $(ORT_LIB) ] || npm install --prefix $(ORT_DIR) --no-package-lock --no-save --ignore-scripts onnxruntime-node@1.30.0
+	ONNXRUNTIME_LIB=$(ORT_LIB) $(GO) test -run '^$$' -bench ModelsVsOnnxruntime -benchtime 10x ./infer/cpu/
 	$(BIN)/dsbench media
 	$(BIN)/dsbench engine
 

@@ -1,0 +1,109 @@
+package cpu
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// BenchmarkModelsVsOnnxruntime runs the reference models on dsgo's CPU
+// backend and on onnxruntime side by side, same model, batch and threads
+// (2 intra-op threads, as GOMAXPROCS here). onnxruntime is loaded from
+// ONNXRUNTIME_LIB (make bench sets it from the npm package
+// onnxruntime-node); without it only dsgo is measured.
+//
+//	go test -run '^$' -bench ModelsVsOnnxruntime ./infer/cpu/
+func BenchmarkModelsVsOnnxruntime(b *testing.B) {
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib != "" {
+		ort.SetSharedLibraryPath(lib)
+		if err := ort.InitializeEnvironment(); err != nil {
+			b.Fatalf("onnxruntime: %v", err)
+		}
+		defer ort.DestroyEnvironment()
+	}
+	for _, name := range []string{"classifier", "detectnet", "yolo"} {
+		for _, batch := range []int{1, 8} {
+			path := filepath.Join("..", "testdata", "models", name, "model.onnx")
+			g, err := graph.LoadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			in := g.Inputs[0]
+			shape := tensor.Shape{batch, in.Shape[1], in.Shape[2], in.Shape[3]}
+			b.Run(name+"/batch"+itoa(batch)+"/dsgo", func(b *testing.B) {
+				r := NewRunner(Options{})
+				defer r.Close()
+				prog, err := Compile(g, map[string]tensor.Shape{in.Name: shape}, r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := prog.Run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
+			})
+			if lib == "" {
+				continue
+			}
+			b.Run(name+"/batch"+itoa(batch)+"/onnxruntime", func(b *testing.B) {
+				benchORT(b, path, g, shape, batch)
+			})
+		}
+	}
+}
+
+func benchORT(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, batch int) {
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer opts.Destroy()
+	opts.SetIntraOpNumThreads(2)
+	opts.SetInterOpNumThreads(1)
+	x, err := ort.NewTensor(ort.NewShape(int64(shape[0]), int64(shape[1]), int64(shape[2]), int64(shape[3])), make([]float32, shape.NumElements()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Destroy()
+	var outs []ort.Value
+	var names []string
+	bound, err := g.Bind(map[string]tensor.Shape{g.Inputs[0].Name: shape})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, o := range bound.Outputs {
+		dims := make([]int64, len(o.Shape))
+		for i, d := range o.Shape {
+			dims[i] = int64(d)
+		}
+		t, err := ort.NewEmptyTensor[float32](ort.NewShape(dims...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer t.Destroy()
+		outs = append(outs, t)
+		names = append(names, o.Name)
+	}
+	s, err := ort.NewAdvancedSession(path, []string{g.Inputs[0].Name}, names, []ort.Value{x}, outs, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Destroy()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
+}

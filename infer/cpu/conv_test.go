@@ -78,7 +78,10 @@ func convCases() []convCase {
 		{3, 2, 4, 4, 2, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActSiLU}}, true, true},
 		{1, 2, 4, 4, 2, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActHardSwish}}, false, false},
 		{1, 2, 4, 4, 2, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActSigmoid}}, false, false},
-		{1, 16, 20, 20, 70, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true, false}, // several GEMM tiles
+		{2, 5, 6, 9, 5, 3, ConvParams{Group: 5, Pads: [4]int{0, 2, 1, 0}}, true, false},  // depthwise 3x3, asymmetric pads
+		{1, 3, 2, 2, 3, 3, ConvParams{Group: 3, Pads: [4]int{1, 1, 1, 1}}, false, false}, // depthwise 3x3, all border
+		{1, 3, 5, 5, 3, 3, ConvParams{Group: 3, Pads: [4]int{2, 2, 2, 2}}, false, false}, // depthwise 3x3, wide pads
+		{1, 16, 20, 20, 70, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true, false},        // several GEMM tiles
 	}
 }
 

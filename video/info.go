@@ -1,6 +1,7 @@
 package video
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -207,4 +208,18 @@ func FrameFromMemory(in Info, m *pipeline.Memory) (Frame, error) {
 func (f *Frame) Plane(i int) []byte {
 	end := f.Offset[i] + f.Stride[i]*f.PlaneHeight(i)
 	return f.Data[f.Offset[i]:end]
+}
+
+// ErrGPUMemory is returned by HostInfoFromCaps for frames in GPU memory,
+// which CPU elements cannot read.
+var ErrGPUMemory = errors.New("frames are in GPU memory (memory:CUDA); this element works on host memory: convert them with nvvideoconvert, or use the CUDA build")
+
+// HostInfoFromCaps is InfoFromCaps for CPU elements: it also fails, with
+// ErrGPUMemory, for frames in GPU memory.
+func HostInfoFromCaps(c *pipeline.Caps) (Info, error) {
+	in, err := InfoFromCaps(c)
+	if err == nil && in.Memory == pipeline.MemoryCUDA {
+		err = ErrGPUMemory
+	}
+	return in, err
 }

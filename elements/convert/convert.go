@@ -103,12 +103,9 @@ func (c *Convert) Stop() error {
 // SetCaps picks the output format: the input's where downstream allows it,
 // else the closest downstream accepts.
 func (c *Convert) SetCaps(in *pipeline.Caps) (*pipeline.Caps, error) {
-	info, err := video.InfoFromCaps(in)
+	info, err := video.HostInfoFromCaps(in)
 	if err != nil {
 		return nil, err
-	}
-	if info.Memory == pipeline.MemoryCUDA {
-		return nil, fmt.Errorf("GPU memory input needs the CUDA build")
 	}
 	allowed := c.Src().PeerQueryCaps(pipeline.MustParseCaps(anyVideo))
 	if allowed.IsEmpty() {

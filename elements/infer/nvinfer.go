@@ -281,12 +281,9 @@ func (e *Infer) Stop() error {
 
 // SetCaps records the frame layout.
 func (e *Infer) SetCaps(in *pipeline.Caps) (*pipeline.Caps, error) {
-	info, err := video.InfoFromCaps(in)
+	info, err := video.HostInfoFromCaps(in)
 	if err != nil {
 		return nil, err
-	}
-	if info.Memory == pipeline.MemoryCUDA {
-		return nil, fmt.Errorf("GPU memory input needs the CUDA build")
 	}
 	e.in = info
 	return in, nil

@@ -80,12 +80,9 @@ func (e *OSD) Start(context.Context) error {
 // SetCaps reads the frame layout; frames must be RGBA or NV12 in host
 // memory. The output caps are the input's.
 func (e *OSD) SetCaps(in *pipeline.Caps) (*pipeline.Caps, error) {
-	info, err := video.InfoFromCaps(in)
+	info, err := video.HostInfoFromCaps(in)
 	if err != nil {
 		return nil, err
-	}
-	if info.Memory == pipeline.MemoryCUDA {
-		return nil, errors.New("nvdsosd draws on frames in host memory; convert GPU frames first (nvvideoconvert)")
 	}
 	if info.Format != video.FormatRGBA && info.Format != video.FormatNV12 {
 		return nil, fmt.Errorf("nvdsosd draws on RGBA or NV12 frames, not %s", info.Format)

@@ -207,13 +207,9 @@ func (m *Mux) SinkPadEvent(p *pipeline.Pad, ev *pipeline.Event) (bool, bool) {
 	}
 	switch ev.Type {
 	case pipeline.EventCaps:
-		info, err := video.InfoFromCaps(ev.Caps)
+		info, err := video.HostInfoFromCaps(ev.Caps)
 		if err != nil {
 			m.PostError(fmt.Errorf("%s: %w", p.FullName(), err), "")
-			return true, false
-		}
-		if info.Memory == pipeline.MemoryCUDA {
-			m.PostError(fmt.Errorf("%s: GPU memory input needs the CUDA build", p.FullName()), "")
 			return true, false
 		}
 		m.mu.Lock()

@@ -58,12 +58,9 @@ func New() *Tiler {
 
 // SetCaps takes the batch format and announces the composite frame.
 func (t *Tiler) SetCaps(in *pipeline.Caps) (*pipeline.Caps, error) {
-	info, err := video.InfoFromCaps(in)
+	info, err := video.HostInfoFromCaps(in)
 	if err != nil {
 		return nil, err
-	}
-	if info.Memory == pipeline.MemoryCUDA {
-		return nil, fmt.Errorf("GPU memory input needs the CUDA build")
 	}
 	out, err := video.NewInfo(info.Format, evenDown(int(t.width)), evenDown(int(t.height)))
 	if err != nil {

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -394,4 +395,64 @@ func lowerRoiAlign(p *Program, n *graph.Node) (func() error, error) {
 	prm := RoiAlignParams{OutputHeight: n.AttrInt("output_height", 1), OutputWidth: n.AttrInt("output_width", 1),
 		SamplingRatio: n.AttrInt("sampling_ratio", 0), SpatialScale: n.AttrFloat("spatial_scale", 1), HalfPixel: half}
 	return func() error { return RoiAlign(outs[0], ins[0], ins[1], ins[2], prm) }, nil
+}
+
+// lowerNMS runs NonMaxSuppression, whose row count depends on the data:
+// its output is allocated for the most rows possible and its shape set on
+// each run, so it may only be a graph output (as in exported detectors),
+// not feed other nodes.
+func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
+	out := n.Outputs[0]
+	for _, m := range p.g.Nodes {
+		for _, in := range m.Inputs {
+			if in == out {
+				return nil, fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
+			}
+		}
+	}
+	boxes, err := p.tensor(n.In(0))
+	if err != nil {
+		return nil, err
+	}
+	scores, err := p.tensor(n.In(1))
+	if err != nil {
+		return nil, err
+	}
+	prm := NMSParams{IOUThreshold: 0, ScoreThreshold: float32(math.Inf(-1)), CenterPointBox: n.AttrInt("center_point_box", 0) == 1}
+	if v := n.In(2); v != nil {
+		m, err := constInts(v)
+		if err != nil || len(m) != 1 {
+			return nil, fmt.Errorf("max_output_boxes_per_class must be a constant scalar")
+		}
+		prm.MaxOutputPerClass = m[0]
+	}
+	for i, dst := range []*float32{&prm.IOUThreshold, &prm.ScoreThreshold} {
+		if v := n.In(3 + i); v != nil {
+			f, err := constF32(v)
+			if err != nil || len(f) != 1 {
+				return nil, fmt.Errorf("%s must be a float scalar constant", v.Name)
+			}
+			*dst = f[0]
+		}
+	}
+	if len(scores.Shape) != 3 || len(boxes.Shape) != 3 {
+		return nil, fmt.Errorf("boxes %v and scores %v must be 3-D", boxes.Shape, scores.Shape)
+	}
+	rows := NMSMaxSelected(scores.Shape[0], scores.Shape[1], scores.Shape[2], prm.MaxOutputPerClass)
+	sel := make([]int64, 3*rows)
+	scratch := make([]int32, NMSWorkspace(scores.Shape[2]))
+	y := &tensor.Tensor{Name: out.Name, DType: tensor.Int64, Shape: tensor.Shape{rows, 3}, Raw: make([]byte, 8*3*rows)}
+	p.vals[out] = y
+	return func() error {
+		k, err := NonMaxSuppression(sel, boxes, scores, prm, scratch)
+		if err != nil {
+			return err
+		}
+		y.Shape[0] = k
+		y.Raw = y.Raw[:cap(y.Raw)][:8*3*k]
+		for i, v := range sel[:3*k] {
+			binary.LittleEndian.PutUint64(y.Raw[8*i:], uint64(v))
+		}
+		return nil
+	}, nil
 }

@@ -248,7 +248,7 @@ func buildLowerings() map[string]lowerFunc {
 		"Reshape": alias, "Flatten": alias, "Squeeze": alias, "Unsqueeze": alias, "Identity": alias, "Dropout": alias,
 		"Sum": lowerSum, "ConvTranspose": lowerConvTranspose, "TopK": lowerTopK, "RoiAlign": lowerRoiAlign,
 		"Cast": lowerCast, "Equal": lowerEqual, "Where": lowerWhere, "Expand": lowerExpand, "Tile": lowerExpand,
-		"ArgMax": lowerArgMax,
+		"ArgMax": lowerArgMax, "NonMaxSuppression": lowerNMS,
 	}
 	for op, b := range map[string]BinaryOp{"Add": OpAdd, "Sub": OpSub, "Mul": OpMul, "Div": OpDiv, "Pow": OpPow, "Min": OpMin, "Max": OpMax} {
 		l[op] = lowerBinary(b)

@@ -53,6 +53,7 @@ type Infer struct {
 	objs     []parsers.Object
 	attrs    []parsers.Attribute
 	pending  []crop
+	bufs     tensorBufs
 }
 
 // crop is one object waiting for secondary inference.

@@ -187,3 +187,35 @@ func TestBadConfigsFailToStartWithTheReason(t *testing.T) {
 		})
 	}
 }
+
+// output-tensor-meta=1 gives probes the raw outputs of each frame.
+func TestOutputTensorMetaCarriesRawOutputs(t *testing.T) {
+	dir := t.TempDir()
+	cfg := detectorConfig(t, dir, "0.3")
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), "[property]\n", "[property]\noutput-tensor-meta=1\n", 1)), 0o644)
+	seen := 0
+	runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer config-file-path="+cfg+
+		" ! appsink name=out sync=false", func(batch *meta.BatchMeta) {
+		for _, f := range batch.Frames {
+			tm, ok := meta.FindUserMeta[*meta.TensorOutputMeta](f.UserMetas, meta.MetaTypeTensorOutput)
+			if !ok || tm.NumOutputLayers() != 2 || tm.UniqueID != 1 {
+				t.Fatalf("frame %d: tensor meta %+v", f.FrameNum, tm)
+			}
+			cov := tm.Layer("output_cov/Sigmoid")
+			vals, err := cov.Float32s()
+			if err != nil || len(vals) != 4*17*30 || cov.Dims[0] != 4 {
+				t.Fatalf("coverage layer %v %v (%v)", cov.Dims, len(vals), err)
+			}
+			for _, v := range vals {
+				if v < 0 || v > 1 {
+					t.Fatalf("sigmoid output %v", v)
+				}
+			}
+			seen++
+		}
+	})
+	if seen != 6 {
+		t.Fatalf("%d frames with tensor meta, want 6", seen)
+	}
+}

@@ -44,6 +44,9 @@ func (e *Infer) primary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 			} else {
 				err = e.attachClassification(batch, &f.ClassifierMetas, nil, f, i)
 			}
+			if err == nil && e.cfg.OutputTensorMeta {
+				err = f.AddUserMeta(e.tensorMeta(batch, i))
+			}
 			if err != nil {
 				return err
 			}
@@ -191,6 +194,9 @@ func (e *Infer) secondary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 				err = e.attachDetections(batch, c.frame, i, c.rect)
 			} else {
 				err = e.attachClassification(batch, &c.obj.ClassifierMetas, c.obj, c.frame, i)
+			}
+			if err == nil && e.cfg.OutputTensorMeta {
+				err = c.obj.AddUserMeta(e.tensorMeta(batch, i))
 			}
 			if err != nil {
 				return err

@@ -222,8 +222,12 @@ func (e *Infer) pickParsers(cfg *configs.InferConfig) error {
 		if e.classify, err = parsers.Default.Classifier(cfg.ParseClassifierFuncName); err != nil {
 			return fmt.Errorf("%s: parse-classifier-func-name: %w", cfg.File, err)
 		}
+	case 2:
+		if len(e.layers) == 0 || len(e.layers[0]) != 1 {
+			return fmt.Errorf("%s: a segmentation model needs one output layer (set output-blob-names)", cfg.File)
+		}
 	default:
-		return fmt.Errorf("%s: network-type=%d is not wired to nvinfer yet (detectors and classifiers are)", cfg.File, cfg.NetworkType)
+		return fmt.Errorf("%s: network-type=%d is not wired to nvinfer yet (detectors, classifiers and semantic segmentation are)", cfg.File, cfg.NetworkType)
 	}
 	return nil
 }

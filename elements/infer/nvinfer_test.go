@@ -219,3 +219,37 @@ func TestOutputTensorMetaCarriesRawOutputs(t *testing.T) {
 		t.Fatalf("%d frames with tensor meta, want 6", seen)
 	}
 }
+
+// network-type=2 attaches a class map; the DetectNet model's coverage
+// output (4 x 17 x 30 probabilities) stands in for a segmentation head.
+func TestSegmentationAttachesAClassMap(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "seg", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("detectnet")+`
+batch-size=2
+network-type=2
+output-blob-names=output_cov/Sigmoid
+segmentation-threshold=0.0
+gie-unique-id=3
+`, "")
+	seen := 0
+	runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer config-file-path="+cfg+
+		" ! appsink name=out sync=false", func(batch *meta.BatchMeta) {
+		for _, f := range batch.Frames {
+			s, ok := meta.FindUserMeta[*meta.SegmentationMeta](f.UserMetas, meta.MetaTypeSegmentation)
+			if !ok || s.Classes != 4 || s.Width != 30 || s.Height != 17 || len(s.ClassMap) != 30*17 || s.UniqueID != 3 {
+				t.Fatalf("segmentation meta %+v", s)
+			}
+			for _, c := range s.ClassMap {
+				if c < 0 || c > 3 {
+					t.Fatalf("class %d", c)
+				}
+			}
+			seen++
+		}
+	})
+	if seen != 6 {
+		t.Fatalf("%d frames", seen)
+	}
+}

@@ -39,9 +39,12 @@ func (e *Infer) primary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 		}
 		for i, f := range chunk {
 			var err error
-			if e.cfg.NetworkType == 0 {
+			switch e.cfg.NetworkType {
+			case 0:
 				err = e.attachDetections(batch, f, i, video.Rect{W: e.in.Width, H: e.in.Height})
-			} else {
+			case 2:
+				err = e.attachSegmentation(batch, f, i)
+			default:
 				err = e.attachClassification(batch, &f.ClassifierMetas, nil, f, i)
 			}
 			if err == nil && e.cfg.OutputTensorMeta {
@@ -237,4 +240,17 @@ func containsInt(s []int, x int) bool {
 		}
 	}
 	return false
+}
+
+// attachSegmentation adds image i's class map (network resolution) to the
+// frame as a SegmentationMeta user meta.
+func (e *Infer) attachSegmentation(batch *meta.BatchMeta, f *meta.FrameMeta, i int) error {
+	s := &meta.SegmentationMeta{UniqueID: e.cfg.GIEUniqueID}
+	hwc := e.cfg.SegmentationOutputOrder == 1
+	if err := parsers.ParseSegmentation(e.layers[i][0], float32(e.cfg.SegmentationThreshold), hwc, s); err != nil {
+		return err
+	}
+	um := batch.AcquireUserMeta()
+	um.Type, um.Data = meta.MetaTypeSegmentation, s
+	return f.AddUserMeta(um)
 }

@@ -250,3 +250,19 @@ func TestMatMulBatchesAndBroadcasts(t *testing.T) {
 		t.Error("3 and 4 inner dimensions accepted")
 	}
 }
+
+func TestExp32IsCloseToExp(t *testing.T) {
+	worst := 0.0
+	for x := float32(-87); x < 88; x += 0.0137 {
+		got, want := float64(exp32(x)), math.Exp(float64(x))
+		if r := math.Abs(got-want) / want; r > worst {
+			worst = r
+		}
+	}
+	if worst > 1e-5 {
+		t.Fatalf("exp32 relative error %.3g", worst)
+	}
+	if !math.IsInf(float64(exp32(100)), 1) || exp32(-100) != 0 {
+		t.Fatal("exp32 out of range")
+	}
+}

@@ -253,3 +253,42 @@ gie-unique-id=3
 		t.Fatalf("%d frames", seen)
 	}
 }
+
+// The YOLOv8-style reference model through its DeepStream parser name.
+func TestYoloParserByName(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "yolo", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("yolo")+`
+batch-size=1
+network-type=0
+num-detected-classes=4
+maintain-aspect-ratio=1
+symmetric-padding=1
+parse-bbox-func-name=NvDsInferParseYoloV8
+cluster-mode=2
+[class-attrs-all]
+pre-cluster-threshold=0.5
+nms-iou-threshold=0.45
+topk=10
+`, "Car\nBicycle\nPerson\nRoadsign\n")
+	objects := 0
+	runBatches(t, "videotestsrc num-buffers=2 pattern=ball ! m.sink_0 nvstreammux name=m batch-size=1 width=640 height=360 format=NV12 ! nvinfer config-file-path="+cfg+
+		" ! appsink name=out sync=false", func(batch *meta.BatchMeta) {
+		for _, f := range batch.Frames {
+			for _, o := range f.Objects {
+				r := o.RectParams
+				if o.Confidence < 0.5 || r.Left < 0 || r.Top < 0 || r.Left+r.Width > 640.5 || r.Top+r.Height > 360.5 {
+					t.Fatalf("object %+v", r)
+				}
+				objects++
+			}
+			if len(f.Objects) > 40 {
+				t.Fatalf("%d objects with topk=10 per class", len(f.Objects))
+			}
+		}
+	})
+	if objects == 0 {
+		t.Fatal("the YOLO parser found nothing (random weights give sigmoid scores around 0.5 and above)")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dsgo/dsgo/configs"
 	"github.com/dsgo/dsgo/infer/cpu"
@@ -54,6 +55,8 @@ type Infer struct {
 	attrs    []parsers.Attribute
 	pending  []crop
 	bufs     tensorBufs
+	cache    classCache
+	runs     atomic.Int64 // model runs, for the "inferences" property
 }
 
 // crop is one object waiting for secondary inference.
@@ -80,6 +83,7 @@ var inferClass = &pipeline.ElementClass{
 		pipeline.IntProp("batch-size", "Frames or objects per inference (0: from the config)", 0, 0, 1024, func(e *Infer) *int64 { return &e.batchSize }),
 		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
 		pipeline.StringProp("model-engine-file", "Serialized engine (accepted; the CPU backend builds from onnx-file)", "", func(e *Infer) *string { return &e.engineFile }, nil),
+		pipeline.ReadOnlyProp("inferences", "Model runs since start (batches of frames or objects)", pipeline.PropInt, func(e *Infer) any { return e.runs.Load() }),
 	},
 }
 
@@ -119,6 +123,8 @@ func (e *Infer) Start(context.Context) error {
 		return err
 	}
 	e.cfg, e.batches = cfg, 0
+	e.runs.Store(0)
+	e.cache = classCache{}
 	return nil
 }
 

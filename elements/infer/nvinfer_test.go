@@ -292,3 +292,72 @@ topk=10
 		t.Fatal("the YOLO parser found nothing (random weights give sigmoid scores around 0.5 and above)")
 	}
 }
+
+// A tracked object is classified once and its result reused in later
+// frames (again every secondary-reinfer-interval batches when set).
+func TestSecondaryReusesResultsOfTrackedObjects(t *testing.T) {
+	for _, tc := range []struct {
+		reinfer string
+		few     bool // whether far fewer runs than frames are expected
+	}{{"0", true}, {"1", false}} {
+		dir := t.TempDir()
+		sgie := writeConfig(t, dir, "sgie", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("classifier")+`
+batch-size=16
+network-type=1
+process-mode=2
+gie-unique-id=2
+operate-on-gie-id=1
+classifier-threshold=0.0
+classifier-async-mode=1
+secondary-reinfer-interval=`+tc.reinfer+`
+`, "c0;c1;c2;c3;c4;c5;c6;c7;c8;c9\n")
+		p, err := pipeline.Launch("videotestsrc num-buffers=6 pattern=smpte ! m.sink_0 nvstreammux name=m batch-size=1 width=480 height=272 format=RGBA ! nvinfer config-file-path=" +
+			detectorConfig(t, dir, "0.3") + " batch-size=1 ! nvinfer name=sgie config-file-path=" + sgie + " ! fakesink name=out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sg := pipeline.Base(p.ByName("sgie"))
+		// A stand-in tracker: the same picture gives the same boxes, so
+		// the i-th object of each frame is the same object.
+		sg.SinkPad().AddProbe(pipeline.ProbeBuffer, func(_ *pipeline.Pad, info *pipeline.ProbeInfo) pipeline.ProbeReturn {
+			meta.ForEachObject(meta.GetBatchMeta(info.Buffer), func(f *meta.FrameMeta, o *meta.ObjectMeta) bool {
+				for i, x := range f.Objects {
+					if x == o {
+						o.ObjectID = uint64(i)
+					}
+				}
+				return true
+			})
+			return pipeline.ProbeOK
+		})
+		var perFrame []int // labelled objects in each frame
+		pipeline.Base(p.ByName("out")).SinkPad().AddProbe(pipeline.ProbeBuffer, func(_ *pipeline.Pad, info *pipeline.ProbeInfo) pipeline.ProbeReturn {
+			n := 0
+			meta.ForEachObject(meta.GetBatchMeta(info.Buffer), func(_ *meta.FrameMeta, o *meta.ObjectMeta) bool {
+				if len(o.ClassifierMetas) == 1 {
+					n++
+				}
+				return true
+			})
+			perFrame = append(perFrame, n)
+			return pipeline.ProbeOK
+		})
+		if err := p.Run(t.Context(), 10*time.Second, nil); err != nil {
+			t.Fatal(err)
+		}
+		runs, _ := sg.Get("inferences")
+		if len(perFrame) != 6 || perFrame[0] == 0 {
+			t.Fatalf("reinfer=%s: labelled objects per frame %v", tc.reinfer, perFrame)
+		}
+		for _, n := range perFrame {
+			if n != perFrame[0] { // cached frames are labelled like inferred ones
+				t.Fatalf("reinfer=%s: labelled objects per frame %v", tc.reinfer, perFrame)
+			}
+		}
+		if few := runs.(int64) <= 2; few != tc.few {
+			t.Fatalf("reinfer=%s: %d classifier runs for 6 frames", tc.reinfer, runs)
+		}
+	}
+}

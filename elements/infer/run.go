@@ -34,7 +34,7 @@ func (e *Infer) primary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 				return err
 			}
 		}
-		if err := e.prog.Run(); err != nil {
+		if err := e.run(); err != nil {
 			return err
 		}
 		for i, f := range chunk {
@@ -143,39 +143,81 @@ func (e *Infer) attachClassification(batch *meta.BatchMeta, list *[]*meta.Classi
 	if e.attrs, err = e.classify.ParseClassifier(e.layers[i], e.net, float32(e.cfg.ClassifierThreshold), e.labels, e.attrs[:0]); err != nil {
 		return err
 	}
+	if obj != nil {
+		return e.attachAttributes(batch, obj, e.attrs)
+	}
 	if len(e.attrs) == 0 {
 		return nil
 	}
+	cm, _, err := e.classifierMeta(batch, e.attrs)
+	if err != nil {
+		return err
+	}
+	return f.AddClassifier(cm)
+}
+
+// attachAttributes adds a classifier's attributes to an object, as a
+// ClassifierMeta and in its display text.
+func (e *Infer) attachAttributes(batch *meta.BatchMeta, obj *meta.ObjectMeta, attrs []parsers.Attribute) error {
+	if len(attrs) == 0 {
+		return nil
+	}
+	cm, text, err := e.classifierMeta(batch, attrs)
+	if err != nil {
+		return err
+	}
+	if err := obj.AddClassifier(cm); err != nil {
+		return err
+	}
+	obj.TextParams.DisplayText = strings.TrimSpace(obj.TextParams.DisplayText + " " + strings.Join(text, " "))
+	return nil
+}
+
+// classifierMeta builds a ClassifierMeta of attrs and returns their labels.
+func (e *Infer) classifierMeta(batch *meta.BatchMeta, attrs []parsers.Attribute) (*meta.ClassifierMeta, []string, error) {
 	cm := batch.AcquireClassifierMeta()
 	cm.UniqueComponentID = e.cfg.GIEUniqueID
 	var text []string
-	for _, a := range e.attrs {
+	for _, a := range attrs {
 		l := batch.AcquireLabelInfo()
 		l.LabelID, l.ResultClassID, l.ResultProb, l.ResultLabel = a.AttributeIndex, a.Value, a.Confidence, a.Label
 		if err := cm.AddLabel(l); err != nil {
-			return err
+			return nil, nil, err
 		}
 		text = append(text, a.Label)
 	}
-	if obj != nil {
-		if err := obj.AddClassifier(cm); err != nil {
-			return err
-		}
-		obj.TextParams.DisplayText = strings.TrimSpace(obj.TextParams.DisplayText + " " + strings.Join(text, " "))
-		return nil
-	}
-	return f.AddClassifier(cm)
+	return cm, text, nil
+}
+
+// run runs the model once and counts it.
+func (e *Infer) run() error {
+	e.runs.Add(1)
+	return e.prog.Run()
 }
 
 // secondary classifies the objects an upstream detector found.
 func (e *Infer) secondary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 	e.pending = e.pending[:0]
+	classifier := e.cfg.NetworkType == 1
 	for _, f := range batch.Frames {
 		for _, o := range f.Objects {
-			if r, ok := e.wants(o); ok {
-				e.pending = append(e.pending, crop{frame: f, obj: o, rect: r, mem: f.BatchID})
+			r, ok := e.wants(o)
+			if !ok {
+				continue
 			}
+			if classifier {
+				if c, hit := e.cache.lookup(o, e.batches, e.cfg.SecondaryReinferInterval); hit {
+					if err := e.attachAttributes(batch, o, c.attrs); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			e.pending = append(e.pending, crop{frame: f, obj: o, rect: r, mem: f.BatchID})
 		}
+	}
+	if classifier {
+		defer e.cache.expire(e.batches)
 	}
 	for start := 0; start < len(e.pending); start += e.batchCap() {
 		chunk := e.pending[start:min(start+e.batchCap(), len(e.pending))]
@@ -188,7 +230,7 @@ func (e *Infer) secondary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 				return err
 			}
 		}
-		if err := e.prog.Run(); err != nil {
+		if err := e.run(); err != nil {
 			return err
 		}
 		for i, c := range chunk {
@@ -197,6 +239,7 @@ func (e *Infer) secondary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 				err = e.attachDetections(batch, c.frame, i, c.rect)
 			} else {
 				err = e.attachClassification(batch, &c.obj.ClassifierMetas, c.obj, c.frame, i)
+				e.cache.store(c.obj, e.attrs, e.batches)
 			}
 			if err == nil && e.cfg.OutputTensorMeta {
 				err = c.obj.AddUserMeta(e.tensorMeta(batch, i))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -168,7 +169,7 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 	e.input, _ = prog.Input(in.Name)
 	e.layers = make([][]*tensor.Tensor, b)
 	for _, v := range prog.Graph().Outputs {
-		if len(cfg.OutputBlobNames) > 0 && !contains(cfg.OutputBlobNames, v.Name) {
+		if len(cfg.OutputBlobNames) > 0 && !slices.Contains(cfg.OutputBlobNames, v.Name) {
 			continue
 		}
 		out, _ := prog.Output(v.Name)
@@ -193,15 +194,6 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 		return fmt.Errorf("%s: model-color-format %d gives %d channels, the model takes %d", cfg.File, cfg.ModelColorFormat, e.pre.Channels(), c)
 	}
 	return nil
-}
-
-func contains(s []string, x string) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // pickParsers chooses the output parser and clustering for network-type.

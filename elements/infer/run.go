@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/dsgo/dsgo/infer/parsers"
@@ -259,7 +260,7 @@ func (e *Infer) wants(o *meta.ObjectMeta) (video.Rect, bool) {
 	if c.OperateOnGIEID >= 0 && o.UniqueComponentID != c.OperateOnGIEID {
 		return video.Rect{}, false
 	}
-	if len(c.OperateOnClassIDs) > 0 && !containsInt(c.OperateOnClassIDs, o.ClassID) {
+	if len(c.OperateOnClassIDs) > 0 && !slices.Contains(c.OperateOnClassIDs, o.ClassID) {
 		return video.Rect{}, false
 	}
 	r := o.RectParams
@@ -274,15 +275,6 @@ func (e *Infer) wants(o *meta.ObjectMeta) (video.Rect, bool) {
 		x0, y0 = x0&^1, y0&^1 // chroma is shared by 2x2 pixels
 	}
 	return video.Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, true
-}
-
-func containsInt(s []int, x int) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // attachSegmentation adds image i's class map (network resolution) to the

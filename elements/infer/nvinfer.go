@@ -47,12 +47,15 @@ type Infer struct {
 	pre      Preprocessor
 	bbox     parsers.BBoxParser
 	classify parsers.ClassifierParser
+	masker   parsers.InstanceMaskParser
 	cluster  parsers.Clusterer
 	dp       parsers.DetectionParams
 	labels   [][]string
 	batches  int64
 	raw      []parsers.Object
 	objs     []parsers.Object
+	rawInst  []parsers.InstanceObject
+	insts    []parsers.InstanceObject
 	attrs    []parsers.Attribute
 	pending  []crop
 	bufs     tensorBufs
@@ -208,14 +211,18 @@ func (e *Infer) pickParsers(cfg *configs.InferConfig) error {
 		if e.bbox, err = parsers.Default.BBox(cfg.ParseBBoxFuncName); err != nil {
 			return fmt.Errorf("%s: parse-bbox-func-name: %w", cfg.File, err)
 		}
-		n := max(cfg.NumDetectedClasses, 1)
-		e.cluster = parsers.Clusterer{Mode: cfg.ClusterMode, Classes: make([]parsers.ClassParams, n)}
-		e.dp = parsers.DetectionParams{NumClasses: n, PreClusterThreshold: make([]float32, n)}
-		for i := range e.cluster.Classes {
-			ca := cfg.Class(i)
-			e.cluster.Classes[i] = classParams(&ca)
-			e.dp.PreClusterThreshold[i] = e.cluster.Classes[i].PreClusterThreshold
+		e.detectionParams(cfg)
+	case 3:
+		if cfg.ParseBBoxInstanceMaskFuncName == "" {
+			return fmt.Errorf("%s: network-type=3 needs parse-bbox-instance-mask-func-name (e.g. %s)", cfg.File, parsers.MrcnnName)
 		}
+		if e.masker, err = parsers.Default.InstanceMask(cfg.ParseBBoxInstanceMaskFuncName); err != nil {
+			return fmt.Errorf("%s: parse-bbox-instance-mask-func-name: %w", cfg.File, err)
+		}
+		if cfg.ClusterMode != parsers.ClusterNone {
+			return fmt.Errorf("%s: network-type=3 needs cluster-mode=4 (instance segmentation is not clustered), got %d", cfg.File, cfg.ClusterMode)
+		}
+		e.detectionParams(cfg)
 	case 1:
 		if e.classify, err = parsers.Default.Classifier(cfg.ParseClassifierFuncName); err != nil {
 			return fmt.Errorf("%s: parse-classifier-func-name: %w", cfg.File, err)
@@ -228,6 +235,19 @@ func (e *Infer) pickParsers(cfg *configs.InferConfig) error {
 		return fmt.Errorf("%s: network-type=%d is not wired to nvinfer yet (detectors, classifiers and semantic segmentation are)", cfg.File, cfg.NetworkType)
 	}
 	return nil
+}
+
+// detectionParams sets the clustering and per-class thresholds of a
+// detector (network-type 0 or 3).
+func (e *Infer) detectionParams(cfg *configs.InferConfig) {
+	n := max(cfg.NumDetectedClasses, 1)
+	e.cluster = parsers.Clusterer{Mode: cfg.ClusterMode, Classes: make([]parsers.ClassParams, n)}
+	e.dp = parsers.DetectionParams{NumClasses: n, PreClusterThreshold: make([]float32, n)}
+	for i := range e.cluster.Classes {
+		ca := cfg.Class(i)
+		e.cluster.Classes[i] = classParams(&ca)
+		e.dp.PreClusterThreshold[i] = e.cluster.Classes[i].PreClusterThreshold
+	}
 }
 
 // classParams converts a config's class attributes.

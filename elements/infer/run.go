@@ -45,6 +45,8 @@ func (e *Infer) primary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 				err = e.attachDetections(batch, f, i, video.Rect{W: e.in.Width, H: e.in.Height})
 			case 2:
 				err = e.attachSegmentation(batch, f, i)
+			case 3:
+				err = e.attachInstances(batch, f, i)
 			default:
 				err = e.attachClassification(batch, &f.ClassifierMetas, nil, f, i)
 			}
@@ -85,24 +87,65 @@ func (e *Infer) attachDetections(batch *meta.BatchMeta, f *meta.FrameMeta, i int
 	}
 	e.objs = parsers.Filter(e.objs, e.cluster.Classes, e.cfg.FilterOutClassIDs, float32(e.in.Height))
 	for _, d := range e.objs {
-		obj := batch.AcquireObjectMeta()
-		obj.UniqueComponentID = e.cfg.GIEUniqueID
-		obj.ClassID, obj.Confidence = d.ClassID, d.Confidence
-		r := &obj.RectParams
-		r.Left, r.Top, r.Width, r.Height = d.Left, d.Top, d.Width, d.Height
-		r.BorderWidth = 3
-		r.BorderColor = e.classColor(d.ClassID)
-		obj.DetectorBBoxInfo.OrgBBoxCoords = meta.BBoxCoords{Left: d.Left, Top: d.Top, Width: d.Width, Height: d.Height}
-		obj.ObjLabel = e.label(0, d.ClassID)
-		obj.TextParams.DisplayText = obj.ObjLabel
-		obj.TextParams.XOffset, obj.TextParams.YOffset = int(d.Left), max(int(d.Top)-16, 0)
-		obj.TextParams.FontParams = meta.FontParams{FontName: "Serif", FontSize: 10, FontColor: meta.Color{R: 1, G: 1, B: 1, A: 1}}
-		obj.TextParams.SetBgColor, obj.TextParams.TextBgColor = true, meta.Color{A: 1}
-		if err := f.AddObject(obj); err != nil {
+		if _, err := e.addObject(batch, f, d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// attachInstances parses image i's instance segmentation outputs and adds
+// the boxes, each with its mask (stretched over the box, as DeepStream's
+// mask_params), to frame f.
+func (e *Infer) attachInstances(batch *meta.BatchMeta, f *meta.FrameMeta, i int) error {
+	var err error
+	if e.rawInst, err = e.masker.ParseInstanceMask(e.layers[i], e.net, &e.dp, e.rawInst[:0]); err != nil {
+		return err
+	}
+	if e.insts, err = e.cluster.ClusterInstances(e.rawInst, e.insts[:0]); err != nil {
+		return err
+	}
+	sx, sy, ox, oy := e.netToRegion(video.Rect{W: e.in.Width, H: e.in.Height})
+	for _, d := range e.insts {
+		o := d.Object
+		o.Left, o.Top = o.Left*sx+ox, o.Top*sy+oy
+		o.Width, o.Height = o.Width*sx, o.Height*sy
+		if !parsers.Keep(o, e.cluster.Classes, e.cfg.FilterOutClassIDs, float32(e.in.Height)) {
+			continue
+		}
+		obj, err := e.addObject(batch, f, o)
+		if err != nil {
+			return err
+		}
+		if !e.cfg.OutputInstanceMask {
+			continue // as DeepStream: masks only with output-instance-mask=1
+		}
+		data, err := obj.SetMask(d.MaskWidth, d.MaskHeight, float32(e.cfg.SegmentationThreshold))
+		if err != nil {
+			return err
+		}
+		copy(data, d.Mask)
+	}
+	return nil
+}
+
+// addObject adds detection d (in frame pixels) to frame f as an object
+// with DeepStream's default look.
+func (e *Infer) addObject(batch *meta.BatchMeta, f *meta.FrameMeta, d parsers.Object) (*meta.ObjectMeta, error) {
+	obj := batch.AcquireObjectMeta()
+	obj.UniqueComponentID = e.cfg.GIEUniqueID
+	obj.ClassID, obj.Confidence = d.ClassID, d.Confidence
+	r := &obj.RectParams
+	r.Left, r.Top, r.Width, r.Height = d.Left, d.Top, d.Width, d.Height
+	r.BorderWidth = 3
+	r.BorderColor = e.classColor(d.ClassID)
+	obj.DetectorBBoxInfo.OrgBBoxCoords = meta.BBoxCoords{Left: d.Left, Top: d.Top, Width: d.Width, Height: d.Height}
+	obj.ObjLabel = e.label(0, d.ClassID)
+	obj.TextParams.DisplayText = obj.ObjLabel
+	obj.TextParams.XOffset, obj.TextParams.YOffset = int(d.Left), max(int(d.Top)-16, 0)
+	obj.TextParams.FontParams = meta.FontParams{FontName: "Serif", FontSize: 10, FontColor: meta.Color{R: 1, G: 1, B: 1, A: 1}}
+	obj.TextParams.SetBgColor, obj.TextParams.TextBgColor = true, meta.Color{A: 1}
+	return obj, f.AddObject(obj)
 }
 
 // netToRegion returns how network pixels map onto the region, undoing

@@ -354,26 +354,32 @@ func similar(a, b []int, eps float64) bool {
 }
 
 // Filter drops, in place, boxes DeepStream's nvinfer drops after scaling
-// them to the frame: classes listed in filterOut, boxes smaller or larger
-// than their class's detected-min/max sizes, and boxes above the
-// ROI top offset or below frameHeight minus the ROI bottom offset.
-// classes holds each class's parameters; other classes are kept.
+// them to the frame (see Keep).
 func Filter(objs []Object, classes []ClassParams, filterOut []int, frameHeight float32) []Object {
 	out := objs[:0]
 	for _, o := range objs {
-		if slices.Contains(filterOut, o.ClassID) {
-			continue
+		if Keep(o, classes, filterOut, frameHeight) {
+			out = append(out, o)
 		}
-		if o.ClassID >= 0 && o.ClassID < len(classes) {
-			p := &classes[o.ClassID]
-			if o.Width < p.DetectedMinW || o.Height < p.DetectedMinH ||
-				(p.DetectedMaxW > 0 && o.Width > p.DetectedMaxW) ||
-				(p.DetectedMaxH > 0 && o.Height > p.DetectedMaxH) ||
-				o.Top < p.ROITopOffset || o.Top+o.Height > frameHeight-p.ROIBottomOffset {
-				continue
-			}
-		}
-		out = append(out, o)
 	}
 	return out
+}
+
+// Keep reports whether nvinfer keeps a box after scaling it to the frame:
+// it drops classes listed in filterOut, boxes smaller or larger than their
+// class's detected-min/max sizes, and boxes above the ROI top offset or
+// below frameHeight minus the ROI bottom offset. classes holds each
+// class's parameters; other classes are kept.
+func Keep(o Object, classes []ClassParams, filterOut []int, frameHeight float32) bool {
+	if slices.Contains(filterOut, o.ClassID) {
+		return false
+	}
+	if o.ClassID < 0 || o.ClassID >= len(classes) {
+		return true
+	}
+	p := &classes[o.ClassID]
+	return !(o.Width < p.DetectedMinW || o.Height < p.DetectedMinH ||
+		(p.DetectedMaxW > 0 && o.Width > p.DetectedMaxW) ||
+		(p.DetectedMaxH > 0 && o.Height > p.DetectedMaxH) ||
+		o.Top < p.ROITopOffset || o.Top+o.Height > frameHeight-p.ROIBottomOffset)
 }

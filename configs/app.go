@@ -100,7 +100,7 @@ func (g *Group) Raw(key string) (string, bool) {
 	return e.value, ok
 }
 
-// Errorf returns an Error about key of this group that names the file,
+// Err returns an Error about key of this group that names the file,
 // the key's line and its value, for problems found after parsing (e.g. a
 // pipeline element rejecting a value).
 func (g *Group) Err(key, msg string) *Error {
@@ -187,14 +187,14 @@ type SourceType int
 
 // Source types, as deepstream-app numbers them.
 const (
-	SourceCameraV4L2  SourceType = 1 // USB camera (v4l2src)
-	SourceURI         SourceType = 2 // file://, rtsp://, http:// URI (uridecodebin)
-	SourceMultiURI    SourceType = 3 // one URI opened num-sources times
-	SourceRTSP        SourceType = 4 // rtsp:// with reconnection and smart record
-	SourceCameraCSI   SourceType = 5 // Jetson CSI camera: dsgo cannot open it
-	SourceAudioWAV    SourceType = 6 // WAV file (audio apps)
-	SourceAudioURI    SourceType = 7 // audio URI (audio apps)
-	SourceALSA        SourceType = 8 // ALSA capture device (audio apps)
+	SourceCameraV4L2 SourceType = 1 // USB camera (v4l2src)
+	SourceURI        SourceType = 2 // file://, rtsp://, http:// URI (uridecodebin)
+	SourceMultiURI   SourceType = 3 // one URI opened num-sources times
+	SourceRTSP       SourceType = 4 // rtsp:// with reconnection and smart record
+	SourceCameraCSI  SourceType = 5 // Jetson CSI camera: dsgo cannot open it
+	SourceAudioWAV   SourceType = 6 // WAV file (audio apps)
+	SourceAudioURI   SourceType = 7 // audio URI (audio apps)
+	SourceALSA       SourceType = 8 // ALSA capture device (audio apps)
 )
 
 // Source is one [sourceN] group (or [source-attr-all]).
@@ -439,7 +439,7 @@ type GIE struct {
 	// AudioTransform, AudioFramesize, AudioHopsize and AudioInputRate
 	// configure audio inference (audio-transform, audio-framesize,
 	// audio-hopsize, audio-input-rate).
-	AudioTransform                              string
+	AudioTransform                               string
 	AudioFramesize, AudioHopsize, AudioInputRate int
 }
 
@@ -543,10 +543,10 @@ type OSD struct {
 	// ShowClock draws the time (show-clock) at ClockXOffset,
 	// ClockYOffset in ClockTextSize and ClockColor (clock-x-offset,
 	// clock-y-offset, clock-text-size, clock-color).
-	ShowClock                   bool
-	ClockXOffset, ClockYOffset  int
-	ClockTextSize               int
-	ClockColor                  Color
+	ShowClock                  bool
+	ClockXOffset, ClockYOffset int
+	ClockTextSize              int
+	ClockColor                 Color
 	// DisplayText, DisplayBBox and DisplayMask choose what is drawn
 	// (display-text and display-bbox default true, display-mask false).
 	DisplayText, DisplayBBox, DisplayMask bool
@@ -564,13 +564,13 @@ type SinkType int
 
 // Sink types, as deepstream-app numbers them.
 const (
-	SinkFake        SinkType = 1 // fakesink
-	SinkDisplay     SinkType = 2 // on-screen window (EGL)
-	SinkFile        SinkType = 3 // encode into a file
-	SinkRTSP        SinkType = 4 // encode and stream over RTSP (and UDP)
-	SinkOverlay     SinkType = 5 // Jetson overlay: dsgo shows a window as for 2
-	SinkMsgBroker   SinkType = 6 // msgconv + msgbroker: events to a broker
-	SinkDisplay3D   SinkType = 7 // nv3dsink (Jetson): dsgo shows a window as for 2
+	SinkFake      SinkType = 1 // fakesink
+	SinkDisplay   SinkType = 2 // on-screen window (EGL)
+	SinkFile      SinkType = 3 // encode into a file
+	SinkRTSP      SinkType = 4 // encode and stream over RTSP (and UDP)
+	SinkOverlay   SinkType = 5 // Jetson overlay: dsgo shows a window as for 2
+	SinkMsgBroker SinkType = 6 // msgconv + msgbroker: events to a broker
+	SinkDisplay3D SinkType = 7 // nv3dsink (Jetson): dsgo shows a window as for 2
 )
 
 // Sink is one [sinkN] group.

@@ -50,11 +50,11 @@ type Plan struct {
 
 // Element names the plan gives, as they appear in error messages.
 const (
-	nameMux      = "streammux"
-	namePrimary  = "primary_gie"
-	nameTiler    = "tiler"
-	nameDemux    = "demux"
-	nameSinkTee  = "sink_tee"
+	nameMux     = "streammux"
+	namePrimary = "primary_gie"
+	nameTiler   = "tiler"
+	nameDemux   = "demux"
+	nameSinkTee = "sink_tee"
 )
 
 // Description returns the whole pipeline as one launch description.

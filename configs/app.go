@@ -155,15 +155,17 @@ type TiledDisplayMode int
 
 // Tiled display modes.
 const (
-	TiledDisplayDisable               TiledDisplayMode = 0 // sources stay separate
-	TiledDisplayEnable                TiledDisplayMode = 1 // sources tiled into one frame
-	TiledDisplayEnableWithParallelInf TiledDisplayMode = 3 // tiled, for parallel inference apps
+	TiledDisplayDisable TiledDisplayMode = 0 // sources stay separate (one sink chain per source)
+	TiledDisplayEnable  TiledDisplayMode = 1 // sources tiled into one frame
+	// TiledDisplayParallelDemux tiles and also demuxes: sinks with
+	// link-to-demux=1 get only their source-id's frames.
+	TiledDisplayParallelDemux TiledDisplayMode = 2
 )
 
 // TiledDisplay is the [tiled-display] group (the nvmultistreamtiler).
 type TiledDisplay struct {
 	Group
-	// Enable is the tiler mode (enable: 0 off, 1 on).
+	// Enable is the tiler mode (enable: 0 off, 1 on, 2 on plus demux).
 	Enable TiledDisplayMode
 	// Rows and Columns are the grid (rows, columns).
 	Rows, Columns int
@@ -263,6 +265,15 @@ type Source struct {
 	FileLoop bool
 	// AlsaDevice is an ALSA device name for type=8 (alsa-device).
 	AlsaDevice string
+	// LowLatencyDecode makes the decoder output each frame at once
+	// (low-latency-decode).
+	LowLatencyDecode bool
+	// UDPBufferSize is the RTSP source's UDP socket buffer
+	// (udp-buffer-size).
+	UDPBufferSize int
+	// VideoFormat is the converter's output format, as written
+	// (video-format, e.g. RGBA; empty for NV12).
+	VideoFormat string
 
 	// SmartRecord is 0 off, 1 on cloud messages, 2 on cloud messages and
 	// local events (smart-record).
@@ -311,6 +322,12 @@ type SourceList struct {
 	HTTPIP, HTTPPort    string
 	// StreamNameList names streams for the REST API (stream-name-list).
 	StreamNameList []string
+	// StreamNameDisplay shows stream names on the OSD
+	// (stream-name-display).
+	StreamNameDisplay bool
+	// SGIEBatchSize is the batch size of every secondary GIE, 0 to keep
+	// theirs (sgie-batch-size).
+	SGIEBatchSize int
 }
 
 // Streammux is the [streammux] group (nvstreammux).
@@ -601,9 +618,11 @@ type Sink struct {
 	SourceID    int
 	LinkToDemux bool
 
-	// Codec is 1 H.264, 2 H.265, 3 MPEG-4 (codec, default 1).
+	// Codec is 1 H.264, 2 H.265, 3 MPEG-4 (codec); 0 when unset, which
+	// deepstream-app rejects for type=3 and 4.
 	Codec int
-	// Container is 1 MP4, 2 MKV (container, default 1).
+	// Container is 1 MP4, 2 MKV (container); 0 when unset, which
+	// deepstream-app rejects for type=3.
 	Container int
 	// EncType is 0 hardware, 1 software encoder (enc-type).
 	EncType int
@@ -613,6 +632,14 @@ type Sink struct {
 	// OutputFile is a type=3 sink's file (output-file), kept as written
 	// (deepstream-app opens it relative to the current directory).
 	OutputFile string
+	// CopyMeta, OutputIOMode and SwPreset configure the encoder
+	// (copy-meta, output-io-mode, sw-preset).
+	CopyMeta     bool
+	OutputIOMode int
+	SwPreset     int
+	// ColorRange, ConnID, PlaneID and SetMode configure a DRM display
+	// (color-range and set-mode default -1, conn-id, plane-id).
+	ColorRange, ConnID, PlaneID, SetMode int
 	// RTSPPort and UDPPort are a type=4 sink's ports (rtsp-port default
 	// 8554, udp-port default 5000); UDPBufferSize its socket buffer
 	// (udp-buffer-size).

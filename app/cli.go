@@ -106,25 +106,52 @@ func parseFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 	fs.Var(&f.validate, "validate", "check the config and everything it references, print the pipeline and exit; =syntax checks the config files alone")
 	fs.Var(&f.perfJSON, "perf-json", "also print PERF as JSON lines (to stdout, or =FILE)")
 	fs.IntVar(&f.drainSecs, "drain-timeout", 30, "seconds to wait for the pipeline to drain after Ctrl-C")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: dsapp -c <config> [options]\n\nRuns a deepstream-app configuration with dsgo.\n\nOptions:")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // Main prints the help: to stdout for -h, to stderr for mistakes
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			f.helpWanted = true
 			return f, nil
 		}
+		fmt.Fprint(stderr, usage)
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		fmt.Fprintf(stderr, "dsapp: unexpected argument %q\n", fs.Arg(0))
+		return nil, errors.New("unexpected argument")
 	}
 	if f.validate.set && f.validate.value != "" && f.validate.value != "syntax" {
-		return nil, fmt.Errorf("--validate=%s: want --validate or --validate=syntax", f.validate.value)
+		fmt.Fprintf(stderr, "dsapp: --validate=%s: want --validate or --validate=syntax\n", f.validate.value)
+		return nil, errors.New("bad --validate")
 	}
 	return f, nil
 }
+
+// usage is dsapp's help text.
+const usage = `Usage: dsapp -c <config file> [options]
+
+Runs a deepstream-app configuration file with dsgo.
+
+  -c, --cfg-file FILE          deepstream-app config file (required)
+  -i, --input-uri URI          replace the uri of the next enabled source
+                               (repeatable; a path becomes a file:// URI)
+  -t, --tiledtext              draw object labels in tiled mode
+  -o, --ota-override-file FILE OTA override file (accepted; model update
+                               is not wired yet)
+      --no-display             replace display sinks with fakesinks
+      --validate[=syntax]      check the config and every file and model it
+                               names (=syntax: the config files alone), print
+                               the pipeline, one line per branch; exit 0 or 1
+      --perf-json[=FILE]       also print PERF as JSON lines (stdout or FILE)
+      --gst-debug-level LEVEL  GStreamer debug level (GST_DEBUG)
+      --drain-timeout SECONDS  wait for the pipeline to drain after Ctrl-C
+                               (default 30)
+  -v, --version                print the version
+  -h, --help                   print this help
+
+When stdin is a terminal, type q (quit), p (pause), r (resume) or h (help)
+and Enter. Ctrl-C or SIGTERM ends the streams and finishes the output files;
+a second Ctrl-C stops at once.
+`
 
 // versionText is what -v prints.
 func versionText() string {
@@ -155,13 +182,13 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	switch {
 	case f.helpWanted:
+		fmt.Fprint(env.Stdout, usage)
 		return ExitOK
 	case f.version:
 		fmt.Fprint(env.Stdout, versionText())
 		return ExitOK
 	case f.cfgFile == "":
-		fmt.Fprintln(env.Stderr, "dsapp: -c <config file> is required")
-		f.fs.Usage()
+		fmt.Fprint(env.Stderr, "dsapp: -c <config file> is required\n\n"+usage)
 		return ExitUsage
 	}
 	if f.gstDebug != "" {
@@ -200,6 +227,16 @@ func load(f *cliFlags, env Env) (*Plan, int) {
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "%v\n", err)
 			return nil, ExitError
+		}
+	}
+	if f.validate.set && f.validate.value != "syntax" {
+		for _, in := range f.inputs {
+			if u := inputURI(in); strings.HasPrefix(u, "file://") {
+				if _, err := os.Stat(strings.TrimPrefix(u, "file://")); err != nil {
+					fmt.Fprintf(env.Stderr, "-i: %v\n", err)
+					return nil, ExitError
+				}
+			}
 		}
 	}
 	plan, err := Build(cfg, BuildOptions{InputURIs: f.inputs, NoDisplay: f.noDisplay, TiledText: f.tiledText})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -162,59 +163,67 @@ func (b *builder) unsupportedGroups() {
 	}
 }
 
-// sources adds one branch per source, linked to streammux.sink_N.
+// sources adds one branch per source, linked to streammux.sink_N, in
+// deepstream-app's source id order (configs.App.Inputs: a type=3 source's
+// extra copies come after all other sources).
 func (b *builder) sources() {
+	c := *b.cfg // -i changes a copy of the source list
+	c.Sources = slices.Clone(b.cfg.Sources)
 	k := 0 // enabled [sourceN] groups so far, for -i
-	for i := range b.cfg.Sources {
-		s := &b.cfg.Sources[i]
+	for i := range c.Sources {
+		s := &c.Sources[i]
 		if !s.Enable {
 			continue
 		}
-		uri, typ := s.URI, s.Type
 		if k < len(b.opts.InputURIs) {
-			uri = inputURI(b.opts.InputURIs[k])
-			if typ != configs.SourceMultiURI && typ != configs.SourceRTSP {
-				typ = configs.SourceURI
+			s.URI = inputURI(b.opts.InputURIs[k])
+			if s.Type != configs.SourceMultiURI && s.Type != configs.SourceRTSP {
+				s.Type = configs.SourceURI
 			}
 		}
 		k++
-		n := 1
-		if typ == configs.SourceMultiURI {
-			n = max(s.NumSources, 1)
-		}
-		for range n {
-			id := b.plan.NumSources
-			name := "source" + strconv.Itoa(id)
-			var desc string
-			switch typ {
-			case configs.SourceCameraV4L2:
-				desc = b.camera(s, name)
-			case configs.SourceURI, configs.SourceMultiURI, configs.SourceRTSP:
-				desc = b.uriSource(s, name, uri, typ)
-			case configs.SourceCameraCSI:
-				b.fail(s.Err("type", "CSI cameras (type=5) are Jetson-only; use type=1 (V4L2) or a URI"))
-				return
-			default:
-				b.fail(s.Err("type", fmt.Sprintf("source type %d is not supported by dsgo (video sources are 1-4)", typ)))
-				return
-			}
-			b.plan.Branches = append(b.plan.Branches, fmt.Sprintf("%s ! %s.sink_%d", desc, nameMux, id))
-			b.plan.NumSources++
-		}
 	}
 	if k < len(b.opts.InputURIs) {
 		b.fail(fmt.Errorf("-i given %d times, but the config has %d enabled sources", len(b.opts.InputURIs), k))
 	}
-	if b.plan.NumSources == 0 {
-		b.fail(fmt.Errorf("%s: no enabled [sourceN] group", b.cfg.File))
-	}
-	for _, key := range []string{"drop-frame-interval", "dec-skip-frames", "intra-decode-enable", "smart-record"} {
-		for i := range b.cfg.Sources {
-			if s := &b.cfg.Sources[i]; s.Enable && s.Has(key) {
+	for _, s := range c.Inputs() {
+		id := b.plan.NumSources
+		name := "source" + strconv.Itoa(id)
+		var desc string
+		switch s.Type {
+		case configs.SourceCameraV4L2:
+			desc = b.camera(&s, name)
+		case configs.SourceURI, configs.SourceMultiURI, configs.SourceRTSP:
+			desc = b.uriSource(&s, name)
+		case configs.SourceCameraCSI:
+			b.fail(s.Err("type", "CSI cameras (type=5) are Jetson-only; use type=1 (V4L2) or a URI"))
+			return
+		default:
+			b.fail(s.Err("type", fmt.Sprintf("source type %d is not supported by dsgo (video sources are 1-4)", s.Type)))
+			return
+		}
+		b.plan.Branches = append(b.plan.Branches, fmt.Sprintf("%s ! %s.sink_%d", desc, nameMux, id))
+		b.plan.NumSources++
+		for _, key := range []string{"drop-frame-interval", "dec-skip-frames", "intra-decode-enable", "smart-record"} {
+			if s.Has(key) && id == b.firstOf(s.Index) {
 				b.warnAt(&s.Group, key, "not supported by dsgo's decoder; ignored")
 			}
 		}
 	}
+	if b.plan.NumSources == 0 {
+		b.fail(fmt.Errorf("%s: no enabled [sourceN] group", b.cfg.File))
+	}
+}
+
+// firstOf returns the source id of the first stream of group [sourceN],
+// so that a group's warnings are given once.
+func (b *builder) firstOf(index int) int {
+	for id, s := range b.cfg.Inputs() {
+		if s.Index == index {
+			return id
+		}
+	}
+	return -1
 }
 
 // inputURI makes -i's argument a URI: paths become absolute file:// URIs.
@@ -228,7 +237,8 @@ func inputURI(s string) string {
 	return "file://" + s
 }
 
-func (b *builder) uriSource(s *configs.Source, name, uri string, typ configs.SourceType) string {
+func (b *builder) uriSource(s *configs.Source, name string) string {
+	uri, typ := s.URI, s.Type
 	e := newElem("uridecodebin", name).set("uri", uri)
 	if uri == "" {
 		b.fail(s.Err("uri", "a URI source needs uri"))

@@ -171,3 +171,21 @@ func TestLaunchQuote(t *testing.T) {
 		}
 	}
 }
+
+// Source ids follow deepstream-app: a type=3 source's extra copies come
+// after every other source, with %d in the URI replaced by the copy.
+func TestBuildSourceOrder(t *testing.T) {
+	cfg := parse(t, "[source0]\nenable=1\ntype=3\nuri=file:///v/cam%d.mp4\nnum-sources=2\n"+src(1, "2", "file:///v/b.mp4")+mux)
+	plan, err := Build(cfg, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"uridecodebin name=source0 uri=file:///v/cam0.mp4 ! streammux.sink_0",
+		"uridecodebin name=source1 uri=file:///v/b.mp4 ! streammux.sink_1",
+		"uridecodebin name=source2 uri=file:///v/cam1.mp4 ! streammux.sink_2",
+	}
+	if got := strings.Join(plan.Branches[:3], "\n"); got != strings.Join(want, "\n") || plan.NumSources != 3 {
+		t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+}

@@ -220,7 +220,7 @@ func load(f *cliFlags, env Env) (*Plan, int) {
 		return nil, ExitError
 	}
 	if f.validate.set && f.validate.value != "syntax" {
-		warns, err := validateFiles(cfg)
+		warns, err := cfg.ValidateFiles()
 		for _, w := range warns {
 			fmt.Fprintf(env.Stderr, "WARNING: %s\n", w)
 		}
@@ -351,14 +351,4 @@ func readKeys(ctx context.Context, env Env, ctl chan<- Command) {
 			return
 		}
 	}
-}
-
-// validateFiles is cfg.ValidateFiles (TEMPORARY indirection while the parser lands).
-func validateFiles(cfg *configs.App) ([]configs.Warning, error) {
-	if v, ok := any(cfg).(interface {
-		ValidateFiles() ([]configs.Warning, error)
-	}); ok {
-		return v.ValidateFiles()
-	}
-	return nil, nil
 }

@@ -31,9 +31,12 @@ type App struct {
 	// in [source-attr-all]); nil when absent.
 	SourceList    *SourceList
 	SourceAttrAll *Source
-	// Sources are the [sourceN] groups in file order, then (when
-	// [source-list] is given) one per entry of its list, built from
-	// [source-attr-all] with Index counting on after the highest N.
+	// Sources are the [sourceN] groups in file order, enabled or not.
+	// With [source-list] they are instead one per entry of its list
+	// (Index and CameraID the entry's position), each a copy of
+	// [source-attr-all] with the entry's type and URI, changed by the
+	// [sourceN] group of that position if it has enable=1. Inputs
+	// returns the streams deepstream-app opens from them.
 	Sources   []Source
 	Streammux Streammux // [streammux]
 	// PreProcess is [pre-process] (nvdspreprocess before the primary
@@ -101,12 +104,13 @@ func (g *Group) Raw(key string) (string, bool) {
 }
 
 // Err returns an Error about key of this group that names the file,
-// the key's line and its value, for problems found after parsing (e.g. a
-// pipeline element rejecting a value).
+// the key's line and its value (or the group's line when the key is
+// unset), for problems found after parsing, e.g. a pipeline element
+// rejecting a value.
 func (g *Group) Err(key, msg string) *Error {
 	e, ok := g.pos[key]
 	if !ok {
-		return &Error{File: g.File, Line: g.Line, Msg: "[" + g.Name + "] " + key + ": " + msg}
+		return &Error{File: g.File, Line: g.Line, Msg: "[" + g.Name + "] " + key + " (unset): " + msg}
 	}
 	return &Error{File: g.File, Line: e.line, Key: key, Value: e.value, Msg: msg}
 }
@@ -121,7 +125,8 @@ type Application struct {
 	// (enable-perf-measurement).
 	EnablePerfMeasurement bool
 	// PerfMeasurementIntervalSec is the interval of those prints
-	// (perf-measurement-interval-sec, default 5).
+	// (perf-measurement-interval-sec; default 5, the value of every
+	// DeepStream sample, where deepstream-app itself leaves 0).
 	PerfMeasurementIntervalSec int
 	// GIEKittiOutputDir receives each frame's detections in KITTI format
 	// (gie-kitti-output-dir); empty for none.
@@ -203,7 +208,7 @@ const (
 type Source struct {
 	Group
 	// Index is N of [sourceN]; for sources made from [source-list] the
-	// position after the [sourceN] groups; -1 for [source-attr-all].
+	// entry's position; -1 for [source-attr-all].
 	Index int
 	// Enable uses the source (enable). deepstream-app ignores a source
 	// without enable=1.
@@ -423,11 +428,13 @@ type GIE struct {
 	// LabelfilePath is read by deepstream-app for labels
 	// (labelfile-path).
 	LabelfilePath string
-	// BatchSize overrides the config's batch size (batch-size).
+	// BatchSize overrides the config's batch size (batch-size; 0 when
+	// unset).
 	BatchSize int
 	// Interval overrides the config's interval (interval).
 	Interval int
-	// GIEUniqueID overrides the config's gie-unique-id (gie-unique-id).
+	// GIEUniqueID overrides the config's gie-unique-id (gie-unique-id;
+	// 0 when unset).
 	GIEUniqueID int
 	// OperateOnGIEID overrides operate-on-gie-id (operate-on-gie-id).
 	OperateOnGIEID int

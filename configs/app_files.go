@@ -202,12 +202,18 @@ func (c *fileChecker) gie(g *GIE) {
 			c.errs = append(c.errs, g.Err("config-file", err.Error()))
 			return
 		}
+		n := len(c.errs)
 		for _, e := range list {
 			// The GIE group's model-engine-file stands in for the model.
 			if g.ModelEngineFile != "" && e.Key == "" && strings.HasPrefix(e.Msg, "no model") {
 				continue
 			}
 			c.errs = append(c.errs, e)
+		}
+		if len(c.errs) == n && g.ModelEngineFile != "" {
+			if _, err := os.Stat(g.ModelEngineFile); err != nil {
+				c.errs = append(c.errs, g.Err("model-engine-file", "engine not found and "+g.ConfigFile+" has no onnx-file to build it from: "+g.ModelEngineFile))
+			}
 		}
 		return
 	}

@@ -404,12 +404,12 @@ func (p *appParser) sourceList(kf *keyFile) {
 		}
 		total = sl.NumSourceBins
 	}
-	if total < 0 || total > maxListSources {
+	if total < 0 || total > maxSources {
 		e, ok := sl.pos["num-source-bins"]
 		if !ok {
 			e = sl.pos["list"]
 		}
-		p.bad(e, fmt.Sprintf("must be 0-%d sources", maxListSources))
+		p.bad(e, fmt.Sprintf("must be 0-%d sources", maxSources))
 		return
 	}
 	p.listMode = true
@@ -436,9 +436,9 @@ func groupEnabled(g *group) bool {
 	return false
 }
 
-// maxListSources bounds [source-list] so that a corrupt file cannot
+// maxSources bounds [source-list] and num-sources so that a corrupt file cannot
 // make the parser allocate without limit (deepstream-app allows 1024).
-const maxListSources = 1024
+const maxSources = 1024
 
 // listURI sets s from one entry of [source-list] list: file:// and
 // rtsp:// URIs, csi:<sensor-id> and usb:<dev-node> cameras.

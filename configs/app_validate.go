@@ -41,7 +41,7 @@ var tiledDisplayRules = []rule{
 
 var sourceRules = []rule{
 	{"type", between(1, 8), "must be 1 (V4L2 camera), 2 (URI), 3 (multi-URI) or 4 (RTSP)"},
-	{"num-sources", atLeast(0), msgNonNeg},
+	{"num-sources", between(0, maxSources), "must be 0-1024 (deepstream-app opens at most 1024 sources)"},
 	{"gpu-id", atLeast(0), msgGPU},
 	{"cudadec-memtype", between(0, 2), "must be 0 (device), 1 (pinned) or 2 (unified memory)"},
 	{"nvbuf-memory-type", between(0, 3), msgNvbuf},
@@ -279,21 +279,31 @@ func (v *appValidator) source(s *Source) {
 		}
 	case SourceURI, SourceMultiURI:
 		if s.URI == "" {
-			v.fail(&s.Group, "uri", fmt.Sprintf("%s: a type=%d source needs uri, e.g. file:///path/video.mp4", name, s.Type))
+			v.need(&s.Group, "uri", fmt.Sprintf(", e.g. file:///path/video.mp4 (%s is a type=%d URI source)", name, s.Type))
 		} else if !strings.Contains(s.URI, "://") {
 			v.fail(&s.Group, "uri", "must be a URI such as file:///path/video.mp4 or rtsp://host/stream")
 		}
 	case SourceRTSP:
 		if s.URI == "" {
-			v.fail(&s.Group, "uri", name+": a type=4 source needs uri, e.g. rtsp://host:554/stream")
+			v.need(&s.Group, "uri", fmt.Sprintf(", e.g. rtsp://host:554/stream (%s is a type=4 RTSP source)", name))
 		} else if !strings.HasPrefix(s.URI, "rtsp") {
 			v.fail(&s.Group, "uri", "a type=4 (RTSP) source needs an rtsp:// URI")
 		}
 	case SourceCameraCSI:
-		v.fail(&s.Group, "type", name+": type=5 (CSI camera) needs a Jetson; dsgo cannot open it")
+		v.typeErr(s, name+": type=5 (CSI camera) needs a Jetson; dsgo cannot open it")
 	case SourceAudioWAV, SourceAudioURI, SourceALSA:
-		v.fail(&s.Group, "type", fmt.Sprintf("%s: type=%d is an audio source; dsgo handles video only", name, s.Type))
+		v.typeErr(s, fmt.Sprintf("%s: type=%d is an audio source; dsgo handles video only", name, s.Type))
 	}
+}
+
+// typeErr reports a source type dsgo cannot open at its type key, or, for
+// a source a [source-list] entry made (csi:N), at that list.
+func (v *appValidator) typeErr(s *Source, msg string) {
+	if sl := v.a.SourceList; sl != nil && !s.Has("type") {
+		v.errs = append(v.errs, sl.Err("list", msg))
+		return
+	}
+	v.fail(&s.Group, "type", msg)
 }
 
 func (v *appValidator) streammux() {

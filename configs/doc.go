@@ -14,7 +14,17 @@
 // other. Unknown keys and groups are not errors but Warnings, since
 // configs written for newer DeepStream releases carry keys dsgo ignores.
 //
-// Today the package holds the nvinfer configuration (LoadInfer,
-// ParseInfer, InferConfig); the deepstream-app, tracker, msgconv and
-// broker configurations follow the same shape.
+// The nvinfer configuration is LoadInfer, ParseInfer and InferConfig.
+// The deepstream-app configuration (the file given to dsapp -c) is
+// LoadApp, ParseApp and App: one typed struct per group ([application],
+// [sourceN], [streammux], [primary-gie], [secondary-gieN], [tracker],
+// [osd], [sinkN], [message-consumerN], ...), each embedding a Group that
+// remembers the file and line of every key so that a program building a
+// pipeline from it can still report file:line. App.ValidateSyntax checks
+// the file alone (LoadApp runs it); App.ValidateFiles then checks the
+// files it refers to, parsing each GIE's nvinfer config with LoadInfer.
+// Relative paths resolve against the config file's directory wherever
+// deepstream-app resolves them so. testdata/app/corpus holds real
+// deepstream-app configs from public repositories that must all parse.
+// The tracker, msgconv and broker configurations follow the same shape.
 package configs

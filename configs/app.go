@@ -592,9 +592,14 @@ const (
 	SinkDisplay   SinkType = 2 // on-screen window (EGL)
 	SinkFile      SinkType = 3 // encode into a file
 	SinkRTSP      SinkType = 4 // encode and stream over RTSP (and UDP)
-	SinkOverlay   SinkType = 5 // Jetson overlay: dsgo shows a window as for 2
+	// SinkOverlay is the Jetson overlay (DeepStream 6.1 and older) or the
+	// DRM display (6.2 and newer): dsgo shows a window as for 2.
+	SinkOverlay   SinkType = 5
 	SinkMsgBroker SinkType = 6 // msgconv + msgbroker: events to a broker
-	SinkDisplay3D SinkType = 7 // nv3dsink (Jetson): dsgo shows a window as for 2
+	// SinkDisplay3D is not a deepstream-app sink type (on Jetson, type 2
+	// is nv3dsink): ValidateSyntax rejects type=7, so a parsed App never
+	// holds it. It stays only because callers name it.
+	SinkDisplay3D SinkType = 7
 )
 
 // Sink is one [sinkN] group.

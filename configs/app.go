@@ -588,10 +588,10 @@ type SinkType int
 
 // Sink types, as deepstream-app numbers them.
 const (
-	SinkFake      SinkType = 1 // fakesink
-	SinkDisplay   SinkType = 2 // on-screen window (EGL)
-	SinkFile      SinkType = 3 // encode into a file
-	SinkRTSP      SinkType = 4 // encode and stream over RTSP (and UDP)
+	SinkFake    SinkType = 1 // fakesink
+	SinkDisplay SinkType = 2 // on-screen window (EGL)
+	SinkFile    SinkType = 3 // encode into a file
+	SinkRTSP    SinkType = 4 // encode and stream over RTSP (and UDP)
 	// SinkOverlay is the Jetson overlay (DeepStream 6.1 and older) or the
 	// DRM display (6.2 and newer): dsgo shows a window as for 2.
 	SinkOverlay   SinkType = 5

@@ -125,7 +125,9 @@ func (d *Demux) chain(_ *pipeline.Pad, buf *pipeline.Buffer) pipeline.FlowReturn
 		out.PTS, out.DTS, out.Duration = f.BufPTS, pipeline.NoTime, buf.Duration
 		out.Offset = uint64(f.FrameNum)
 		out.AppendMemory(buf.ShareMemory(f.BatchID))
-		out.AddMeta(batch.CopyFrame(f))
+		fb := batch.CopyFrame(f)
+		fb.Frames[0].BatchID = 0 // the per-source buffer holds this frame alone, in memory 0
+		out.AddMeta(fb)
 		if r := src.Push(out); r != pipeline.FlowOK && r != pipeline.FlowEOS && r != pipeline.FlowNotLinked {
 			ret = r
 		}

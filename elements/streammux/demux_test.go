@@ -59,7 +59,7 @@ func TestDemuxSplitsSourcesAndEndsEachOnItsOwn(t *testing.T) {
 				t.Fatalf("source %d after %d frames: %v", s, n, err)
 			}
 			batch := meta.GetBatchMeta(b)
-			if batch == nil || len(batch.Frames) != 1 || batch.Frames[0].SourceID != s || b.NumMemory() != 1 {
+			if batch == nil || len(batch.Frames) != 1 || batch.Frames[0].SourceID != s || batch.Frames[0].BatchID != 0 || b.NumMemory() != 1 {
 				t.Fatalf("source %d frame %d: meta %+v", s, n, batch)
 			}
 			if got := pixel(t, info, b.Memory(0), 8, 8); got != colours[s] {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -310,5 +311,83 @@ func TestRunnerKITTIFromDetector(t *testing.T) {
 	}
 	if objects == 0 || styled != objects {
 		t.Fatalf("%d objects in KITTI files, %d styled", objects, styled)
+	}
+}
+
+// blockedRunner is a runner whose sink never gets the EOS: a blocking probe
+// holds the stream before the encoder.
+func blockedRunner(t *testing.T, drain time.Duration) *Runner {
+	t.Helper()
+	dir := t.TempDir()
+	in := clip(t, dir, "in.mp4", 30, "smpte")
+	cfg, _, err := configs.LoadApp(writeCfg(t, dir, tiledTwo("file://"+in, "[tests]\nfile-loop=1\n")))
+	mustOK(t, err)
+	plan, err := Build(cfg, BuildOptions{})
+	mustOK(t, err)
+	t.Chdir(dir)
+	r, err := NewRunner(plan, RunOptions{Drain: drain})
+	mustOK(t, err)
+	pipeline.Base(r.Pipeline.ByName("osd")).SinkPad().AddProbe(pipeline.ProbeBlockDownstream, func(*pipeline.Pad, *pipeline.ProbeInfo) pipeline.ProbeReturn {
+		return pipeline.ProbeOK
+	})
+	return r
+}
+
+// A second Quit while the pipeline drains stops it at once.
+func TestRunnerSecondQuitForces(t *testing.T) {
+	r := blockedRunner(t, time.Minute)
+	ctl := make(chan Command, 2)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background(), ctl) }()
+	time.Sleep(300 * time.Millisecond)
+	ctl <- Quit
+	time.Sleep(200 * time.Millisecond)
+	ctl <- Quit
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrForced) {
+			t.Fatalf("Run: %v, want ErrForced", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Quit did not stop the run")
+	}
+}
+
+// A pipeline that does not drain in time is an error, not a hang.
+func TestRunnerDrainTimeout(t *testing.T) {
+	r := blockedRunner(t, 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, nil) }()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "did not drain within 300ms") {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no return after the drain timeout")
+	}
+}
+
+// Tiler off and sinks per source id: the demuxer sends each source to its
+// own OSD and file.
+func TestMainDemuxPerSourceFiles(t *testing.T) {
+	dir := t.TempDir()
+	a, b := clip(t, dir, "a.mp4", 20, "smpte"), clip(t, dir, "b.mp4", 35, "ball")
+	cfg := writeCfg(t, dir, "[source0]\nenable=1\ntype=2\nuri=file://"+a+"\n[source1]\nenable=1\ntype=2\nuri=file://"+b+"\n"+
+		"[streammux]\nbatch-size=2\nwidth=320\nheight=240\n[osd]\nenable=1\n"+
+		"[sink0]\nenable=1\ntype=3\ncontainer=1\ncodec=1\nsource-id=0\noutput-file=a_out.mp4\n"+
+		"[sink1]\nenable=1\ntype=3\ncontainer=2\ncodec=1\nsource-id=1\noutput-file=b_out.mkv\n")
+	var out, errs syncBuffer
+	if code := runMain(t, dir, Env{Stdout: &out, Stderr: &errs}, "-c", cfg); code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
+	}
+	if got := probe(t, filepath.Join(dir, "a_out.mp4")); got != "320,240,20" {
+		t.Errorf("a_out.mp4: %s, want 320x240 with 20 frames", got)
+	}
+	if got := probe(t, filepath.Join(dir, "b_out.mkv")); got != "320,240,35" {
+		t.Errorf("b_out.mkv: %s, want 320x240 with 35 frames", got)
 	}
 }

@@ -48,6 +48,18 @@ test: fmt-check vet ort-lib
 test-short:
 	$(GO) test -count=1 ./...
 
+## test-gpu-build: compile the test binaries of the GPU packages into bin/gputest (needs gcc,
+## no CUDA); test-gpu runs them with bench/gpu/run.sh, here or on any machine with a GPU.
+## The preprocessing kernel's arithmetic also runs on the CPU: go test -tags kcheck,nogst ./cuda
+.PHONY: test-gpu test-gpu-build
+GPU_TEST_PKGS := ./cuda
+test-gpu-build:
+	mkdir -p $(BIN)/gputest
+	for p in $(GPU_TEST_PKGS); do CGO_ENABLED=1 $(GO) test -c -tags nogst,noblas -o $(BIN)/gputest/$$(basename $$p).test $$p || exit 1; done
+
+test-gpu: test-gpu-build
+	bench/gpu/run.sh
+
 ## fuzz: run each fuzz target for a while (FUZZTIME=30s)
 FUZZTIME ?= 30s
 fuzz:

@@ -1,5 +1,27 @@
-// Package cuda binds the CUDA driver API, NVRTC, cuBLAS, cuDNN and
-// NVDEC/NVENC through dlopen at run time, so every dsgo build works on
-// machines without the CUDA toolkit and reports "no GPU" cleanly there.
-// It is built by the GPU inference issue; the package holds nothing yet.
+// Package cuda is dsgo's binding to CUDA, loaded with dlopen at run time:
+// no CUDA headers or libraries are needed to build it, and on machines
+// without an NVIDIA driver or GPU every entry point returns an error that
+// wraps ErrUnavailable (Available reports false) so callers fall back to
+// their CPU paths. Nothing in it panics on a missing library.
+//
+// The pieces:
+//   - the driver API (libcuda.so.1): Device, Context (a device's primary
+//     context), Stream, Event, DeviceMemory (stream-ordered allocation from
+//     the device's caching memory pool, cuMemAlloc where pools are not
+//     supported), pinned HostMemory, 1D and pitched 2D copies, Module and
+//     Function (cuLaunchKernel with an allocation-free argument block,
+//     Args), and Graph (stream capture, instantiate, launch);
+//   - NVRTC (libnvrtc.so.13 or .12): dsgo's kernels, CUDA C++ embedded
+//     from cuda/kernels, are compiled for the device's exact architecture
+//     and the cubins cached on disk (DefaultCacheDir), keyed by source,
+//     options, architecture and driver version;
+//   - kernels: Preprocessor, nvinfer's input preprocessing for a whole
+//     batch in one launch, matching dsgo's CPU preprocessing.
+//
+// Threads: the CUDA driver binds a context to an OS thread, and goroutines
+// move between threads. Every call here therefore makes its context
+// current inside the same C call that does the work (a thread-local read
+// when it already is), so goroutines need no runtime.LockOSThread and any
+// goroutine may use any object. Code that calls other CUDA libraries on
+// the same thread (cuDNN, cuBLAS) must bind the context the same way.
 package cuda

@@ -197,7 +197,7 @@ func fill[T any](p *appParser, g *group, grp *Group, dst *T, keys map[string]app
 		}
 		key, ok := keys[e.key]
 		if !ok {
-			p.warn(e, unknownKey(e.key, keys)+" in ["+g.name+"]")
+			p.warn(e, strings.Replace(unknownKey(e.key, keys), "unknown key", "unknown key in ["+g.name+"]", 1))
 			continue
 		}
 		if key.get != nil {

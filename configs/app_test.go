@@ -209,8 +209,8 @@ func TestParseAppUnknownKeysWarn(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"app.txt:22: Sync: unknown key ignored; did you mean sync? in [sink0]",
-		"app.txt:23: frobnicate: unknown key ignored in [sink0]",
+		"app.txt:22: Sync: unknown key in [sink0] ignored; did you mean sync?",
+		"app.txt:23: frobnicate: unknown key in [sink0] ignored",
 		"app.txt:25: [my-plugin]: unknown group ignored (deepstream-app ignores it too)",
 	}
 	if len(warns) != len(want) {

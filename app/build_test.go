@@ -1,10 +1,12 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/dsgo/dsgo/configs"
+	"github.com/dsgo/dsgo/pipeline"
 )
 
 // parse parses a deepstream-app config written in /cfg.
@@ -188,4 +190,45 @@ func TestBuildSourceOrder(t *testing.T) {
 	if got := strings.Join(plan.Branches[:3], "\n"); got != strings.Join(want, "\n") || plan.NumSources != 3 {
 		t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
+}
+
+// Any config the parser accepts builds without panicking, and a plan is
+// always valid launch syntax whose source URIs survive quoting.
+func FuzzBuild(f *testing.F) {
+	f.Add(src(0, "2", "file://a b\"c'd!e=f.mp4") + mux + "[sink0]\nenable=1\ntype=3\ncontainer=1\ncodec=1\noutput-file=o u\\t.mp4\n")
+	f.Add("[tiled-display]\nenable=1\nrows=2\ncolumns=2\nwidth=640\nheight=480\n[source0]\nenable=1\ntype=3\nnum-sources=3\nuri=rtsp://h/%d\n" + mux +
+		"[primary-gie]\nenable=1\nconfig-file=p.txt\ngie-unique-id=1\noperate-on-class-ids=0;2\n[secondary-gie0]\nenable=1\nconfig-file=s.txt\n" +
+		"[sink0]\nenable=1\ntype=4\ncodec=2\n[sink1]\nenable=1\ntype=2\n")
+	f.Add(src(0, "1", "") + src(1, "2", "file://x") + mux + "[osd]\nenable=1\nshow-clock=1\nclock-color=1;1;0;1\n[sink0]\nenable=1\ntype=1\nsource-id=1\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		cfg, _, err := configs.ParseApp("fuzz.txt", strings.NewReader(text), "/cfg")
+		if err != nil {
+			return
+		}
+		for _, opts := range []BuildOptions{{}, {NoDisplay: true, TiledText: true, InputURIs: []string{"in put.mp4"}}} {
+			plan, err := Build(cfg, opts)
+			if err != nil {
+				continue
+			}
+			pl, err := pipeline.ParseLaunch(plan.Description())
+			if err != nil {
+				t.Fatalf("plan is not launch syntax: %v\n%s", err, plan)
+			}
+			uris := map[string]string{}
+			for _, e := range pl.Elements {
+				for _, p := range e.Props {
+					if e.Factory == "uridecodebin" && p.Key == "uri" {
+						uris[e.Name] = p.Value
+					}
+				}
+			}
+			if len(opts.InputURIs) == 0 {
+				for id, s := range cfg.Inputs() {
+					if s.Type == configs.SourceURI && uris["source"+strconv.Itoa(id)] != s.URI {
+						t.Fatalf("source%d uri %q, want %q", id, uris["source"+strconv.Itoa(id)], s.URI)
+					}
+				}
+			}
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -389,5 +390,45 @@ func TestMainDemuxPerSourceFiles(t *testing.T) {
 	}
 	if got := probe(t, filepath.Join(dir, "b_out.mkv")); got != "320,240,35" {
 		t.Errorf("b_out.mkv: %s, want 320x240 with 35 frames", got)
+	}
+}
+
+// An RTSP sink (type=4) serves the annotated stream at
+// rtsp://host:rtsp-port/ds-test; a GStreamer client decodes it.
+func TestMainRTSPSinkServes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	mustOK(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir := t.TempDir()
+	in := clip(t, dir, "in.mp4", 30, "ball")
+	cfg := writeCfg(t, dir, "[tests]\nfile-loop=1\n[source0]\nenable=1\ntype=2\nuri=file://"+in+"\n"+
+		"[streammux]\nbatch-size=1\nwidth=320\nheight=240\n[osd]\nenable=1\n"+
+		fmt.Sprintf("[sink0]\nenable=1\ntype=4\ncodec=1\nsync=1\nbitrate=1000000\nrtsp-port=%d\nudp-port=5400\n", port))
+	var out, errs syncBuffer
+	intr := make(chan os.Signal, 1)
+	code := make(chan int, 1)
+	t.Chdir(dir)
+	go func() {
+		code <- Main(context.Background(), []string{"-c", cfg}, Env{Stdout: &out, Stderr: &errs, Interrupts: intr})
+	}()
+	waitFor(t, &out, "Pipeline running", 10*time.Second)
+	client := fmt.Sprintf("rtspsrc location=rtsp://127.0.0.1:%d/ds-test protocols=tcp ! rtph264depay ! h264parse ! avdec_h264 ! fakesink num-buffers=20", port)
+	var cout []byte
+	for try := 0; try < 20; try++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		cout, err = exec.CommandContext(ctx, "gst-launch-1.0", append([]string{"-q"}, strings.Fields(client)...)...).CombinedOutput()
+		cancel()
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	intr <- os.Interrupt
+	if c := <-code; c != ExitOK {
+		t.Errorf("exit %d\n%s%s", c, out.String(), errs.String())
+	}
+	if err != nil {
+		t.Fatalf("client: %v\n%s\n%s", err, cout, errs.String())
 	}
 }

@@ -193,3 +193,19 @@ func caseItems(c prepCase, frames []testFrame) []cuda.PreprocessItem {
 }
 
 func caseName(c prepCase) string { return fmt.Sprintf("%s/batch%d", c.name, len(c.items)) }
+
+// BenchmarkPreprocessCPU1080pNV12 is the CPU path the kernel replaces, for
+// comparison with BenchmarkPreprocess32x1080pNV12: one 1920x1080 NV12
+// frame to 3x544x960 float32, aspect kept, in one goroutine (ms/frame).
+func BenchmarkPreprocessCPU1080pNV12(b *testing.B) {
+	f := newHostFrame(b, video.FormatNV12, 1920, 1080, 10)
+	cpu := infer.Preprocessor{NetW: 960, NetH: 544, NetScaleFactor: 1.0 / 255, MaintainAspect: true, Symmetric: true}
+	dst := make([]float32, cpu.TensorLen())
+	b.ResetTimer()
+	for range b.N {
+		if err := cpu.Frame(dst, f, video.Rect{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/frame")
+}

@@ -68,6 +68,9 @@ func NewRunner(plan *Plan, opts RunOptions) (*Runner, error) {
 	}
 	p, err := pipeline.Launch(plan.Description())
 	if err != nil {
+		if pipeline.DefaultRegistry().Foreign() == nil {
+			err = fmt.Errorf("%w\n(this program was built without GStreamer, -tags nogst: uridecodebin, dsencsink and GStreamer elements are missing)", err)
+		}
 		return nil, err
 	}
 	r := &Runner{Plan: plan, Pipeline: p, opts: opts}

@@ -101,7 +101,7 @@ func (a *motAccumulator) distances(g, h []trackItem) []float64 {
 		for c := range h {
 			d := math.NaN()
 			if g[r].cat == h[c].cat || g[r].cat == NoCategory || h[c].cat == NoCategory {
-				if v := 1 - IoU(h[c].box, g[r].box, false); !(v > a.maxDist) {
+				if v := 1 - motIoU(g[r].box, h[c].box); !(v > a.maxDist) {
 					d = v
 				}
 			}
@@ -109,6 +109,22 @@ func (a *motAccumulator) distances(g, h []trackItem) []float64 {
 		}
 	}
 	return a.dist
+}
+
+// motIoU is py-motmetrics' boxiou of an object and a hypothesis box, with
+// its arithmetic: sizes are recomputed from the corners ((x+w)-x), which can
+// differ from w in the last bit for fractional coordinates.
+func motIoU(o, h Box) float64 {
+	ox1, oy1, hx1, hy1 := o.X+o.W, o.Y+o.H, h.X+h.W, h.Y+h.H
+	iw := math.Max(math.Min(ox1, hx1)-math.Max(o.X, h.X), 0)
+	ih := math.Max(math.Min(oy1, hy1)-math.Max(o.Y, h.Y), 0)
+	iv := iw * ih
+	if iv == 0 {
+		return 0
+	}
+	ov := math.Max(ox1-o.X, 0) * math.Max(oy1-o.Y, 0)
+	hv := math.Max(hx1-h.X, 0) * math.Max(hy1-h.Y, 0)
+	return iv / (ov + hv - iv)
 }
 
 // dropIgnored removes the ignored objects of a frame and the predictions

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -36,6 +37,8 @@ type Infer struct {
 	batchSize   int64
 	gpuID       int64
 	engineFile  string
+	onGIEID     int64
+	onClassIDs  string
 
 	cfg      *configs.InferConfig
 	in       video.Info
@@ -85,6 +88,8 @@ var inferClass = &pipeline.ElementClass{
 		pipeline.EnumProp("process-mode", "Infer on frames or objects (default: from the config)", 0, []string{"default", "primary", "secondary"}, func(e *Infer) *int { return &e.processMode }),
 		pipeline.IntProp("interval", "Batches to skip between inferences (-1: from the config)", -1, -1, 1<<30, func(e *Infer) *int64 { return &e.interval }),
 		pipeline.IntProp("batch-size", "Frames or objects per inference (0: from the config)", 0, 0, 1024, func(e *Infer) *int64 { return &e.batchSize }),
+		pipeline.IntProp("infer-on-gie-id", "Secondary mode: infer on objects of this gie-unique-id (-1: from the config)", -1, -1, 1<<30, func(e *Infer) *int64 { return &e.onGIEID }),
+		pipeline.StringProp("infer-on-class-ids", "Secondary mode: infer on objects of these classes, colon-separated as DeepStream's \"0:2\" (empty: from the config)", "", func(e *Infer) *string { return &e.onClassIDs }, checkClassIDs),
 		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
 		pipeline.StringProp("model-engine-file", "Serialized engine (accepted; the CPU backend builds from onnx-file)", "", func(e *Infer) *string { return &e.engineFile }, nil),
 		pipeline.ReadOnlyProp("inferences", "Model runs since start (batches of frames or objects)", pipeline.PropInt, func(e *Infer) any { return e.runs.Load() }),
@@ -95,7 +100,7 @@ func init() { pipeline.Register(inferClass, func() pipeline.Element { return New
 
 // New returns an nvinfer element.
 func New() *Infer {
-	e := &Infer{}
+	e := &Infer{onGIEID: -1}
 	e.InitTransform(e, inferClass)
 	return e
 }
@@ -145,6 +150,31 @@ func (e *Infer) applyOverrides(cfg *configs.InferConfig) {
 	if e.batchSize > 0 {
 		cfg.BatchSize = int(e.batchSize)
 	}
+	if e.onGIEID >= 0 {
+		cfg.OperateOnGIEID = int(e.onGIEID)
+	}
+	if e.onClassIDs != "" {
+		cfg.OperateOnClassIDs, _ = parseClassIDs(e.onClassIDs) // checked when set
+	}
+}
+
+// parseClassIDs reads infer-on-class-ids: class ids separated by ':' (as
+// DeepStream's property) or ';' (as its config files).
+func parseClassIDs(s string) ([]int, error) {
+	var ids []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ':' || r == ';' }) {
+		id, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || id < 0 {
+			return nil, fmt.Errorf("infer-on-class-ids=%q: want class ids (non-negative integers) separated by ':'", s)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func checkClassIDs(s string) error {
+	_, err := parseClassIDs(s)
+	return err
 }
 
 // compile binds the model's input to [batch, C, H, W] and lowers it.

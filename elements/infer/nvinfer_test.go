@@ -361,3 +361,62 @@ secondary-reinfer-interval=`+tc.reinfer+`
 		}
 	}
 }
+
+// infer-on-gie-id and infer-on-class-ids override the config's
+// operate-on-gie-id and operate-on-class-ids, as deepstream-app's
+// [secondary-gieN] groups set them.
+func TestSecondaryOperateOnOverrides(t *testing.T) {
+	dir := t.TempDir()
+	sgie := writeConfig(t, dir, "sgie", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("classifier")+`
+network-type=1
+process-mode=2
+gie-unique-id=2
+operate-on-gie-id=1
+operate-on-class-ids=0
+input-object-min-width=2
+input-object-min-height=2
+classifier-threshold=0.0
+`, "c0;c1;c2;c3;c4;c5;c6;c7;c8;c9\n")
+	pgie := detectorConfig(t, dir, "0.3")
+	for _, tc := range []struct {
+		props string
+		want  func(class int) bool // which classes are classified
+	}{
+		{"infer-on-class-ids=1:2", func(c int) bool { return c == 1 || c == 2 }},
+		{"infer-on-gie-id=7", func(int) bool { return false }},
+		{"infer-on-gie-id=1 infer-on-class-ids=0", func(c int) bool { return c == 0 }},
+	} {
+		t.Run(tc.props, func(t *testing.T) {
+			classified, eligible := 0, 0
+			runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=NV12 ! nvinfer config-file-path="+
+				pgie+" ! nvinfer config-file-path="+sgie+" "+tc.props+" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+				for _, f := range b.Frames {
+					for _, o := range f.Objects {
+						if o.RectParams.Width < 3 || o.RectParams.Height < 3 {
+							continue
+						}
+						got := len(o.ClassifierMetas) > 0
+						if tc.want(o.ClassID) {
+							eligible++
+						}
+						if got != tc.want(o.ClassID) {
+							t.Fatalf("class %d classified=%v", o.ClassID, got)
+						}
+						if got {
+							classified++
+						}
+					}
+				}
+			})
+			if classified != eligible {
+				t.Fatalf("%d of %d eligible objects classified", classified, eligible)
+			}
+			t.Logf("%d objects classified", classified)
+		})
+	}
+	if _, err := pipeline.Launch("fakesrc ! nvinfer infer-on-class-ids=a:b ! fakesink"); err == nil || !strings.Contains(err.Error(), "infer-on-class-ids") {
+		t.Fatalf("bad class ids: %v", err)
+	}
+}

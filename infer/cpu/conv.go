@@ -142,6 +142,10 @@ func (r *Runner) Conv2D(dst, x, w, bias, residual *tensor.Tensor, p ConvParams, 
 	if need, _ := ConvWorkspace(x.Shape, w.Shape, p); len(scratch) < need {
 		return fmt.Errorf("cpu: conv: scratch has %d elements, needs %d", len(scratch), need)
 	}
+	if r.blas {
+		r.convTiled(dst.F32, x.F32, w.F32, b, res, g, act)
+		return nil
+	}
 	r.convGEMM(dst.F32, x.F32, w.F32, g, scratch)
 	ohw := g.oh * g.ow
 	for i := 0; i < g.n*g.m; i++ {
@@ -179,39 +183,7 @@ func (r *Runner) convGEMM(y, x, w []float32, g convGeom, col []float32) {
 
 // im2col lays out the receptive fields of one group of one image as a
 // (cg*kh*kw) x (oh*ow) matrix.
-func im2col(col, x []float32, g convGeom) {
-	ohw, hw := g.oh*g.ow, g.h*g.w
-	row := 0
-	for c := 0; c < g.cg; c++ {
-		plane := x[c*hw : (c+1)*hw]
-		for kh := 0; kh < g.kh; kh++ {
-			for kw := 0; kw < g.kw; kw++ {
-				dst := col[row*ohw : (row+1)*ohw]
-				row++
-				lo, hi := validRange(g.ow, g.w, g.sw, kw*g.dw-g.pl)
-				for oh := 0; oh < g.oh; oh++ {
-					d := dst[oh*g.ow : (oh+1)*g.ow]
-					ih := oh*g.sh - g.pt + kh*g.dh
-					if ih < 0 || ih >= g.h || lo >= hi {
-						clear(d)
-						continue
-					}
-					clear(d[:lo])
-					clear(d[hi:])
-					src := plane[ih*g.w:]
-					off := kw*g.dw - g.pl
-					if g.sw == 1 {
-						copy(d[lo:hi], src[lo+off:hi+off])
-						continue
-					}
-					for ow := lo; ow < hi; ow++ {
-						d[ow] = src[ow*g.sw+off]
-					}
-				}
-			}
-		}
-	}
-}
+func im2col(col, x []float32, g convGeom) { im2colRange(col, x, g, 0, g.oh*g.ow) }
 
 // validRange returns the output positions [lo, hi) along one axis whose
 // input index o*stride+off falls inside [0, size).

@@ -22,7 +22,7 @@ func (r *Runner) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []floa
 // operands.
 func (r *Runner) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if r.blas {
-		blasSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		r.parallelBLAS(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	r.goSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -59,4 +59,68 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 		}
 	}
 	return nil
+}
+
+// gemmSplit is a BLAS matrix product cut into blocks of C's columns (or,
+// when C is narrow, rows), one single-threaded OpenBLAS call per block.
+type gemmSplit struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	cols           bool // split columns (else rows)
+	block          int
+}
+
+// parallelBLAS runs a product on the Runner's workers.
+func (r *Runner) parallelBLAS(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	const minCols, minRows = 64, 16
+	t := &r.split
+	*t = gemmSplit{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	var blocks int
+	switch {
+	case k == 0 || r.workers < 2:
+	case n >= 2*minCols:
+		t.cols, t.block = true, max(minCols, (n+4*r.workers-1)/(4*r.workers))
+		blocks = (n + t.block - 1) / t.block
+	case m >= 2*minRows:
+		t.block = max(minRows, (m+2*r.workers-1)/(2*r.workers))
+		blocks = (m + t.block - 1) / t.block
+	}
+	if blocks == 0 {
+		blasSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		*t = gemmSplit{}
+		return
+	}
+	r.pool.run(blocks, 1, t)
+	*t = gemmSplit{}
+}
+
+func (t *gemmSplit) run(_, lo, hi int) {
+	for blk := lo; blk < hi; blk++ {
+		a, b := t.a, t.b
+		m, n := t.m, t.n
+		var coff int
+		if t.cols {
+			j0 := blk * t.block
+			n = min(t.block, t.n-j0)
+			if t.transB {
+				b = b[j0*t.ldb:]
+			} else {
+				b = b[j0:]
+			}
+			coff = j0
+		} else {
+			i0 := blk * t.block
+			m = min(t.block, t.m-i0)
+			if t.transA {
+				a = a[i0:]
+			} else {
+				a = a[i0*t.lda:]
+			}
+			coff = i0 * t.ldc
+		}
+		blasSgemm(t.transA, t.transB, m, n, t.k, t.alpha, a, t.lda, b, t.ldb, t.beta, t.c[coff:], t.ldc)
+	}
 }

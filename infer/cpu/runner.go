@@ -23,6 +23,9 @@ type Runner struct {
 	dw      depthwiseTask
 	pl      poolTask
 	pack    [][]float32 // per-worker pure-Go GEMM packing buffers
+	cols    [][]float32 // per-worker im2col tiles (BLAS convolutions)
+	conv    convTask
+	split   gemmSplit
 	blas    bool
 }
 
@@ -35,7 +38,10 @@ func NewRunner(o Options) *Runner {
 	r := &Runner{workers: w, blas: haveBLAS}
 	r.pool.start(w)
 	r.pack = make([][]float32, w)
-	setBLASThreads(w)
+	r.cols = make([][]float32, w)
+	// The Runner's workers parallelise around single-threaded OpenBLAS
+	// calls (see convTask and gemmSplit).
+	setBLASThreads(1)
 	return r
 }
 

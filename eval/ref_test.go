@@ -187,6 +187,13 @@ func writeRefMOT(t *testing.T, rng *rand.Rand, n int) {
 				o.hyp, objs[id-1].hyp = objs[id-1].hyp, o.hyp
 			}
 			pb := jitter(rng, b, []float64{0.2, 0.05, 0.12, 0.3}[n])
+			switch rng.IntN(12) {
+			case 0: // the hypothesis wanders off for a frame
+				pb.X += 40
+			case 1: // a competing hypothesis on the object
+				cb := jitter(rng, b, 0.05)
+				fmt.Fprintf(&pred, "%d,%d,%g,%g,%g,%g,1,-1,-1,-1\n", f, 800+id, cb.X, cb.Y, cb.W, cb.H)
+			}
 			fmt.Fprintf(&pred, "%d,%d,%g,%g,%g,%g,1,-1,-1,-1\n", f, o.hyp, pb.X, pb.Y, pb.W, pb.H)
 		}
 		if rng.IntN(4) == 0 {

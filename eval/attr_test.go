@@ -14,7 +14,7 @@ func TestAttributeAccuracy(t *testing.T) {
 		b.add(Annotation{ImageID: im, CategoryID: 1, Box: bx, Ignore: ignore, Attributes: map[string]string{"color": color, "type": "sedan"}})
 	}
 	car(1, box(0, 0, 10, 10), "red", false)
-	car(1, box(12, 0, 10, 10), "blue", false)  // predicted white: wrong
+	car(1, box(12, 0, 10, 10), "blue", false)   // predicted white: wrong
 	car(1, box(40, 40, 10, 10), "black", false) // no prediction overlaps
 	car(2, box(0, 0, 10, 10), "red", true)      // ignored: not counted
 	car(2, box(30, 0, 10, 10), "Silver", false) // case differs: correct

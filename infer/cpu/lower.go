@@ -330,7 +330,7 @@ func lowerResize(p *Program, n *graph.Node) (func() error, error) {
 	if v := n.In(scalesIn); v != nil && v.Const != nil && len(v.Const.F32) == 4 {
 		prm.ScaleH, prm.ScaleW = v.Const.F32[2], v.Const.F32[3]
 	}
-	return func() error { return Resize(outs[0], ins[0], prm) }, nil
+	return func() error { return p.r.Resize(outs[0], ins[0], prm) }, nil
 }
 
 func lowerConvTranspose(p *Program, n *graph.Node) (func() error, error) {

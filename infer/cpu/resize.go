@@ -49,8 +49,42 @@ type ResizeParams struct {
 }
 
 // Resize resamples the H and W dimensions of NCHW x into dst, whose shape
-// gives the output size (N and C must match).
+// gives the output size (N and C must match). It runs on the calling
+// goroutine; Runner.Resize is the parallel form.
 func Resize(dst, x *tensor.Tensor, p ResizeParams) error {
+	var t resizeTask
+	if err := t.init(dst, x, p); err != nil {
+		return err
+	}
+	t.run(0, 0, t.planes)
+	return nil
+}
+
+// Resize is the package's Resize on the Runner's workers, one plane per
+// work item. Its index tables are reused, so it allocates nothing once
+// they have grown to the largest output.
+func (r *Runner) Resize(dst, x *tensor.Tensor, p ResizeParams) error {
+	t := &r.resize
+	if err := t.init(dst, x, p); err != nil {
+		return err
+	}
+	r.pool.run(t.planes, 1, t)
+	t.dst, t.x = nil, nil
+	return nil
+}
+
+// resizeTask is one Resize: the geometry and, per output column and row,
+// the source index (nearest) or indices and weight (linear).
+type resizeTask struct {
+	dst, x         *tensor.Tensor
+	p              ResizeParams
+	h, w, oh, ow   int
+	planes         int
+	x0, x1, y0, y1 []int
+	fx, fy         []float32
+}
+
+func (t *resizeTask) init(dst, x *tensor.Tensor, p ResizeParams) error {
 	if len(x.Shape) != 4 || len(dst.Shape) != 4 || dst.Shape[0] != x.Shape[0] || dst.Shape[1] != x.Shape[1] {
 		return fmt.Errorf("cpu: resize: input %v and output %v must be NCHW with equal N and C", x.Shape, dst.Shape)
 	}
@@ -64,10 +98,13 @@ func Resize(dst, x *tensor.Tensor, p ResizeParams) error {
 		return err
 	}
 	h, w, oh, ow := x.Shape[2], x.Shape[3], dst.Shape[2], dst.Shape[3]
+	t.dst, t.x, t.p, t.h, t.w, t.oh, t.ow = dst, x, p, h, w, oh, ow
+	t.planes = x.Shape[0] * x.Shape[1]
 	if h == 0 || w == 0 {
 		if oh*ow != 0 {
 			return fmt.Errorf("cpu: resize: empty input %v", x.Shape)
 		}
+		t.planes = 0
 		return nil
 	}
 	sh, sw := p.ScaleH, p.ScaleW
@@ -77,31 +114,67 @@ func Resize(dst, x *tensor.Tensor, p ResizeParams) error {
 	if sw <= 0 {
 		sw = float32(ow) / float32(w)
 	}
-	ay := axisMap{p: p, in: h, out: oh, scale: sh}
-	ax := axisMap{p: p, in: w, out: ow, scale: sw}
-	planes := x.Shape[0] * x.Shape[1]
-	for i := 0; i < planes; i++ {
-		src, y := x.F32[i*h*w:(i+1)*h*w], dst.F32[i*oh*ow:(i+1)*oh*ow]
+	t.x0, t.x1, t.fx = axisMap{p: p, in: w, out: ow, scale: sw}.table(t.x0, t.x1, t.fx)
+	t.y0, t.y1, t.fy = axisMap{p: p, in: h, out: oh, scale: sh}.table(t.y0, t.y1, t.fy)
+	return nil
+}
+
+func (t *resizeTask) run(_, lo, hi int) {
+	h, w, oh, ow := t.h, t.w, t.oh, t.ow
+	for i := lo; i < hi; i++ {
+		src, y := t.x.F32[i*h*w:(i+1)*h*w], t.dst.F32[i*oh*ow:(i+1)*oh*ow]
 		for oy := 0; oy < oh; oy++ {
 			row := y[oy*ow : (oy+1)*ow]
-			if p.Mode == ResizeNearest {
-				sr := src[ay.nearest(oy)*w:]
-				for ox := range row {
-					row[ox] = sr[ax.nearest(ox)]
+			if t.p.Mode == ResizeNearest {
+				if oy > 0 && t.y0[oy] == t.y0[oy-1] {
+					copy(row, y[(oy-1)*ow:oy*ow])
+					continue
+				}
+				sr := src[t.y0[oy]*w : (t.y0[oy]+1)*w]
+				for ox, sx := range t.x0[:ow] {
+					row[ox] = sr[sx]
 				}
 				continue
 			}
-			y0, y1, fy := ay.linear(oy)
-			r0, r1 := src[y0*w:(y0+1)*w], src[y1*w:(y1+1)*w]
+			fy := t.fy[oy]
+			r0, r1 := src[t.y0[oy]*w:(t.y0[oy]+1)*w], src[t.y1[oy]*w:(t.y1[oy]+1)*w]
 			for ox := range row {
-				x0, x1, fx := ax.linear(ox)
+				x0, x1, fx := t.x0[ox], t.x1[ox], t.fx[ox]
 				top := r0[x0] + (r0[x1]-r0[x0])*fx
 				bot := r1[x0] + (r1[x1]-r1[x0])*fx
 				row[ox] = top + (bot-top)*fy
 			}
 		}
 	}
-	return nil
+}
+
+// table fills, for every output coordinate, the source index (nearest) or
+// the two source indices and the weight of the second (linear), reusing
+// the given slices.
+func (a axisMap) table(i0, i1 []int, f []float32) ([]int, []int, []float32) {
+	i0, i1, f = resizeInts(i0, a.out), resizeInts(i1, a.out), resizeFloats(f, a.out)
+	for o := range a.out {
+		if a.p.Mode == ResizeNearest {
+			i0[o] = a.nearest(o)
+			continue
+		}
+		i0[o], i1[o], f[o] = a.linear(o)
+	}
+	return i0, i1, f
+}
+
+func resizeInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+func resizeFloats(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
 }
 
 // axisMap maps output coordinates along one axis to input coordinates.

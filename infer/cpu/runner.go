@@ -26,6 +26,7 @@ type Runner struct {
 	cols    [][]float32 // per-worker im2col tiles (BLAS convolutions)
 	conv    convTask
 	split   gemmSplit
+	resize  resizeTask
 	blas    bool
 }
 

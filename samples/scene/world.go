@@ -244,13 +244,13 @@ func (s *Scene) populate(r *rand.Rand) {
 	if l.park1 > l.park0 {
 		lo, hi := s.cam.uRange(l.park0 + 1.2)
 		for u := lo + 6*r.Float64(); u < hi; u += 7 + 12*r.Float64() {
-			if r.IntN(3) > 0 {
+			if r.Float64() < min(0.6, 0.3*s.cfg.Density) {
 				a := static(kindCar, l.park0+1.1+0.2*r.Float64(), u)
 				u += (a.a1 - a.a0) / 2
 			}
 		}
 	}
-	for n := r.IntN(3); n > 0; n-- {
+	for n := int(float64(r.IntN(3)) * min(1, s.cfg.Density)); n > 0; n-- {
 		v := l.walkN0 + 0.5 + (l.walkN1-l.walkN0-1)*r.Float64()
 		if r.IntN(2) == 0 {
 			v = l.walkF0 + 0.5 + (l.walkF1-l.walkF0-1)*r.Float64()

@@ -3,6 +3,8 @@ package cpu
 import (
 	"fmt"
 	"math"
+
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 )
 
 // ActKind names an activation that convolutions can apply in their
@@ -55,10 +57,12 @@ func (a Activation) apply(x []float32) {
 			x[i] = min(max(v, a.Min), a.Max)
 		}
 	case ActSigmoid:
+		x = vecmath.Sigmoid(x)
 		for i, v := range x {
 			x[i] = sigmoid(v)
 		}
 	case ActSiLU:
+		x = vecmath.SiLU(x)
 		for i, v := range x {
 			x[i] = v * sigmoid(v)
 		}

@@ -1,0 +1,12 @@
+package vecmath
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX2 reports whether the AVX2+FMA kernels can run; fixed at start-up.
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+//go:noescape
+func sigmoidAVX2(x []float32)
+
+//go:noescape
+func siluAVX2(x []float32)

@@ -1,0 +1,188 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// Constants, each repeated in 8 lanes: log2(e), the clamp of the exp
+// argument, 1, the exponent bias and exp32's polynomial coefficients.
+DATA vconst<>+0(SB)/4, $0x3fb8aa3b
+DATA vconst<>+4(SB)/4, $0x3fb8aa3b
+DATA vconst<>+8(SB)/4, $0x3fb8aa3b
+DATA vconst<>+12(SB)/4, $0x3fb8aa3b
+DATA vconst<>+16(SB)/4, $0x3fb8aa3b
+DATA vconst<>+20(SB)/4, $0x3fb8aa3b
+DATA vconst<>+24(SB)/4, $0x3fb8aa3b
+DATA vconst<>+28(SB)/4, $0x3fb8aa3b
+DATA vconst<>+32(SB)/4, $0x42b0999a
+DATA vconst<>+36(SB)/4, $0x42b0999a
+DATA vconst<>+40(SB)/4, $0x42b0999a
+DATA vconst<>+44(SB)/4, $0x42b0999a
+DATA vconst<>+48(SB)/4, $0x42b0999a
+DATA vconst<>+52(SB)/4, $0x42b0999a
+DATA vconst<>+56(SB)/4, $0x42b0999a
+DATA vconst<>+60(SB)/4, $0x42b0999a
+DATA vconst<>+64(SB)/4, $0xc2ae999a
+DATA vconst<>+68(SB)/4, $0xc2ae999a
+DATA vconst<>+72(SB)/4, $0xc2ae999a
+DATA vconst<>+76(SB)/4, $0xc2ae999a
+DATA vconst<>+80(SB)/4, $0xc2ae999a
+DATA vconst<>+84(SB)/4, $0xc2ae999a
+DATA vconst<>+88(SB)/4, $0xc2ae999a
+DATA vconst<>+92(SB)/4, $0xc2ae999a
+DATA vconst<>+96(SB)/4, $0x3f800000
+DATA vconst<>+100(SB)/4, $0x3f800000
+DATA vconst<>+104(SB)/4, $0x3f800000
+DATA vconst<>+108(SB)/4, $0x3f800000
+DATA vconst<>+112(SB)/4, $0x3f800000
+DATA vconst<>+116(SB)/4, $0x3f800000
+DATA vconst<>+120(SB)/4, $0x3f800000
+DATA vconst<>+124(SB)/4, $0x3f800000
+DATA vconst<>+128(SB)/4, $0x0000007f
+DATA vconst<>+132(SB)/4, $0x0000007f
+DATA vconst<>+136(SB)/4, $0x0000007f
+DATA vconst<>+140(SB)/4, $0x0000007f
+DATA vconst<>+144(SB)/4, $0x0000007f
+DATA vconst<>+148(SB)/4, $0x0000007f
+DATA vconst<>+152(SB)/4, $0x0000007f
+DATA vconst<>+156(SB)/4, $0x0000007f
+DATA vconst<>+160(SB)/4, $0x377fe5fd
+DATA vconst<>+164(SB)/4, $0x377fe5fd
+DATA vconst<>+168(SB)/4, $0x377fe5fd
+DATA vconst<>+172(SB)/4, $0x377fe5fd
+DATA vconst<>+176(SB)/4, $0x377fe5fd
+DATA vconst<>+180(SB)/4, $0x377fe5fd
+DATA vconst<>+184(SB)/4, $0x377fe5fd
+DATA vconst<>+188(SB)/4, $0x377fe5fd
+DATA vconst<>+192(SB)/4, $0x39218489
+DATA vconst<>+196(SB)/4, $0x39218489
+DATA vconst<>+200(SB)/4, $0x39218489
+DATA vconst<>+204(SB)/4, $0x39218489
+DATA vconst<>+208(SB)/4, $0x39218489
+DATA vconst<>+212(SB)/4, $0x39218489
+DATA vconst<>+216(SB)/4, $0x39218489
+DATA vconst<>+220(SB)/4, $0x39218489
+DATA vconst<>+224(SB)/4, $0x3aaec3ff
+DATA vconst<>+228(SB)/4, $0x3aaec3ff
+DATA vconst<>+232(SB)/4, $0x3aaec3ff
+DATA vconst<>+236(SB)/4, $0x3aaec3ff
+DATA vconst<>+240(SB)/4, $0x3aaec3ff
+DATA vconst<>+244(SB)/4, $0x3aaec3ff
+DATA vconst<>+248(SB)/4, $0x3aaec3ff
+DATA vconst<>+252(SB)/4, $0x3aaec3ff
+DATA vconst<>+256(SB)/4, $0x3c1d955b
+DATA vconst<>+260(SB)/4, $0x3c1d955b
+DATA vconst<>+264(SB)/4, $0x3c1d955b
+DATA vconst<>+268(SB)/4, $0x3c1d955b
+DATA vconst<>+272(SB)/4, $0x3c1d955b
+DATA vconst<>+276(SB)/4, $0x3c1d955b
+DATA vconst<>+280(SB)/4, $0x3c1d955b
+DATA vconst<>+284(SB)/4, $0x3c1d955b
+DATA vconst<>+288(SB)/4, $0x3d635847
+DATA vconst<>+292(SB)/4, $0x3d635847
+DATA vconst<>+296(SB)/4, $0x3d635847
+DATA vconst<>+300(SB)/4, $0x3d635847
+DATA vconst<>+304(SB)/4, $0x3d635847
+DATA vconst<>+308(SB)/4, $0x3d635847
+DATA vconst<>+312(SB)/4, $0x3d635847
+DATA vconst<>+316(SB)/4, $0x3d635847
+DATA vconst<>+320(SB)/4, $0x3e75fdf0
+DATA vconst<>+324(SB)/4, $0x3e75fdf0
+DATA vconst<>+328(SB)/4, $0x3e75fdf0
+DATA vconst<>+332(SB)/4, $0x3e75fdf0
+DATA vconst<>+336(SB)/4, $0x3e75fdf0
+DATA vconst<>+340(SB)/4, $0x3e75fdf0
+DATA vconst<>+344(SB)/4, $0x3e75fdf0
+DATA vconst<>+348(SB)/4, $0x3e75fdf0
+DATA vconst<>+352(SB)/4, $0x3f317218
+DATA vconst<>+356(SB)/4, $0x3f317218
+DATA vconst<>+360(SB)/4, $0x3f317218
+DATA vconst<>+364(SB)/4, $0x3f317218
+DATA vconst<>+368(SB)/4, $0x3f317218
+DATA vconst<>+372(SB)/4, $0x3f317218
+DATA vconst<>+376(SB)/4, $0x3f317218
+DATA vconst<>+380(SB)/4, $0x3f317218
+DATA vconst<>+384(SB)/4, $0x3f800000
+DATA vconst<>+388(SB)/4, $0x3f800000
+DATA vconst<>+392(SB)/4, $0x3f800000
+DATA vconst<>+396(SB)/4, $0x3f800000
+DATA vconst<>+400(SB)/4, $0x3f800000
+DATA vconst<>+404(SB)/4, $0x3f800000
+DATA vconst<>+408(SB)/4, $0x3f800000
+DATA vconst<>+412(SB)/4, $0x3f800000
+GLOBL vconst<>(SB), RODATA|NOPTR, $416
+
+// func sigmoidAVX2(x []float32)
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	SHRQ $3, CX
+	JZ sigmoidAVX2_done
+sigmoidAVX2_loop:
+	VMOVUPS (SI), Y0
+	VXORPS Y1, Y1, Y1
+	VSUBPS Y0, Y1, Y1 // -x
+	VMINPS vconst<>+32(SB), Y1, Y1
+	VMAXPS vconst<>+64(SB), Y1, Y1
+	VMULPS vconst<>+0(SB), Y1, Y2 // t = -x*log2(e)
+	VROUNDPS $1, Y2, Y3 // n = floor(t)
+	VSUBPS Y3, Y2, Y2 // f = t-n
+	VMOVUPS vconst<>+160(SB), Y4
+	VFMADD213PS vconst<>+192(SB), Y2, Y4
+	VFMADD213PS vconst<>+224(SB), Y2, Y4
+	VFMADD213PS vconst<>+256(SB), Y2, Y4
+	VFMADD213PS vconst<>+288(SB), Y2, Y4
+	VFMADD213PS vconst<>+320(SB), Y2, Y4
+	VFMADD213PS vconst<>+352(SB), Y2, Y4
+	VFMADD213PS vconst<>+384(SB), Y2, Y4
+	VCVTTPS2DQ Y3, Y5
+	VPADDD vconst<>+128(SB), Y5, Y5
+	VPSLLD $23, Y5, Y5 // 2^n
+	VMULPS Y5, Y4, Y4 // e^-x
+	VADDPS vconst<>+96(SB), Y4, Y4
+	VMOVUPS vconst<>+96(SB), Y6
+	VDIVPS Y4, Y6, Y4 // sigmoid
+	VMOVUPS Y4, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ sigmoidAVX2_loop
+sigmoidAVX2_done:
+	VZEROUPPER
+	RET
+
+// func siluAVX2(x []float32)
+TEXT ·siluAVX2(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	SHRQ $3, CX
+	JZ siluAVX2_done
+siluAVX2_loop:
+	VMOVUPS (SI), Y0
+	VXORPS Y1, Y1, Y1
+	VSUBPS Y0, Y1, Y1 // -x
+	VMINPS vconst<>+32(SB), Y1, Y1
+	VMAXPS vconst<>+64(SB), Y1, Y1
+	VMULPS vconst<>+0(SB), Y1, Y2 // t = -x*log2(e)
+	VROUNDPS $1, Y2, Y3 // n = floor(t)
+	VSUBPS Y3, Y2, Y2 // f = t-n
+	VMOVUPS vconst<>+160(SB), Y4
+	VFMADD213PS vconst<>+192(SB), Y2, Y4
+	VFMADD213PS vconst<>+224(SB), Y2, Y4
+	VFMADD213PS vconst<>+256(SB), Y2, Y4
+	VFMADD213PS vconst<>+288(SB), Y2, Y4
+	VFMADD213PS vconst<>+320(SB), Y2, Y4
+	VFMADD213PS vconst<>+352(SB), Y2, Y4
+	VFMADD213PS vconst<>+384(SB), Y2, Y4
+	VCVTTPS2DQ Y3, Y5
+	VPADDD vconst<>+128(SB), Y5, Y5
+	VPSLLD $23, Y5, Y5 // 2^n
+	VMULPS Y5, Y4, Y4 // e^-x
+	VADDPS vconst<>+96(SB), Y4, Y4
+	VMOVUPS vconst<>+96(SB), Y6
+	VDIVPS Y4, Y6, Y4 // sigmoid
+	VMULPS Y0, Y4, Y4 // x*sigmoid
+	VMOVUPS Y4, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ siluAVX2_loop
+siluAVX2_done:
+	VZEROUPPER
+	RET

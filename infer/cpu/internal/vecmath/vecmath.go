@@ -1,0 +1,28 @@
+// Package vecmath holds the CPU backend's SIMD kernels (Go assembly, which
+// cannot live in the cgo package infer/cpu). Each kernel processes a
+// prefix of its slice and returns the rest for the caller's scalar loop,
+// so every architecture works and the results agree within float32
+// rounding.
+package vecmath
+
+// Sigmoid applies 1/(1+e^-x) in place to as much of x as the vector
+// kernel handles (a multiple of 8 elements on amd64 with AVX2 and FMA)
+// and returns the rest. exp is a degree-7 polynomial for 2^f times 2^n
+// (within 1e-5 relative); its argument is clamped, so saturated inputs
+// give 0 or 1 and NaN is not propagated.
+func Sigmoid(x []float32) []float32 {
+	if n := len(x) &^ 7; hasAVX2 && n > 0 {
+		sigmoidAVX2(x[:n])
+		return x[n:]
+	}
+	return x
+}
+
+// SiLU applies x/(1+e^-x) as Sigmoid does.
+func SiLU(x []float32) []float32 {
+	if n := len(x) &^ 7; hasAVX2 && n > 0 {
+		siluAVX2(x[:n])
+		return x[n:]
+	}
+	return x
+}

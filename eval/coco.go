@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -183,7 +185,7 @@ func summarize(cats []Category, acc []classAcc, out *[]ClassAP) (mAP, mAP50, mAP
 		}
 		// Stable, as numpy's mergesort: ties keep image order, then the
 		// per-image score order.
-		sort.SliceStable(a.dets, func(i, j int) bool { return a.dets[i].score > a.dets[j].score })
+		slices.SortStableFunc(a.dets, func(x, y detRecord) int { return cmp.Compare(y.score, x.score) })
 		var apSum, rcSum float64
 		for t := range numThresholds {
 			ap, recall := precisionAt(a.dets, t, a.gt, recThrs, &rc, &pr)

@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -86,8 +88,9 @@ func (e *imageEvaluator) addClip(c *Clip, catIdx map[int]int, numCats int, acc [
 		}
 		dts = append(dts, keyed{r*numCats + k, i})
 	}
-	sort.SliceStable(anns, func(a, b int) bool { return anns[a].key < anns[b].key })
-	sort.SliceStable(dts, func(a, b int) bool { return dts[a].key < dts[b].key })
+	byKey := func(a, b keyed) int { return cmp.Compare(a.key, b.key) }
+	slices.SortStableFunc(anns, byKey)
+	slices.SortStableFunc(dts, byKey)
 	if e.opt.Masks {
 		e.masks = make([]*RLE, len(g.Annotations))
 	}
@@ -214,7 +217,7 @@ func (e *imageEvaluator) prepare(c *Clip, anns, dets []keyed, acc *classAcc) err
 		}
 		e.dts = append(e.dts, it)
 	}
-	sort.SliceStable(e.dts, func(i, j int) bool { return e.dts[i].p.Score > e.dts[j].p.Score })
+	slices.SortStableFunc(e.dts, func(a, b dtItem) int { return cmp.Compare(b.p.Score, a.p.Score) })
 	if len(e.dts) > e.opt.MaxDets {
 		e.dts = e.dts[:e.opt.MaxDets]
 	}

@@ -198,9 +198,17 @@ class EMA:
         torch._foreach_add_(mp, sp, alpha=1 - d)
 
 
+def load_weights(ema, weights_dir, name):
+    """Loads save_weights' file of name into the averaged model (training
+    is then skipped: --weights re-exports a trained model)."""
+    ema.model.load_state_dict(torch.load(os.path.join(weights_dir, name + ".pt"), map_location=DEV))
+    log(name, "loaded", os.path.join(weights_dir, name + ".pt"))
+
+
 class Schedule:
     """Time- and step-bounded training: progress is the larger of the
-    elapsed fraction of `seconds` and of `max_steps`; the learning rate
+    elapsed fraction of `seconds` (timed from the end of the first step)
+    and of `max_steps`; the learning rate
     warms up linearly, then follows a cosine to 2% of its peak."""
 
     def __init__(self, opt, lr, seconds, max_steps, warmup=150):
@@ -213,6 +221,8 @@ class Schedule:
 
     def next(self):
         """Sets the learning rate for the next step; False when done."""
+        if self.step == 1:  # the first step (cuDNN autotuning) is not timed
+            self.t0 = time.time()
         p = self.progress()
         if p >= 1:
             return False
@@ -296,6 +306,27 @@ def write_labels(d, lines):
         f.write("\n".join(lines) + "\n")
 
 
+def save_weights(out, name, model):
+    """Saves a trained model's state_dict under out/weights/ (kept with
+    the run's logs, not committed), so that it can be exported again
+    without training."""
+    d = os.path.join(out, "weights")
+    os.makedirs(d, exist_ok=True)
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, os.path.join(d, name + ".pt"))
+
+
+def guarded(name, fn, *args):
+    """Runs an evaluation; a failure is logged and gives NaNs, so that
+    the model is still exported."""
+    try:
+        return fn(*args)
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        log(name, "evaluation failed")
+        return None
+
+
 def write_summary(d, summary):
     with open(os.path.join(d, "train_summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
@@ -368,7 +399,7 @@ class APEval:
             for t in np.linspace(0, 1, 101):
                 i = np.searchsorted(rec, t, side="left")
                 s += prec[i] if i < len(prec) else 0.0
-            aps.append(s / 101)
+            aps.append(float(s / 101))
         return aps
 
 

@@ -16,7 +16,9 @@
 #
 # Sizes and budgets come from the environment (defaults: the committed
 # models' run): TRAIN_SCENES, TEST_SCENES, FRAMES, DET_SECONDS,
-# DENSE_SECONDS, CLS_SECONDS (per classifier).
+# DENSE_SECONDS, CLS_SECONDS (per classifier); EXTRA adds arguments to
+# the detector trainers (e.g. --weights OUTDIR/weights to export saved
+# weights again without training).
 set -uo pipefail
 OUTDIR=${1:?usage: train_all.sh OUTDIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -55,5 +57,11 @@ for f in detectnet dense classifiers; do
 	grep -q '^SUMMARY' "$OUTDIR/logs/$f.log" || { echo "== $f failed:"; tail -25 "$OUTDIR/logs/$f.log"; rc=1; }
 done
 grep -h '^SUMMARY' "$OUTDIR"/logs/*.log
+# MODELS_TEST: a `go test -c ./samples/models` binary, run on the fresh
+# models (dsgo's CPU backend against the onnxruntime references).
+if [ -n "${MODELS_TEST:-}" ]; then
+	(cd "$OUTDIR" && "$MODELS_TEST" -test.v -test.count=1 >logs/models_test.log 2>&1) || rc=1
+	grep -E '^ *(---|ok|FAIL|PASS)|models_test.go' "$OUTDIR/logs/models_test.log"
+fi
 echo "total $(( $(date +%s) - t0 )) s"
 exit $rc

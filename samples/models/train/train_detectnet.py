@@ -168,33 +168,37 @@ def train(a):
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=5e-4)
     sched = C.Schedule(opt, a.lr, a.seconds, a.max_steps)
     t0 = time.time()
-    while sched.next():
-        idx = torch.randint(0, tr.n, (a.batch,), device=C.DEV)
-        x = tr.images[idx].permute(0, 3, 1, 2).float()
-        gt = tr.gt[idx]
-        flip = torch.rand(a.batch, device=C.DEV) < 0.5
-        x = torch.where(flip[:, None, None, None], x.flip(3), x)
-        gt = torch.where(flip[:, None, None], C.flip_gt(gt, C.W), gt)
-        x = (C.photometric(x) * C.NET_SCALE).contiguous(memory_format=torch.channels_last)
-        with torch.no_grad():
-            cov_t, cov_w, box_t, box_w = targets(gt)
-        with C.autocast():
-            cov, bbox = model(x)
-        cov, bbox = cov.float(), bbox.float().view(a.batch, NCLS, 4, GH, GW)
-        npos = cov_t.sum().clamp(min=1)
-        l_cov = (F.binary_cross_entropy_with_logits(cov, cov_t, reduction="none") * cov_w).sum() / npos
-        l_box = ((bbox - box_t).abs().sum(2) * box_w).sum() / box_w.gt(0).sum().clamp(min=1)
-        loss = l_cov + a.box_weight * l_box
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-        opt.step()
-        ema.update(model)
-        if sched.step % 200 == 0 or sched.step == 1:
-            C.log(name, f"step {sched.step} progress {sched.progress():.2f} loss {loss.item():.4f} (cov {l_cov.item():.4f} box {l_box.item():.4f})")
+    if a.weights:
+        C.load_weights(ema, a.weights, "primary_detector")
+    else:
+        while sched.next():
+            idx = torch.randint(0, tr.n, (a.batch,), device=C.DEV)
+            x = tr.images[idx].permute(0, 3, 1, 2).float()
+            gt = tr.gt[idx]
+            flip = torch.rand(a.batch, device=C.DEV) < 0.5
+            x = torch.where(flip[:, None, None, None], x.flip(3), x)
+            gt = torch.where(flip[:, None, None], C.flip_gt(gt, C.W), gt)
+            x = (C.photometric(x) * C.NET_SCALE).contiguous(memory_format=torch.channels_last)
+            with torch.no_grad():
+                cov_t, cov_w, box_t, box_w = targets(gt)
+            with C.autocast():
+                cov, bbox = model(x)
+            cov, bbox = cov.float(), bbox.float().view(a.batch, NCLS, 4, GH, GW)
+            npos = cov_t.sum().clamp(min=1)
+            l_cov = (F.binary_cross_entropy_with_logits(cov, cov_t, reduction="none") * cov_w).sum() / npos
+            l_box = ((bbox - box_t).abs().sum(2) * box_w).sum() / box_w.gt(0).sum().clamp(min=1)
+            loss = l_cov + a.box_weight * l_box
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            opt.step()
+            ema.update(model)
+            if sched.step % 200 == 0 or sched.step == 1:
+                C.log(name, f"step {sched.step} progress {sched.progress():.2f} loss {loss.item():.4f} (cov {l_cov.item():.4f} box {l_box.item():.4f})")
     secs = time.time() - t0
     C.log(name, f"trained {sched.step} steps x {a.batch} images in {secs:.0f} s")
-    aps = evaluate(ema.model, te)
+    C.save_weights(a.out, "primary_detector", ema.model)
+    aps = C.guarded(name, evaluate, ema.model, te) or [float("nan")] * NCLS
     m = float(np.nanmean(aps))
     C.log(name, "held-out AP@0.5 per class", [f"{v:.4f}" for v in aps], f"mAP {m:.4f}")
     out = os.path.join(a.out, "primary_detector")
@@ -223,6 +227,7 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--box-weight", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--weights", default=None, help="directory of saved weights: export without training")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--test-limit", type=int, default=None)
     train(ap.parse_args())

@@ -26,8 +26,9 @@ import (
 //	tracker:  "%s %lu 0.0 0 0.0 %f %f %f %f 0.0 0.0 0.0 0.0 0.0 0.0 0.0 %f\n"
 //	          label, object_id, left, top, right, bottom, tracker confidence
 //
-// DeepStream 5.0 wrote "%d.00" coordinates and no confidence; DeepStream 7
-// may append visibility and foot x, y to tracker lines. All are read.
+// DeepStream 4.0 and 5.0 wrote "%d.00" (integer) coordinates and no
+// confidence; DeepStream 7 may append visibility and foot x, y to tracker
+// lines. All are read.
 
 // KITTIName is what a deepstream-app KITTI file name carries.
 type KITTIName struct {
@@ -65,7 +66,8 @@ type KITTIObject struct {
 	TrackID  uint64
 	HasTrack bool
 	// Box is converted from KITTI's left, top, right, bottom.
-	Box      Box
+	Box Box
+	// Score is the confidence, 1 when the line has none (DeepStream ≤ 5.0).
 	Score    float64
 	HasScore bool
 }

@@ -10,6 +10,12 @@ COCO AP: pycocotools COCOeval (bbox and segm). dsgo treats ignore=1 as a
 crowd region, which in pycocotools is iscrowd=1 (its _prepare overwrites
 'ignore' with 'iscrowd'), so iscrowd is set where ignore is.
 
+Versions used for expected.json: cocoapi PythonAPI at commit 8c9bcc3 (np.float
+replaced by float for numpy 1.24); py-motmetrics 1.2.0 with its update()
+step 1 patched to the current master's rule (a pair is carried forward only
+when the object was matched in the previous update:
+last_match[o] == last_update_frameid) and np.bool/np.float aliases replaced.
+
 MOT: py-motmetrics MOTAccumulator fed frame by frame as
 compare_to_groundtruth does (frames that have objects or hypotheses), IoU
 distances with max_iou=0.5, after MOT17-style preprocessing: predictions

@@ -6,6 +6,7 @@
 //	dseval mask --gt clip.gt.json --pred results.json                # mask mAP
 //	dseval cls  --gt clip.gt.json --pred results.json --attr color   # attribute accuracy
 //	dseval mot  --gt clip.gt.txt  --pred kitti_track_dir/            # MOTA, MOTP, IDF1
+//	dseval run  --infer config_infer_primary.txt clip.mp4...        # run dsgo, then det/mask/cls
 //
 // --pred takes a deepstream-app KITTI directory (gie-kitti-output-dir or
 // kitti-track-output-dir), a COCO results file (.json) or MOT text. Give
@@ -35,6 +36,8 @@ const usage = `usage: dseval det  --gt clip.gt.json --pred <kitti dir|results.js
        dseval cls  --gt clip.gt.json --pred results.json --attr color|type [--name N] [--json]
        dseval mot  --gt <clip.gt.txt|clip.gt.json> --pred <kitti track dir|mot.txt|results.json>
                    [--class NAME|ID] [--iou 0.5] [--name N] [--json]
+       dseval run  --infer pgie.txt [--sgie sgie.txt --attr A [--gt-objects]] [--masks] clip.mp4...
+                   (runs dsgo's pipeline on each clip, evaluated against clip.gt.json beside it)
 --gt/--pred may repeat (one pair per clip, pooled); --source N picks the KITTI stream
 (once for all pairs or once per pair).`
 
@@ -170,6 +173,8 @@ func (o *options) load() ([]eval.Clip, error) {
 func runTask(task string, args []string, stdout, stderr io.Writer) error {
 	switch task {
 	case "det", "mask", "cls", "mot":
+	case "run":
+		return evalRun(args, stdout, stderr)
 	default:
 		return fmt.Errorf("%w: unknown task %q", errUsage, task)
 	}

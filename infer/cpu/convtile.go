@@ -113,11 +113,26 @@ func im2colRange(col, x []float32, g convGeom, c0, c1 int) {
 						copy(d[l-ow0:h-ow0], src[l+off:h+off])
 						continue
 					}
-					for ow := l; ow < h; ow++ {
-						d[ow-ow0] = src[ow*g.sw+off]
-					}
+					gatherStrided(d[l-ow0:h-ow0], src[l*g.sw+off:], g.sw)
 				}
 			}
 		}
+	}
+}
+
+// gatherStrided sets d[i] = s[i*stride], with the bounds checked once.
+func gatherStrided(d, s []float32, stride int) {
+	if len(d) == 0 {
+		return
+	}
+	s = s[:(len(d)-1)*stride+1]
+	if stride == 2 {
+		for i := range d {
+			d[i] = s[2*i]
+		}
+		return
+	}
+	for i := range d {
+		d[i] = s[i*stride]
 	}
 }

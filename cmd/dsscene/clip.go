@@ -43,7 +43,7 @@ func clipCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&o.seconds, "seconds", 10, "clip length in seconds")
 	fs.StringVar(&o.dropout, "dropout", "", "camera drop-out ranges, e.g. 4s-6s or 120-180 (frames), comma-separated")
 	fs.StringVar(&o.out, "out", "", "output file DIR/name.mp4; name.gt.json and name.gt.txt go beside it")
-	fs.IntVar(&o.bitrate, "bitrate", 0, "H.264 bit rate in kbit/s (0: about 850 for 1280x720, scaled by frame area)")
+	fs.IntVar(&o.bitrate, "bitrate", 0, "H.264 bit rate in kbit/s (0: 850 at 1280x720 and 30 fps, scaled by the square root of pixels per second)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -96,9 +96,10 @@ func (o *clipOptions) config() (scene.Config, error) {
 	return cfg, nil
 }
 
-// defaultBitrate keeps a 10 s clip of the street near 1 MB at 1280x720.
-func defaultBitrate(w, h int) int {
-	return int(850 * math.Sqrt(float64(w*h)/(1280*720)))
+// defaultBitrate keeps a 10 s clip of the street near 1 MB at 1280x720
+// and 30 fps, with more for larger frames and higher frame rates.
+func defaultBitrate(w, h, fps int) int {
+	return int(850 * math.Sqrt(float64(w*h)/(1280*720)*float64(fps)/30))
 }
 
 // gtPaths returns the ground-truth files beside video file out.

@@ -30,7 +30,7 @@ type gstEncoder struct {
 // newEncoder starts the encoding pipeline for cfg's frames.
 func newEncoder(cfg scene.Config, path string, kbps int) (encoder, error) {
 	if kbps == 0 {
-		kbps = defaultBitrate(cfg.Width, cfg.Height)
+		kbps = defaultBitrate(cfg.Width, cfg.Height, cfg.FPS)
 	}
 	info, err := video.NewInfo(video.FormatRGBA, cfg.Width, cfg.Height)
 	if err != nil {

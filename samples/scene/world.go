@@ -188,7 +188,9 @@ func (s *Scene) spawn(st stream, r *rand.Rand, end float64) {
 		life := math.Abs(stop-start) / sp
 		gap := st.meanGap / s.cfg.Density * r.ExpFloat64()
 		if first {
-			t, first = -life*r.Float64(), false
+			// Arrivals from long before the clip, so that frame 0 shows
+			// the stream in its steady state.
+			t, first = -life+gap, false
 		} else {
 			space := (prev.a1 - prev.a0 + a.a1 - a.a0) / 2
 			t += max(gap, (space+st.minSpace)/sp)

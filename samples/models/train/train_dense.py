@@ -314,8 +314,11 @@ def mask_loss(net, p3, gt, inst, max_rois=96):
     wh = (box[:, 2:] - box[:, :2]).repeat(1, 2)
     box = box + (torch.rand_like(box) * 0.2 - 0.1) * wh
     rois = torch.cat([bi.float()[:, None], box], 1)
+    # Each roi's own instance mask: one image per roi, so the target rois
+    # index them by roi number, not by batch image.
     target_full = (inst[bi, 0] == g[:, 7][:, None, None]).float()[:, None]
-    tgt = torchvision.ops.roi_align(target_full, rois, output_size=28, spatial_scale=1.0, sampling_ratio=2, aligned=True)[:, 0]
+    trois = torch.cat([torch.arange(len(bi), device=dev).float()[:, None], box], 1)
+    tgt = torchvision.ops.roi_align(target_full, trois, output_size=28, spatial_scale=1.0, sampling_ratio=2, aligned=True)[:, 0]
     tgt = (tgt > 0.5).float()
     logits = net.masks(p3, rois).float()
     mc = (g[:, 0] == MASK_CLASSES[1]).long()
@@ -445,7 +448,7 @@ def eval_mask(net, data, thr=0.3, batch=32):
 
 # ---------------------------------------------------------------- main
 
-def export_all(net, te, a, secs, steps, tr_n):
+def export_all(net, te, a):
     net = net.float().cpu().eval()
     specs = [
         ("yolo_detector", YoloExport(net), "images", ["output0"], (1, 3, CH, CW), letterbox_np(te.images[:2].cpu().numpy()),
@@ -457,6 +460,8 @@ def export_all(net, te, a, secs, steps, tr_n):
     ]
     res = {}
     for name, mod, inp, outs, shape, ref, labels in specs:
+        if name not in a.only.split(","):
+            continue
         d = os.path.join(a.out, name)
         size, ops = C.export_onnx(mod, torch.zeros(*shape), os.path.join(d, "model.onnx"), inp, outs)
         C.write_labels(d, labels)
@@ -464,6 +469,36 @@ def export_all(net, te, a, secs, steps, tr_n):
         res[name] = (d, size, ops, diff)
         C.log("dense", f"{name}: {size} bytes, ops {ops}, onnxruntime vs torch {diff}")
     return res
+
+
+def train_mask_head(net, tr, a):
+    """Trains only the mask head, on the frozen detector's features, for
+    a.mask_seconds; returns the averaged model."""
+    name = "mask_head"
+    for p in net.parameters():
+        p.requires_grad_(False)
+    for p in net.mask.parameters():
+        p.requires_grad_(True)
+    net.eval()
+    net.mask.train()
+    ema = C.EMA(net)
+    opt = torch.optim.AdamW(net.mask.parameters(), lr=a.lr, weight_decay=5e-4)
+    sched = C.Schedule(opt, a.lr, a.mask_seconds, a.max_steps, warmup=50)
+    while sched.next():
+        idx = torch.randint(0, tr.n, (a.batch,), device=C.DEV)
+        x, gt, inst = canvas_batch(tr, idx, masks=True)
+        with torch.no_grad(), C.autocast():
+            p3 = net.features(x.contiguous(memory_format=torch.channels_last))[0]
+        with C.autocast():
+            loss = mask_loss(net, p3, gt, inst)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        ema.update(net)
+        if sched.step % 200 == 0 or sched.step == 1:
+            C.log(name, f"step {sched.step} progress {sched.progress():.2f} mask loss {loss.item():.4f}")
+    C.log(name, f"trained {sched.step} steps x {a.batch} images")
+    return ema.model.eval(), sched.step
 
 
 def train(a):
@@ -496,18 +531,24 @@ def train(a):
     secs = time.time() - t0
     C.log(name, f"trained {sched.step} steps x {a.batch} images in {secs:.0f} s")
     m = ema.model.eval()
+    mask_steps = 0
+    if a.mask_seconds > 0:
+        m, mask_steps = train_mask_head(m, tr, a)
     C.save_weights(a.out, "dense", m)
     nan4, nan2 = [float("nan")] * NCLS, [float("nan")] * 2
     ap_y = C.guarded(name, eval_yolo, m, te) or nan4
     ap_s = C.guarded(name, eval_ssd, m, te) or nan4
     ap_m, ap_mb = C.guarded(name, eval_mask, m, te) or (nan2, nan2)
     C.log(name, "yolo AP", ap_y, "ssd AP", ap_s, "mask AP", ap_m, "mask-model box AP", ap_mb)
-    res = export_all(m, te, a, secs, sched.step, tr.n)
+    res = export_all(m, te, a)
     common = {"steps": sched.step, "batch": a.batch, "seconds": round(secs), "seed": a.seed,
-              "train_images": tr.n, "test_images": te.n, "params": C.nparams(m)}
+              "train_images": tr.n, "test_images": te.n, "params": C.nparams(m),
+              "weights": a.weights, "mask_head_steps": mask_steps, "mask_head_seconds": a.mask_seconds}
     for name, aps, extra in (("yolo_detector", ap_y, "ParseYoloV8 decode, score>=0.25, per-class NMS IoU 0.5"),
                              ("ssd_detector", ap_s, "in-graph top-100 Fast NMS, score>=0.25"),
                              ("mask_rcnn", ap_m, "mask AP@0.5 (Car, Person), score>=0.3, masks pasted bilinearly, >0.5")):
+        if name not in res:
+            continue
         d, size, ops, diff = res[name]
         labels = ["Car", "Person"] if name == "mask_rcnn" else C.CLASSES
         mm = float(np.nanmean(aps))
@@ -531,6 +572,8 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--weights", default=None, help="directory of saved weights: export without training")
+    ap.add_argument("--mask-seconds", type=float, default=0, help="then train the mask head alone for this long")
+    ap.add_argument("--only", default="yolo_detector,ssd_detector,mask_rcnn", help="models to export")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--test-limit", type=int, default=None)
     train(ap.parse_args())

@@ -67,12 +67,16 @@ def grid_centres(device):
 
 def targets(gt):
     """Coverage target, its weight, box target and box weight from padded
-    ground truth [B,K,8]. A class's coverage is 1 in the cells whose
+    ground truth [B,K,8]. A class's coverage is positive in the cells whose
     centres lie in the central 60% of an object's box (at least the cell
-    holding its centre); the box target of a cell is that of the smallest
-    such object, trained also (weight 0.5) in every cell inside the box so
-    that no confident cell predicts a wild box. Ignored objects' boxes
-    carry no coverage loss."""
+    holding its centre): a Gaussian around the object's centre, scaled so
+    that its best cell has 1, so that the most central cell (whose box is
+    the most accurate) wins the clustering. The box target of a cell is
+    that of the smallest such object, trained also (weight 0.5) in every
+    cell inside the box so that no confident cell predicts a wild box;
+    box errors are weighted per coordinate by the object's width or
+    height, as IoU weighs them. Ignored objects' boxes carry no coverage
+    loss."""
     b, k = gt.shape[:2]
     dev = gt.device
     gx, gy = grid_centres(dev)
@@ -82,8 +86,10 @@ def targets(gt):
     bw, bh = x2 - x1, y2 - y1
     bcx, bcy = (x1 + x2) / 2, (y1 + y2) / 2
     # [B,K,GH,GW] masks
-    inx = (mx[None, None, :] - bcx[..., None]).abs() <= torch.maximum(0.3 * bw, torch.full_like(bw, STRIDE / 2))[..., None]
-    iny = (my[None, None, :] - bcy[..., None]).abs() <= torch.maximum(0.3 * bh, torch.full_like(bh, STRIDE / 2))[..., None]
+    ddx = mx[None, None, :] - bcx[..., None]
+    ddy = my[None, None, :] - bcy[..., None]
+    inx = ddx.abs() <= torch.maximum(0.3 * bw, torch.full_like(bw, STRIDE / 2))[..., None]
+    iny = ddy.abs() <= torch.maximum(0.3 * bh, torch.full_like(bh, STRIDE / 2))[..., None]
     central = iny[..., :, None] & inx[..., None, :]
     insx = (mx[None, None, :] >= x1[..., None]) & (mx[None, None, :] <= x2[..., None])
     insy = (my[None, None, :] >= y1[..., None]) & (my[None, None, :] <= y2[..., None])
@@ -91,16 +97,21 @@ def targets(gt):
     ok = (valid > 0)[..., None, None]
     pos = central & ok & (ign == 0)[..., None, None]
     ignr = inside & ok & (ign > 0)[..., None, None]
+    sx = torch.clamp(0.25 * bw, min=6.0)[..., None]
+    sy = torch.clamp(0.25 * bh, min=6.0)[..., None]
+    gauss = torch.exp(-0.5 * (ddy / sy) ** 2)[..., :, None] * torch.exp(-0.5 * (ddx / sx) ** 2)[..., None, :]
+    gauss = gauss * pos
+    gauss = gauss / gauss.amax(dim=(2, 3), keepdim=True).clamp(min=1e-6)
     area = (bw * bh)[..., None, None]
     onehot = F.one_hot(cls.long().clamp(0, NCLS - 1), NCLS).bool() & (valid > 0)[..., None]  # [B,K,C]
     cov = torch.zeros(b, NCLS, GH, GW, device=dev)
     covw = torch.ones(b, NCLS, GH, GW, device=dev)
     boxt = torch.zeros(b, NCLS, 4, GH, GW, device=dev)
-    boxw = torch.zeros(b, NCLS, GH, GW, device=dev)
+    boxw = torch.zeros(b, NCLS, 4, GH, GW, device=dev)
     for c in range(NCLS):
         oc = onehot[..., c][..., None, None]
         p = pos & oc
-        cov[:, c] = p.any(1).float()
+        cov[:, c] = (gauss * oc).amax(1)
         covw[:, c] = torch.where((ignr & oc).any(1) & ~p.any(1), 0.0, 1.0)
         reg = (inside & ok & oc)
         key = torch.where(reg, area, torch.full_like(area, float("inf")))
@@ -110,9 +121,35 @@ def targets(gt):
         bx1, by1, bx2, by2 = sel(x1), sel(y1), sel(x2), sel(y2)
         cx, cy = gx[None, None, :], gy[None, :, None]
         boxt[:, c] = torch.stack([(cx - bx1) / NORM, (cy - by1) / NORM, (bx2 - cx) / NORM, (by2 - cy) / NORM], 1)
-        size = ((bx2 - bx1) + (by2 - by1)) / 2 + 8
-        boxw[:, c] = torch.where(p.any(1), 1.0, torch.where(has, 0.5, 0.0)) * (NORM / size)
+        w = torch.where(p.any(1), 1.0, torch.where(has, 0.5, 0.0))
+        wx, wy = w * NORM / (bx2 - bx1 + 4), w * NORM / (by2 - by1 + 4)
+        boxw[:, c] = torch.stack([wx, wy, wx, wy], 1)
     return cov, covw, boxt, boxw
+
+
+def affine(x, gt, scale, dx, dy):
+    """Scales a batch [B,3,H,W] by scale about the origin and shifts it by
+    (dx, dy) pixels, filling with black, moving the ground truth alike;
+    objects cut by the border keep their visible part, become ignored when
+    less than half remains, invalid when under 2 px."""
+    b, _, h, w = x.shape
+    sh, sw = int(round(h * scale)), int(round(w * scale))
+    xs = F.interpolate(x, size=(sh, sw), mode="bilinear", align_corners=False)
+    out = torch.zeros_like(x)
+    sy0, sx0 = max(0, -dy), max(0, -dx)
+    ty0, tx0 = max(0, dy), max(0, dx)
+    hh, ww = min(sh - sy0, h - ty0), min(sw - sx0, w - tx0)
+    if hh > 0 and ww > 0:
+        out[:, :, ty0:ty0 + hh, tx0:tx0 + ww] = xs[:, :, sy0:sy0 + hh, sx0:sx0 + ww]
+    g = gt.clone()
+    box = gt[..., 1:5] * scale + torch.tensor([dx, dy, dx, dy], device=gt.device, dtype=gt.dtype)
+    area0 = (box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1])
+    cb = torch.stack([box[..., 0].clamp(0, w), box[..., 1].clamp(0, h), box[..., 2].clamp(0, w), box[..., 3].clamp(0, h)], -1)
+    cw, ch = cb[..., 2] - cb[..., 0], cb[..., 3] - cb[..., 1]
+    g[..., 1:5] = cb
+    g[..., 5] = torch.where(cw * ch < 0.5 * area0, torch.ones_like(g[..., 5]), g[..., 5])
+    g[..., 6] = g[..., 6] * ((cw >= 2) & (ch >= 2)).float()
+    return out, g
 
 
 def decode(cov, bbox, thr=0.2):
@@ -168,7 +205,10 @@ def train(a):
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=5e-4)
     sched = C.Schedule(opt, a.lr, a.seconds, a.max_steps)
     t0 = time.time()
-    if a.weights:
+    if a.weights and a.finetune:  # continue training saved weights
+        C.load_weights(ema, a.weights, "primary_detector")
+        model.load_state_dict(ema.model.state_dict())
+    if a.weights and not a.finetune:
         C.load_weights(ema, a.weights, "primary_detector")
     else:
         while sched.next():
@@ -178,6 +218,10 @@ def train(a):
             flip = torch.rand(a.batch, device=C.DEV) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             gt = torch.where(flip[:, None, None], C.flip_gt(gt, C.W), gt)
+            if a.affine > 0 and np.random.rand() < a.affine:
+                s = float(np.random.uniform(0.85, 1.15))
+                x, gt = affine(x, gt, s, int(np.random.randint(-24, 25)) - int((s - 1) * C.W / 2),
+                               int(np.random.randint(-24, 25)) - int((s - 1) * C.H / 2))
             x = (C.photometric(x) * C.NET_SCALE).contiguous(memory_format=torch.channels_last)
             with torch.no_grad():
                 cov_t, cov_w, box_t, box_w = targets(gt)
@@ -186,7 +230,7 @@ def train(a):
             cov, bbox = cov.float(), bbox.float().view(a.batch, NCLS, 4, GH, GW)
             npos = cov_t.sum().clamp(min=1)
             l_cov = (F.binary_cross_entropy_with_logits(cov, cov_t, reduction="none") * cov_w).sum() / npos
-            l_box = ((bbox - box_t).abs().sum(2) * box_w).sum() / box_w.gt(0).sum().clamp(min=1)
+            l_box = ((bbox - box_t).abs() * box_w).sum() / box_w[:, :, 0].gt(0).sum().clamp(min=1)
             loss = l_cov + a.box_weight * l_box
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -228,6 +272,8 @@ def main():
     ap.add_argument("--box-weight", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--weights", default=None, help="directory of saved weights: export without training")
+    ap.add_argument("--finetune", action="store_true", help="train on from --weights instead of only exporting them")
+    ap.add_argument("--affine", type=float, default=0.7, help="share of batches scaled (0.85-1.15) and shifted (±24 px)")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--test-limit", type=int, default=None)
     train(ap.parse_args())

@@ -11,7 +11,7 @@ APT_PKGS := gcc pkg-config ffmpeg libopenblas-dev protobuf-compiler \
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
 
-.PHONY: all setup build test test-short vet fmt-check bench demo fuzz clean ort-lib
+.PHONY: all setup build test test-short vet fmt-check bench demo eval fuzz clean ort-lib
 
 all: build
 
@@ -92,6 +92,25 @@ demo: build
 	@printf 'out/demo.mp4: %s (width,height,frames)\n' "$$(ffprobe -v error -count_frames -select_streams v:0 \
 		-show_entries stream=width,height,nb_read_frames -of csv=p=0 out/demo.mp4)"
 	$(GO) run ./samples/apps/metaprobe -frames 150 -out out/metaprobe.mp4
+
+## eval: held-out clips from seeds no training run used, dsgo's own inference on
+## them (dseval run), one summary line per sample model; details in out/eval/*.txt
+EVAL_DIR := out/eval
+EVAL_CLIPS := $(EVAL_DIR)/test_day.mp4 $(EVAL_DIR)/test_night.mp4 $(EVAL_DIR)/test_dusk_1080p.mp4 $(EVAL_DIR)/test_busy.mp4
+eval: build
+	mkdir -p $(EVAL_DIR)
+	$(BIN)/dsscene clip --seed 9001 --fps 15 --seconds 8 --lighting day --out $(EVAL_DIR)/test_day.mp4
+	$(BIN)/dsscene clip --seed 9002 --fps 15 --seconds 8 --lighting night --out $(EVAL_DIR)/test_night.mp4
+	$(BIN)/dsscene clip --seed 9003 --fps 15 --seconds 8 --lighting dusk --width 1920 --height 1080 --out $(EVAL_DIR)/test_dusk_1080p.mp4
+	$(BIN)/dsscene clip --seed 9004 --fps 15 --seconds 8 --lighting cycle --density 1.5 --out $(EVAL_DIR)/test_busy.mp4
+	@set -e; C=samples/configs; \
+	run() { n=$$1; shift; $(BIN)/dseval run --name $$n "$$@" $(EVAL_CLIPS) > $(EVAL_DIR)/$$n.txt; head -1 $(EVAL_DIR)/$$n.txt; }; \
+	run primary_detector --infer $$C/config_infer_primary.txt; \
+	run yolo_detector --infer $$C/config_infer_primary_yolo.txt; \
+	run ssd_detector --infer $$C/config_infer_primary_ssd.txt; \
+	run car_color --gt-objects --sgie $$C/config_infer_secondary_carcolor.txt --attr color; \
+	run vehicle_type --gt-objects --sgie $$C/config_infer_secondary_vehicletypes.txt --attr type; \
+	run mask_rcnn --infer $$C/config_infer_primary_mrcnn.txt --masks
 
 clean:
 	rm -rf $(BIN) out

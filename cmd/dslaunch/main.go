@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	drain := fs.Duration("drain", 10*time.Second, "how long to wait for EOS to drain after Ctrl-C")
 	timeout := fs.Duration("timeout", 0, "send EOS after this long (0: run until EOS)")
 	stats := fs.Bool("stats", false, "print every element's read-only properties (counters) at the end")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dslaunch [-m] [-timeout d] [-drain d] PIPELINE-DESCRIPTION")
 		fs.PrintDefaults()
@@ -50,6 +52,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: pipeline could not be constructed: %v\n", err)
 		return 1
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: cpuprofile: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

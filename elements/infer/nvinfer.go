@@ -40,30 +40,33 @@ type Infer struct {
 	onGIEID     int64
 	onClassIDs  string
 
-	cfg      *configs.InferConfig
-	in       video.Info
-	runner   *cpu.Runner
-	prog     *cpu.Program
-	input    *tensor.Tensor
-	layers   [][]*tensor.Tensor // per image of the batch: views of the outputs
-	net      meta.NetworkInfo
-	pre      Preprocessor
-	bbox     parsers.BBoxParser
-	classify parsers.ClassifierParser
-	masker   parsers.InstanceMaskParser
-	cluster  parsers.Clusterer
-	dp       parsers.DetectionParams
-	labels   [][]string
-	batches  int64
-	raw      []parsers.Object
-	objs     []parsers.Object
-	rawInst  []parsers.InstanceObject
-	insts    []parsers.InstanceObject
-	attrs    []parsers.Attribute
-	pending  []crop
-	bufs     tensorBufs
-	cache    classCache
-	runs     atomic.Int64 // model runs, for the "inferences" property
+	cfg         *configs.InferConfig
+	in          video.Info
+	runner      *cpu.Runner
+	model       *graph.Graph
+	inName      string
+	inShape     tensor.Shape // [max batch, C, H, W]
+	outputNames []string     // output-blob-names; empty: all outputs
+	engines     []*engine    // by batch size, compiled when first needed
+	eng         *engine      // the one in use
+	net         meta.NetworkInfo
+	pre         Preprocessor
+	bbox        parsers.BBoxParser
+	classify    parsers.ClassifierParser
+	masker      parsers.InstanceMaskParser
+	cluster     parsers.Clusterer
+	dp          parsers.DetectionParams
+	labels      [][]string
+	batches     int64
+	raw         []parsers.Object
+	objs        []parsers.Object
+	rawInst     []parsers.InstanceObject
+	insts       []parsers.InstanceObject
+	attrs       []parsers.Attribute
+	pending     []crop
+	bufs        tensorBufs
+	cache       classCache
+	runs        atomic.Int64 // model runs, for the "inferences" property
 }
 
 // crop is one object waiting for secondary inference.
@@ -177,6 +180,49 @@ func checkClassIDs(s string) error {
 	return err
 }
 
+// engine is the model compiled for one batch size, with per-image views
+// of its outputs.
+type engine struct {
+	prog   *cpu.Program
+	input  *tensor.Tensor
+	layers [][]*tensor.Tensor // per image of the batch: views of the outputs
+}
+
+// useBatch makes the engine for batch size n current, compiling it the
+// first time: a batch smaller than batch-size (one camera of a batch-4
+// config, the last objects of a frame) runs only the images it has, as
+// TensorRT's dynamic-batch engines do.
+func (e *Infer) useBatch(n int) error {
+	if e.engines[n] != nil {
+		e.eng = e.engines[n]
+		return nil
+	}
+	shape := append(tensor.Shape(nil), e.inShape...)
+	shape[0] = n
+	prog, err := cpu.Compile(e.model, map[string]tensor.Shape{e.inName: shape}, e.runner)
+	if err != nil {
+		return err
+	}
+	en := &engine{prog: prog, layers: make([][]*tensor.Tensor, n)}
+	en.input, _ = prog.Input(e.inName)
+	for _, v := range prog.Graph().Outputs {
+		if len(e.outputNames) > 0 && !slices.Contains(e.outputNames, v.Name) {
+			continue
+		}
+		out, _ := prog.Output(v.Name)
+		if out.DType != tensor.Float32 || len(out.Shape) == 0 || out.Shape[0] != n {
+			return fmt.Errorf("output %s %v %v: want float32 with the batch first", v.Name, out.DType, out.Shape)
+		}
+		per := out.Len() / n
+		for i := range n {
+			en.layers[i] = append(en.layers[i], &tensor.Tensor{Name: v.Name, DType: tensor.Float32,
+				Shape: out.Shape[1:], F32: out.F32[i*per : (i+1)*per]})
+		}
+	}
+	e.engines[n], e.eng = en, en
+	return nil
+}
+
 // compile binds the model's input to [batch, C, H, W] and lowers it.
 func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 	if len(g.Inputs) != 1 {
@@ -194,26 +240,11 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 	if e.runner == nil {
 		e.runner = cpu.NewRunner(cpu.Options{})
 	}
-	prog, err := cpu.Compile(g, map[string]tensor.Shape{in.Name: {b, c, h, w}}, e.runner)
-	if err != nil {
+	e.model, e.inName, e.inShape, e.outputNames = g, in.Name, tensor.Shape{b, c, h, w}, cfg.OutputBlobNames
+	e.net = meta.NetworkInfo{Width: w, Height: h, Channels: c}
+	e.engines = make([]*engine, b+1)
+	if err := e.useBatch(b); err != nil {
 		return fmt.Errorf("%s: %w", cfg.ONNXFile, err)
-	}
-	e.prog, e.net = prog, meta.NetworkInfo{Width: w, Height: h, Channels: c}
-	e.input, _ = prog.Input(in.Name)
-	e.layers = make([][]*tensor.Tensor, b)
-	for _, v := range prog.Graph().Outputs {
-		if len(cfg.OutputBlobNames) > 0 && !slices.Contains(cfg.OutputBlobNames, v.Name) {
-			continue
-		}
-		out, _ := prog.Output(v.Name)
-		if out.DType != tensor.Float32 || len(out.Shape) == 0 || out.Shape[0] != b {
-			return fmt.Errorf("%s: output %s %v %v: want float32 with the batch first", cfg.ONNXFile, v.Name, out.DType, out.Shape)
-		}
-		per := out.Len() / b
-		for i := 0; i < b; i++ {
-			e.layers[i] = append(e.layers[i], &tensor.Tensor{Name: v.Name, DType: tensor.Float32,
-				Shape: out.Shape[1:], F32: out.F32[i*per : (i+1)*per]})
-		}
 	}
 	e.pre = Preprocessor{NetW: w, NetH: h, Color: ColorFormat(cfg.ModelColorFormat), NetScaleFactor: float32(cfg.NetScaleFactor),
 		MaintainAspect: cfg.MaintainAspectRatio, Symmetric: cfg.SymmetricPadding}
@@ -258,7 +289,7 @@ func (e *Infer) pickParsers(cfg *configs.InferConfig) error {
 			return fmt.Errorf("%s: parse-classifier-func-name: %w", cfg.File, err)
 		}
 	case 2:
-		if len(e.layers) == 0 || len(e.layers[0]) != 1 {
+		if len(e.eng.layers) == 0 || len(e.eng.layers[0]) != 1 {
 			return fmt.Errorf("%s: a segmentation model needs one output layer (set output-blob-names)", cfg.File)
 		}
 	default:

@@ -420,3 +420,26 @@ classifier-threshold=0.0
 		t.Fatalf("bad class ids: %v", err)
 	}
 }
+
+// A batch smaller than batch-size runs an engine of its own size, not the
+// full batch with empty slots.
+func TestSmallBatchesRunTheirOwnSize(t *testing.T) {
+	dir := t.TempDir()
+	p, err := pipeline.Launch("videotestsrc num-buffers=3 ! m.sink_0 nvstreammux name=m batch-size=1 width=480 height=272 ! nvinfer name=inf config-file-path=" +
+		detectorConfig(t, dir, "0.3") + " batch-size=4 ! fakesink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Run(ctx, 10*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := p.ByName("inf").(*Infer)
+	if len(e.engines) != 5 || e.engines[4] == nil || e.engines[1] == nil || e.engines[2] != nil || e.runs.Load() != 3 {
+		t.Fatalf("engines %v, %d runs: want batch 4 compiled at start and batch 1 for the one-frame batches", e.engines, e.runs.Load())
+	}
+	if got := e.engines[1].input.Shape[0]; got != 1 {
+		t.Fatalf("batch-1 engine input %v", e.engines[1].input.Shape)
+	}
+}

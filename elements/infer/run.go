@@ -13,12 +13,12 @@ import (
 )
 
 // batchCap is how many images one run of the program takes.
-func (e *Infer) batchCap() int { return len(e.layers) }
+func (e *Infer) batchCap() int { return e.inShape[0] }
 
 // slot returns image i's part of the input tensor.
 func (e *Infer) slot(i int) []float32 {
 	n := e.pre.TensorLen()
-	return e.input.F32[i*n : (i+1)*n]
+	return e.eng.input.F32[i*n : (i+1)*n]
 }
 
 // primary infers every frame of the batch, batch-size frames per run.
@@ -26,6 +26,9 @@ func (e *Infer) primary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 	frames := batch.Frames
 	for start := 0; start < len(frames); start += e.batchCap() {
 		chunk := frames[start:min(start+e.batchCap(), len(frames))]
+		if err := e.useBatch(len(chunk)); err != nil {
+			return err
+		}
 		for i, f := range chunk {
 			src, err := e.frameOf(buf, f.BatchID)
 			if err != nil {
@@ -73,7 +76,7 @@ func (e *Infer) frameOf(buf *pipeline.Buffer, batchID int) (video.Frame, error) 
 // mode).
 func (e *Infer) attachDetections(batch *meta.BatchMeta, f *meta.FrameMeta, i int, region video.Rect) error {
 	var err error
-	if e.raw, err = e.bbox.ParseBBox(e.layers[i], e.net, &e.dp, e.raw[:0]); err != nil {
+	if e.raw, err = e.bbox.ParseBBox(e.eng.layers[i], e.net, &e.dp, e.raw[:0]); err != nil {
 		return err
 	}
 	if e.objs, err = e.cluster.Cluster(e.raw, e.objs[:0]); err != nil {
@@ -99,7 +102,7 @@ func (e *Infer) attachDetections(batch *meta.BatchMeta, f *meta.FrameMeta, i int
 // mask_params), to frame f.
 func (e *Infer) attachInstances(batch *meta.BatchMeta, f *meta.FrameMeta, i int) error {
 	var err error
-	if e.rawInst, err = e.masker.ParseInstanceMask(e.layers[i], e.net, &e.dp, e.rawInst[:0]); err != nil {
+	if e.rawInst, err = e.masker.ParseInstanceMask(e.eng.layers[i], e.net, &e.dp, e.rawInst[:0]); err != nil {
 		return err
 	}
 	if e.insts, err = e.cluster.ClusterInstances(e.rawInst, e.insts[:0]); err != nil {
@@ -184,7 +187,7 @@ func (e *Infer) classColor(class int) meta.Color {
 // labels to the object's display text.
 func (e *Infer) attachClassification(batch *meta.BatchMeta, list *[]*meta.ClassifierMeta, obj *meta.ObjectMeta, f *meta.FrameMeta, i int) error {
 	var err error
-	if e.attrs, err = e.classify.ParseClassifier(e.layers[i], e.net, float32(e.cfg.ClassifierThreshold), e.labels, e.attrs[:0]); err != nil {
+	if e.attrs, err = e.classify.ParseClassifier(e.eng.layers[i], e.net, float32(e.cfg.ClassifierThreshold), e.labels, e.attrs[:0]); err != nil {
 		return err
 	}
 	if obj != nil {
@@ -236,7 +239,7 @@ func (e *Infer) classifierMeta(batch *meta.BatchMeta, attrs []parsers.Attribute)
 // run runs the model once and counts it.
 func (e *Infer) run() error {
 	e.runs.Add(1)
-	return e.prog.Run()
+	return e.eng.prog.Run()
 }
 
 // secondary classifies the objects an upstream detector found.
@@ -265,6 +268,9 @@ func (e *Infer) secondary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 	}
 	for start := 0; start < len(e.pending); start += e.batchCap() {
 		chunk := e.pending[start:min(start+e.batchCap(), len(e.pending))]
+		if err := e.useBatch(len(chunk)); err != nil {
+			return err
+		}
 		for i, c := range chunk {
 			src, err := e.frameOf(buf, c.mem)
 			if err != nil {
@@ -325,7 +331,7 @@ func (e *Infer) wants(o *meta.ObjectMeta) (video.Rect, bool) {
 func (e *Infer) attachSegmentation(batch *meta.BatchMeta, f *meta.FrameMeta, i int) error {
 	s := &meta.SegmentationMeta{UniqueID: e.cfg.GIEUniqueID}
 	hwc := e.cfg.SegmentationOutputOrder == 1
-	if err := parsers.ParseSegmentation(e.layers[i][0], float32(e.cfg.SegmentationThreshold), hwc, s); err != nil {
+	if err := parsers.ParseSegmentation(e.eng.layers[i][0], float32(e.cfg.SegmentationThreshold), hwc, s); err != nil {
 		return err
 	}
 	um := batch.AcquireUserMeta()

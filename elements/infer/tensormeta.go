@@ -42,7 +42,7 @@ func (t *tensorBufs) put(b []byte) {
 // outputs themselves.
 func (e *Infer) tensorMeta(batch *meta.BatchMeta, i int) *meta.UserMeta {
 	tm := &meta.TensorOutputMeta{UniqueID: e.cfg.GIEUniqueID, GPUID: e.cfg.GPUID, NetworkInfo: e.net}
-	for _, l := range e.layers[i] {
+	for _, l := range e.eng.layers[i] {
 		buf := e.bufs.get(4 * len(l.F32))
 		for k, v := range l.F32 {
 			binary.LittleEndian.PutUint32(buf[4*k:], math.Float32bits(v))

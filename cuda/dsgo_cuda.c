@@ -127,6 +127,9 @@ static CUresult bind(CUcontext ctx) {
 	return p_cuCtxSetCurrent(ctx);
 }
 
+// dsgo_bind is bind for the other libraries' wrappers (dsgo_dnn.c).
+CUresult dsgo_bind(CUcontext ctx) { return bind(ctx); }
+
 #define BIND(ctx)                                                                                     \
 	do {                                                                                              \
 		CUresult r_ = bind(ctx);                                                                      \

@@ -75,6 +75,10 @@ int dsgo_cuda_open(const char *path, char *err, size_t errlen);
 int dsgo_nvrtc_open(const char *path, char *err, size_t errlen);
 int dsgo_has_mempool(void);
 
+// dsgo_bind makes ctx current on the calling thread (a thread-local read
+// when it already is); the cuBLAS and cuDNN wrappers call it first.
+CUresult dsgo_bind(CUcontext ctx);
+
 // Driver API wrappers.
 CUresult dsgo_cuInit(void);
 CUresult dsgo_cuDriverGetVersion(int *v);

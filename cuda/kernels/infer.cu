@@ -1,0 +1,559 @@
+// infer.cu: the kernels of dsgo's CUDA inference backend (infer/gpu) for
+// everything cuDNN and cuBLAS do not do: element-wise arithmetic with
+// broadcasting and fused activations (also the convolution epilogue and
+// every strided copy: Transpose, Slice, Concat, Split, Expand, layout
+// and type conversion), gathers through a precomputed index map (Pad,
+// Tile, Gather), pooling, Resize, Softmax, reductions, ArgMax, TopK and
+// RoiAlign. They follow the CPU backend's (infer/cpu) semantics.
+//
+// Every kernel takes one by-value parameter struct whose layout the Go
+// side (infer/gpu/kernels.go) mirrors field for field: 8-byte fields
+// first, then 4-byte ones. Tensors may be float32, float16 (stored as
+// IEEE half, computed in float32), int32, int64, int8, uint8 or bool; a
+// kernel reads the element type of each operand from its descriptor (the
+// branch is uniform across the grid). One thread computes one output
+// element, with no shared memory or warp collectives, so the same source
+// also runs on the host (DSGO_EMU, infer/gpu/emu) to check the backend
+// without a GPU.
+
+#ifdef DSGO_EMU
+#define DSGO_KERNEL(name, P)                                                                                    \
+	static void name##_body(const P &p);                                                                        \
+	extern "C" const int name##__argsize = sizeof(P);                                                           \
+	extern "C" void name##__emu(void **args) { name##_body(*(const P *)args[0]); }                              \
+	static void name##_body(const P &p)
+#else
+#define DSGO_KERNEL(name, P)                                                                                    \
+	__device__ __forceinline__ void name##_body(const P &p);                                                    \
+	extern "C" __global__ void __launch_bounds__(256) name(const P p) { name##_body(p); }                      \
+	__device__ __forceinline__ void name##_body(const P &p)
+#endif
+
+enum { DT_F32 = 0, DT_F16 = 1, DT_I32 = 2, DT_I64 = 3, DT_U8 = 4, DT_I8 = 5, DT_BOOL = 6 };
+
+#define MAXR 6
+
+#ifdef DSGO_EMU
+#define NEG_INF (-__builtin_inff())
+#else
+#define NEG_INF (-__int_as_float(0x7f800000))
+#endif
+
+__device__ __forceinline__ float h2f(unsigned short h) {
+#ifdef DSGO_EMU
+	return dsgo_emu_h2f(h);
+#else
+	float f;
+	asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+	return f;
+#endif
+}
+
+__device__ __forceinline__ unsigned short f2h(float f) {
+#ifdef DSGO_EMU
+	return dsgo_emu_f2h(f);
+#else
+	unsigned short h;
+	asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+	return h;
+#endif
+}
+
+// ld reads element off of a tensor of type dt as C (float or double).
+template <typename C>
+__device__ __forceinline__ C ld(long long ptr, int dt, long long off) {
+	switch (dt) {
+	case DT_F32:
+		return (C)((const float *)ptr)[off];
+	case DT_F16:
+		return (C)h2f(((const unsigned short *)ptr)[off]);
+	case DT_I32:
+		return (C)((const int *)ptr)[off];
+	case DT_I64:
+		return (C)((const long long *)ptr)[off];
+	case DT_I8:
+		return (C)((const signed char *)ptr)[off];
+	default:
+		return (C)((const unsigned char *)ptr)[off];
+	}
+}
+
+// st writes v into element off, truncating toward zero for integers.
+template <typename C>
+__device__ __forceinline__ void st(long long ptr, int dt, long long off, C v) {
+	switch (dt) {
+	case DT_F32:
+		((float *)ptr)[off] = (float)v;
+		break;
+	case DT_F16:
+		((unsigned short *)ptr)[off] = f2h((float)v);
+		break;
+	case DT_I32:
+		((int *)ptr)[off] = (int)v;
+		break;
+	case DT_I64:
+		((long long *)ptr)[off] = (long long)v;
+		break;
+	case DT_I8:
+		((signed char *)ptr)[off] = (signed char)(long long)v;
+		break;
+	case DT_BOOL:
+		((unsigned char *)ptr)[off] = v != (C)0 ? 1 : 0;
+		break;
+	default:
+		((unsigned char *)ptr)[off] = (unsigned char)(long long)v;
+		break;
+	}
+}
+
+// ---------------------------------------------------------------------
+// Element-wise: out = act(combine(op, a, b, c)) over an iteration space of
+// up to MAXR dimensions; each operand has its own element strides over
+// those dimensions (0 where it is broadcast, negative for reversed slices).
+
+enum {
+	OP_COPY = 0, // a
+	OP_ADD,      // a + b
+	OP_SUB,      // a - b
+	OP_MUL,      // a * b
+	OP_DIV,      // a / b
+	OP_POW,      // pow(a, b)
+	OP_MIN,      // min(a, b)
+	OP_MAX,      // max(a, b)
+	OP_ADD3,     // a + b + c
+	OP_MULADD,   // a * b + c
+	OP_WHERE,    // a != 0 ? b : c
+	OP_EQUAL,    // a == b
+	OP_AXPBY,    // ka * a + kb * b
+};
+
+enum {
+	ACT_NONE = 0,
+	ACT_RELU,
+	ACT_LEAKY,       // alpha
+	ACT_CLIP,        // lo, hi
+	ACT_SIGMOID,
+	ACT_SILU,
+	ACT_HARDSWISH,
+	ACT_HARDSIGMOID, // alpha, beta
+	ACT_TANH,
+	ACT_EXP,
+	ACT_SQRT,
+	ACT_NEG,
+	ACT_MISH,
+	ACT_ERF,
+	ACT_FLOOR,
+	ACT_CEIL,
+};
+
+struct Operand {
+	long long ptr;
+	long long stride[MAXR];
+	int dtype;
+	int pad;
+}; // 64 bytes
+
+struct EwParams {
+	long long n;
+	long long dims[MAXR];
+	Operand out;
+	Operand in[3];
+	int rank, op, act, nin;
+	float ka, kb, alpha, beta, lo, hi;
+	int pad0, pad1;
+};
+
+template <typename C>
+__device__ __forceinline__ C combine(int op, C a, C b, C c, float ka, float kb) {
+	switch (op) {
+	case OP_ADD:
+		return a + b;
+	case OP_SUB:
+		return a - b;
+	case OP_MUL:
+		return a * b;
+	case OP_DIV:
+		return a / b;
+	case OP_POW:
+		return b == (C)2 ? a * a : (C)pow((double)a, (double)b);
+	case OP_MIN:
+		return a < b ? a : b;
+	case OP_MAX:
+		return a > b ? a : b;
+	case OP_ADD3:
+		return a + b + c;
+	case OP_MULADD:
+		return a * b + c;
+	case OP_WHERE:
+		return a != (C)0 ? b : c;
+	case OP_EQUAL:
+		return a == b ? (C)1 : (C)0;
+	case OP_AXPBY:
+		return (C)ka * a + (C)kb * b;
+	}
+	return a;
+}
+
+__device__ __forceinline__ float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+__device__ __forceinline__ float actf(int act, float v, float alpha, float beta, float lo, float hi) {
+	switch (act) {
+	case ACT_RELU:
+		return v > 0.0f ? v : 0.0f;
+	case ACT_LEAKY:
+		return v < 0.0f ? v * alpha : v;
+	case ACT_CLIP:
+		return fminf(fmaxf(v, lo), hi);
+	case ACT_SIGMOID:
+		return sigm(v);
+	case ACT_SILU:
+		return v * sigm(v);
+	case ACT_HARDSWISH:
+		return v * fminf(fmaxf(v / 6.0f + 0.5f, 0.0f), 1.0f);
+	case ACT_HARDSIGMOID:
+		return fminf(fmaxf(alpha * v + beta, 0.0f), 1.0f);
+	case ACT_TANH:
+		return tanhf(v);
+	case ACT_EXP:
+		return expf(v);
+	case ACT_SQRT:
+		return sqrtf(v);
+	case ACT_NEG:
+		return -v;
+	case ACT_MISH:
+		return v * tanhf(v < 20.0f ? log1pf(expf(v)) : v);
+	case ACT_ERF:
+		return erff(v);
+	case ACT_FLOOR:
+		return floorf(v);
+	case ACT_CEIL:
+		return ceilf(v);
+	}
+	return v;
+}
+
+template <typename C>
+__device__ __forceinline__ void ew(const EwParams &p) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.n) return;
+	unsigned int r = (unsigned int)i;
+	long long oo = 0, o0 = 0, o1 = 0, o2 = 0;
+	for (int d = p.rank - 1; d >= 0; d--) {
+		unsigned int dim = (unsigned int)p.dims[d];
+		unsigned int q = r / dim;
+		long long x = (long long)(r - q * dim);
+		r = q;
+		oo += x * p.out.stride[d];
+		o0 += x * p.in[0].stride[d];
+		o1 += x * p.in[1].stride[d];
+		o2 += x * p.in[2].stride[d];
+	}
+	C a = p.nin > 0 ? ld<C>(p.in[0].ptr, p.in[0].dtype, o0) : (C)0;
+	C b = p.nin > 1 ? ld<C>(p.in[1].ptr, p.in[1].dtype, o1) : (C)0;
+	C c = p.nin > 2 ? ld<C>(p.in[2].ptr, p.in[2].dtype, o2) : (C)0;
+	C v = combine<C>(p.op, a, b, c, p.ka, p.kb);
+	if (p.act != ACT_NONE) v = (C)actf(p.act, (float)v, p.alpha, p.beta, p.lo, p.hi);
+	st<C>(p.out.ptr, p.out.dtype, oo, v);
+}
+
+// Float arithmetic for float tensors; double where integers take part, so
+// that int64 values survive Cast, Equal and Where exactly.
+DSGO_KERNEL(dsgo_ew_f, EwParams) { ew<float>(p); }
+DSGO_KERNEL(dsgo_ew_d, EwParams) { ew<double>(p); }
+
+// ---------------------------------------------------------------------
+// Gather through a map: out[i] = map[i] >= 0 ? in[map[i]] : fill, for
+// elements of esize bytes (fill holds the fill element's bits).
+
+struct MapParams {
+	long long n, src, dst, map;
+	unsigned long long fill;
+	int esize, pad;
+};
+
+DSGO_KERNEL(dsgo_map, MapParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.n) return;
+	int m = ((const int *)p.map)[i];
+	switch (p.esize) {
+	case 1:
+		((unsigned char *)p.dst)[i] = m >= 0 ? ((const unsigned char *)p.src)[m] : (unsigned char)p.fill;
+		break;
+	case 2:
+		((unsigned short *)p.dst)[i] = m >= 0 ? ((const unsigned short *)p.src)[m] : (unsigned short)p.fill;
+		break;
+	case 4:
+		((unsigned int *)p.dst)[i] = m >= 0 ? ((const unsigned int *)p.src)[m] : (unsigned int)p.fill;
+		break;
+	default:
+		((unsigned long long *)p.dst)[i] = m >= 0 ? ((const unsigned long long *)p.src)[m] : p.fill;
+		break;
+	}
+}
+
+// ---------------------------------------------------------------------
+// 4-D kernels take element strides for N, C, H, W of input and output,
+// so that they run on NCHW and NHWC data alike; order says which output
+// dimension the thread index walks fastest (0: W, NCHW order; 1: C, NHWC
+// order), so that neighbouring threads write neighbouring elements.
+
+__device__ __forceinline__ void unravel4(long long i, int order, int n, int c, int h, int w, int *in, int *ic, int *ih,
+	int *iw) {
+	unsigned int r = (unsigned int)i;
+	if (order == 0) {
+		*iw = r % w, r /= w;
+		*ih = r % h, r /= h;
+		*ic = r % c, r /= c;
+	} else {
+		*ic = r % c, r /= c;
+		*iw = r % w, r /= w;
+		*ih = r % h, r /= h;
+	}
+	*in = (int)r;
+	(void)n;
+}
+
+struct PoolParams {
+	long long x, y;
+	long long xs[4], ys[4];
+	int n, c, h, w, oh, ow;
+	int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+	int isMax, includePad, dtype, order;
+};
+
+DSGO_KERNEL(dsgo_pool, PoolParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.n * p.c * p.oh * p.ow) return;
+	int n, c, oy, ox;
+	unravel4(i, p.order, p.n, p.c, p.oh, p.ow, &n, &c, &oy, &ox);
+	long long base = n * p.xs[0] + c * p.xs[1];
+	int h0 = oy * p.sh - p.pt, w0 = ox * p.sw - p.pl;
+	float v;
+	if (p.isMax) {
+		v = NEG_INF;
+		for (int kh = 0; kh < p.kh; kh++) {
+			int ih = h0 + kh * p.dh;
+			if (ih < 0 || ih >= p.h) continue;
+			for (int kw = 0; kw < p.kw; kw++) {
+				int iw = w0 + kw * p.dw;
+				if (iw < 0 || iw >= p.w) continue;
+				v = fmaxf(v, ld<float>(p.x, p.dtype, base + ih * p.xs[2] + iw * p.xs[3]));
+			}
+		}
+	} else {
+		int h1 = min(h0 + p.kh, p.h + p.pb), w1 = min(w0 + p.kw, p.w + p.pr);
+		int padded = (h1 - h0) * (w1 - w0);
+		int hs = max(h0, 0), ws = max(w0, 0), he = min(h1, p.h), we = min(w1, p.w);
+		float s = 0.0f;
+		for (int ih = hs; ih < he; ih++)
+			for (int iw = ws; iw < we; iw++) s += ld<float>(p.x, p.dtype, base + ih * p.xs[2] + iw * p.xs[3]);
+		int cnt = p.includePad ? padded : (he - hs) * (we - ws);
+		v = cnt > 0 ? s / (float)cnt : 0.0f;
+	}
+	st<float>(p.y, p.dtype, n * p.ys[0] + c * p.ys[1] + oy * p.ys[2] + ox * p.ys[3], v);
+}
+
+// Global average pooling over H and W: one thread per (n, c).
+DSGO_KERNEL(dsgo_gap, PoolParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.n * p.c) return;
+	int n = (int)(i / p.c), c = (int)(i % p.c);
+	long long base = n * p.xs[0] + c * p.xs[1];
+	float s = 0.0f;
+	for (int ih = 0; ih < p.h; ih++)
+		for (int iw = 0; iw < p.w; iw++) s += ld<float>(p.x, p.dtype, base + ih * p.xs[2] + iw * p.xs[3]);
+	st<float>(p.y, p.dtype, n * p.ys[0] + c * p.ys[1], s / (float)(p.h * p.w));
+}
+
+// Resize with per-axis tables computed on the host (the CPU backend's
+// coordinate rules): for output row oy, rows tabY[oy].i0 and .i1 with
+// weight .f on i1; nearest reads i0 only.
+struct Tap {
+	int i0, i1;
+	float f;
+};
+
+struct ResizeParams {
+	long long x, y, tabY, tabX;
+	long long xs[4], ys[4];
+	int n, c, h, w, oh, ow;
+	int nearest, dtype, order, pad;
+};
+
+DSGO_KERNEL(dsgo_resize, ResizeParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.n * p.c * p.oh * p.ow) return;
+	int n, c, oy, ox;
+	unravel4(i, p.order, p.n, p.c, p.oh, p.ow, &n, &c, &oy, &ox);
+	const Tap ty = ((const Tap *)p.tabY)[oy], tx = ((const Tap *)p.tabX)[ox];
+	long long base = n * p.xs[0] + c * p.xs[1];
+	float v;
+	if (p.nearest) {
+		v = ld<float>(p.x, p.dtype, base + ty.i0 * p.xs[2] + tx.i0 * p.xs[3]);
+	} else {
+		long long r0 = base + ty.i0 * p.xs[2], r1 = base + ty.i1 * p.xs[2];
+		float a = ld<float>(p.x, p.dtype, r0 + tx.i0 * p.xs[3]), b = ld<float>(p.x, p.dtype, r0 + tx.i1 * p.xs[3]);
+		float c0 = ld<float>(p.x, p.dtype, r1 + tx.i0 * p.xs[3]), d = ld<float>(p.x, p.dtype, r1 + tx.i1 * p.xs[3]);
+		float top = a + (b - a) * tx.f, bot = c0 + (d - c0) * tx.f;
+		v = top + (bot - top) * ty.f;
+	}
+	st<float>(p.y, p.dtype, n * p.ys[0] + c * p.ys[1] + oy * p.ys[2] + ox * p.ys[3], v);
+}
+
+// ---------------------------------------------------------------------
+// Row kernels over contiguous data: the axis has len elements inner apart;
+// one thread per (outer, inner) pair.
+
+struct RowParams {
+	long long x, y, y2;
+	int outer, len, inner, k;
+	int dtype, largest, pad0, pad1;
+};
+
+DSGO_KERNEL(dsgo_softmax, RowParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.outer * p.inner) return;
+	long long o = i / p.inner, in = i % p.inner;
+	long long base = o * p.len * p.inner + in;
+	float m = NEG_INF;
+	for (int j = 0; j < p.len; j++) m = fmaxf(m, ld<float>(p.x, p.dtype, base + (long long)j * p.inner));
+	float s = 0.0f;
+	for (int j = 0; j < p.len; j++) s += expf(ld<float>(p.x, p.dtype, base + (long long)j * p.inner) - m);
+	float inv = 1.0f / s;
+	for (int j = 0; j < p.len; j++) {
+		long long off = base + (long long)j * p.inner;
+		st<float>(p.y, p.dtype, off, expf(ld<float>(p.x, p.dtype, off) - m) * inv);
+	}
+}
+
+// ArgMax writes int64 positions of the first maximum to y.
+DSGO_KERNEL(dsgo_argmax, RowParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.outer * p.inner) return;
+	long long o = i / p.inner, in = i % p.inner;
+	long long base = o * p.len * p.inner + in;
+	double best = NEG_INF;
+	long long bi = 0;
+	for (int j = 0; j < p.len; j++) {
+		double v = ld<double>(p.x, p.dtype, base + (long long)j * p.inner);
+		if (v > best) best = v, bi = j;
+	}
+	((long long *)p.y)[o * p.inner + in] = bi;
+}
+
+// TopK keeps the k best of a row, sorted best first, in the outputs
+// themselves (values y, int64 indices y2): an insertion sort in which an
+// element displaces only strictly worse ones, so ties keep the lower index.
+DSGO_KERNEL(dsgo_topk, RowParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.outer * p.inner || p.k <= 0) return;
+	long long o = i / p.inner, in = i % p.inner;
+	long long base = o * p.len * p.inner + in, obase = o * p.k * p.inner + in;
+	long long *idx = (long long *)p.y2;
+	int have = 0;
+	for (int j = 0; j < p.len; j++) {
+		float v = ld<float>(p.x, p.dtype, base + (long long)j * p.inner);
+		int pos = have;
+		while (pos > 0) {
+			float u = ld<float>(p.y, p.dtype, obase + (long long)(pos - 1) * p.inner);
+			bool better = p.largest ? v > u : v < u;
+			if (!better) break;
+			pos--;
+		}
+		if (pos >= p.k) continue;
+		int last = have < p.k ? have : p.k - 1;
+		for (int s = last; s > pos; s--) {
+			long long to = obase + (long long)s * p.inner, from = to - p.inner;
+			st<float>(p.y, p.dtype, to, ld<float>(p.y, p.dtype, from));
+			idx[to] = idx[from];
+		}
+		st<float>(p.y, p.dtype, obase + (long long)pos * p.inner, v);
+		idx[obase + (long long)pos * p.inner] = j;
+		if (have < p.k) have++;
+	}
+}
+
+// Reduce over any axes of contiguous x: kept dimensions (with their
+// strides in x) index the output, reduced ones are walked per thread.
+struct ReduceParams {
+	long long x, y;
+	long long kdims[MAXR], kstr[MAXR], rdims[MAXR], rstr[MAXR];
+	long long nout, nred;
+	int krank, rrank, op, dtype;
+};
+
+enum { RED_SUM = 0, RED_MEAN = 1, RED_MAX = 2 };
+
+DSGO_KERNEL(dsgo_reduce, ReduceParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.nout) return;
+	long long r = i, base = 0;
+	for (int d = p.krank - 1; d >= 0; d--) {
+		base += (r % p.kdims[d]) * p.kstr[d];
+		r /= p.kdims[d];
+	}
+	float acc = p.op == RED_MAX ? NEG_INF : 0.0f;
+	for (long long j = 0; j < p.nred; j++) {
+		long long q = j, off = base;
+		for (int d = p.rrank - 1; d >= 0; d--) {
+			off += (q % p.rdims[d]) * p.rstr[d];
+			q /= p.rdims[d];
+		}
+		float v = ld<float>(p.x, p.dtype, off);
+		acc = p.op == RED_MAX ? fmaxf(acc, v) : acc + v;
+	}
+	if (p.op == RED_MEAN && p.nred > 0) acc /= (float)p.nred;
+	st<float>(p.y, p.dtype, i, acc);
+}
+
+// ---------------------------------------------------------------------
+// RoiAlign (avg mode) as onnxruntime samples, on contiguous NCHW x; rois
+// [R, 4] as x1, y1, x2, y2 and batch indices (int32 or int64) per roi.
+struct RoiParams {
+	long long x, rois, bidx, y;
+	int n, c, h, w, r, oh, ow, sampling;
+	float scale;
+	int halfPixel, dtype, roiDtype, bidxDtype, pad;
+};
+
+__device__ __forceinline__ float bilin(const RoiParams &p, long long plane, float y, float x) {
+	if (y < -1.0f || y > (float)p.h || x < -1.0f || x > (float)p.w) return 0.0f;
+	y = fmaxf(y, 0.0f), x = fmaxf(x, 0.0f);
+	int y0 = (int)y, x0 = (int)x, y1 = y0 + 1, x1 = x0 + 1;
+	if (y0 >= p.h - 1) y0 = y1 = p.h - 1, y = (float)(p.h - 1);
+	if (x0 >= p.w - 1) x0 = x1 = p.w - 1, x = (float)(p.w - 1);
+	float ly = y - (float)y0, lx = x - (float)x0, hy = 1.0f - ly, hx = 1.0f - lx;
+	float a = ld<float>(p.x, p.dtype, plane + (long long)y0 * p.w + x0);
+	float b = ld<float>(p.x, p.dtype, plane + (long long)y0 * p.w + x1);
+	float c = ld<float>(p.x, p.dtype, plane + (long long)y1 * p.w + x0);
+	float d = ld<float>(p.x, p.dtype, plane + (long long)y1 * p.w + x1);
+	return hy * hx * a + hy * lx * b + ly * hx * c + ly * lx * d;
+}
+
+DSGO_KERNEL(dsgo_roialign, RoiParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.r * p.c * p.oh * p.ow) return;
+	int pw = (int)(i % p.ow), ph = (int)(i / p.ow % p.oh), c = (int)(i / ((long long)p.ow * p.oh) % p.c);
+	int r = (int)(i / ((long long)p.ow * p.oh * p.c));
+	long long b = ld<double>(p.bidx, p.bidxDtype, r) >= 0 ? (long long)ld<double>(p.bidx, p.bidxDtype, r) : 0;
+	if (b >= p.n) b = p.n - 1;
+	float off = p.halfPixel ? 0.5f : 0.0f;
+	float x0 = ld<float>(p.rois, p.roiDtype, 4 * r) * p.scale - off, y0 = ld<float>(p.rois, p.roiDtype, 4 * r + 1) * p.scale - off;
+	float x1 = ld<float>(p.rois, p.roiDtype, 4 * r + 2) * p.scale - off, y1 = ld<float>(p.rois, p.roiDtype, 4 * r + 3) * p.scale - off;
+	float rw = x1 - x0, rh = y1 - y0;
+	if (!p.halfPixel) rw = fmaxf(rw, 1.0f), rh = fmaxf(rh, 1.0f);
+	float binH = rh / (float)p.oh, binW = rw / (float)p.ow;
+	int gh = p.sampling, gw = p.sampling;
+	if (p.sampling == 0) gh = (int)ceilf(rh / (float)p.oh), gw = (int)ceilf(rw / (float)p.ow);
+	long long plane = (b * p.c + c) * (long long)p.h * p.w;
+	float s = 0.0f;
+	for (int iy = 0; iy < gh; iy++) {
+		float y = y0 + (float)ph * binH + ((float)iy + 0.5f) * binH / (float)gh;
+		for (int ix = 0; ix < gw; ix++) {
+			float x = x0 + (float)pw * binW + ((float)ix + 0.5f) * binW / (float)gw;
+			s += bilin(p, plane, y, x);
+		}
+	}
+	int cnt = gh * gw > 1 ? gh * gw : 1;
+	st<float>(p.y, p.dtype, i, s / (float)cnt);
+}

@@ -1,0 +1,22 @@
+// Package gpu is dsgo's CUDA inference backend, its TensorRT-like
+// engine: it lowers the graph IR (infer/graph, bound and optimised as for
+// the CPU backend) to cuDNN convolutions, cuBLAS matrix products and
+// dsgo's own kernels (cuda/kernels/infer.cu), with the CPU backend's
+// semantics op for op.
+//
+// NewEngine loads the libraries and kernels for one device; Engine.Compile
+// turns the graph, bound to a set of input shapes (one batch size), into a
+// Program: a memory plan that places every intermediate tensor in one
+// device arena by liveness, weights converted once (to float16 for FP16
+// programs, to channels-last filters for NHWC convolutions), cuDNN
+// algorithms timed on the device, and the whole inference captured as one
+// CUDA graph that Run replays. FP16 programs keep activations in half
+// precision and accumulate in float32; inputs and outputs stay float32 at
+// the API (host tensors in pinned memory, or device pointers for
+// producers on the GPU). Running allocates nothing.
+//
+// NonMaxSuppression, whose output length depends on the data, runs on the
+// host after the graph (on copies of its inputs) with the CPU backend's
+// kernel. Without a GPU every entry point fails with an error that wraps
+// cuda.ErrUnavailable.
+package gpu

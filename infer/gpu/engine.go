@@ -1,0 +1,250 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+
+	"github.com/dsgo/dsgo/cuda"
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// Precision is the arithmetic a program runs in.
+type Precision int
+
+// Precisions. FP16 keeps activations and weights in IEEE half and
+// accumulates in float32; inputs and outputs stay float32 at the API.
+const (
+	FP32 Precision = iota
+	FP16
+)
+
+func (p Precision) String() string {
+	if p == FP16 {
+		return "fp16"
+	}
+	return "fp32"
+}
+
+// Layout is the memory order of convolution activations.
+type Layout int
+
+// Layouts. LayoutAuto is NHWC in FP16 programs (cuDNN's tensor-core
+// kernels are channels-last) and NCHW in FP32 ones.
+const (
+	LayoutAuto Layout = iota
+	LayoutNCHW
+	LayoutNHWC
+)
+
+// Options configure an Engine.
+type Options struct {
+	Precision Precision
+	Device    int    // CUDA device ordinal
+	Layout    Layout // of convolution activations
+	// Heuristics picks convolution algorithms by cuDNN's heuristics
+	// instead of timing them on the device at compile time.
+	Heuristics bool
+	// WorkspaceLimit caps the scratch memory a convolution algorithm may
+	// use, in bytes; 0 means 256 MiB.
+	WorkspaceLimit int
+	// NoFusedConv runs convolutions with a separate bias and activation
+	// kernel even where cuDNN's fused call exists (for comparisons).
+	NoFusedConv bool
+	// NoGraph runs the steps one by one on each Run instead of replaying
+	// a captured CUDA graph (for debugging and comparisons).
+	NoGraph  bool
+	CacheDir string      // compiled-kernel cache ("" for cuda.DefaultCacheDir)
+	Debug    graph.Debug // 0 reads DSGO_DEBUG
+	Log      io.Writer   // where Debug output goes; nil is os.Stderr
+}
+
+// Engine is a model prepared for one GPU: the CUDA context, a stream,
+// cuBLAS and cuDNN handles, dsgo's kernels, and the weights on the
+// device, shared by the Programs it compiles for each set of input
+// shapes (one per batch size, say). An Engine and its Programs are not
+// safe for concurrent use: they share the stream and its handles.
+type Engine struct {
+	opts   Options
+	g      *graph.Graph
+	ctx    *cuda.Context
+	s      *cuda.Stream
+	blas   *cuda.BLAS
+	dnn    *cuda.DNN
+	mod    *cuda.Module
+	kern   map[string]*cuda.Function
+	args   *cuda.Args
+	blasWS *cuda.DeviceMemory
+	consts map[string]*buf // weights by name, form and content
+	seed   maphash.Seed
+	progs  []*Program
+	act    dtype
+	log    io.Writer
+}
+
+// cublasWorkspace is what cuBLAS gets for its kernels (its recommended
+// size on Hopper), so that it allocates nothing during graph capture.
+const cublasWorkspace = 32 << 20
+
+// NewEngine prepares g for the GPU: it loads the CUDA driver, cuBLAS,
+// cuDNN and dsgo's kernels (compiled by NVRTC, or from the on-disk
+// cache). On a machine without a usable GPU the error wraps
+// cuda.ErrUnavailable and says what is missing.
+func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
+	if g == nil {
+		return nil, errors.New("gpu: nil graph")
+	}
+	if o.Precision != FP32 && o.Precision != FP16 {
+		return nil, fmt.Errorf("gpu: precision %d", o.Precision)
+	}
+	if o.Debug == 0 {
+		o.Debug = graph.DebugFromEnv()
+	}
+	if o.WorkspaceLimit <= 0 {
+		o.WorkspaceLimit = 256 << 20
+	}
+	e = &Engine{opts: o, g: g, kern: map[string]*cuda.Function{}, consts: map[string]*buf{}, args: cuda.NewArgs(),
+		act: dF32, log: o.Log, seed: maphash.MakeSeed()}
+	if o.Precision == FP16 {
+		e.act = dF16
+	}
+	if e.log == nil {
+		e.log = os.Stderr
+	}
+	dev, err := cuda.GetDevice(o.Device)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if e.ctx, err = dev.RetainPrimaryContext(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			e.Close()
+			e = nil
+		}
+	}()
+	if e.s, err = e.ctx.NewStream(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if e.blas, err = e.ctx.NewBLAS(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if e.blasWS, err = e.ctx.Alloc(cublasWorkspace); err != nil {
+		return nil, fmt.Errorf("gpu: cuBLAS workspace: %w", err)
+	}
+	if err := e.blas.SetWorkspace(e.blasWS.Ptr(), cublasWorkspace); err != nil && !isNoSymbol(err) {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if e.dnn, err = e.ctx.NewDNN(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	prog, err := cuda.Kernel("infer.cu")
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if e.mod, err = e.ctx.BuildModule(prog, o.CacheDir); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	for _, name := range kernelNames {
+		if e.kern[name], err = e.mod.Function(name); err != nil {
+			return nil, fmt.Errorf("gpu: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func isNoSymbol(err error) bool {
+	var le *cuda.LibError
+	return errors.As(err, &le) && le.Status == 9999
+}
+
+// Compile binds the engine's graph to the input shapes (graph.Bind), runs
+// the optimisation passes and lowers every node into a Program: a memory
+// plan in one device arena, convolution algorithms chosen, and the whole
+// inference captured as one CUDA graph. An op without a GPU lowering
+// fails here, naming the op and the node.
+func (e *Engine) Compile(shapes map[string]tensor.Shape) (*Program, error) {
+	if e == nil || e.ctx == nil {
+		return nil, errors.New("gpu: compile on a closed engine")
+	}
+	bound, err := e.g.Bind(shapes)
+	if err != nil {
+		return nil, err
+	}
+	if bound, err = graph.Optimize(bound, graph.Options{Debug: e.opts.Debug, Log: e.opts.Log}); err != nil {
+		return nil, err
+	}
+	p, err := compile(e, bound)
+	if err != nil {
+		return nil, err
+	}
+	e.progs = append(e.progs, p)
+	return p, nil
+}
+
+// Stream returns the stream programs run on; work that produces their
+// device inputs (preprocessing) must be queued on it or ordered before
+// it with an event.
+func (e *Engine) Stream() *cuda.Stream { return e.s }
+
+// Context returns the engine's CUDA context.
+func (e *Engine) Context() *cuda.Context { return e.ctx }
+
+// Options returns the engine's options.
+func (e *Engine) Options() Options { return e.opts }
+
+// Close frees the programs, the weights and the handles.
+func (e *Engine) Close() error {
+	if e == nil || e.ctx == nil {
+		return errors.New("gpu: engine already closed")
+	}
+	var errs []error
+	if e.s != nil {
+		errs = append(errs, e.s.Synchronize())
+	}
+	for _, p := range e.progs {
+		errs = append(errs, p.free())
+	}
+	e.progs = nil
+	for _, b := range e.consts {
+		errs = append(errs, b.mem.Free())
+	}
+	e.consts = nil
+	if e.mod != nil {
+		errs = append(errs, e.mod.Close())
+	}
+	if e.dnn != nil {
+		errs = append(errs, e.dnn.Close())
+	}
+	if e.blas != nil {
+		errs = append(errs, e.blas.Close())
+	}
+	if e.blasWS != nil {
+		errs = append(errs, e.blasWS.Free())
+	}
+	if e.s != nil {
+		errs = append(errs, e.s.Close())
+	}
+	errs = append(errs, e.ctx.Close())
+	e.ctx = nil
+	return errors.Join(errs...)
+}
+
+// Compile is NewEngine and Engine.Compile in one: a Program for one set
+// of input shapes that owns its engine (Program.Close closes both).
+func Compile(g *graph.Graph, shapes map[string]tensor.Shape, o Options) (*Program, error) {
+	e, err := NewEngine(g, o)
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.Compile(shapes)
+	if err != nil {
+		return nil, errors.Join(err, e.Close())
+	}
+	p.owns = true
+	return p, nil
+}

@@ -1,0 +1,464 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dsgo/dsgo/cuda"
+	"github.com/dsgo/dsgo/infer/cpu"
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// fusion is a residual connection folded into a convolution's epilogue:
+// Add(conv, res) and, when it follows, Relu, as ResNets end their blocks.
+type fusion struct {
+	res  *graph.Value
+	out  *graph.Value
+	relu bool
+}
+
+// findResidualFusions finds Conv -> Add(other) [-> Relu] chains where the
+// Conv has no fused activation, its output and the Add's feed nothing
+// else, and the other operand (same shape) is ready before the Conv.
+// The graph's passes leave this pattern alone; cuDNN computes
+// relu(conv + bias + z) in one call, and dsgo's epilogue kernel does the
+// same after a plain convolution.
+func (p *Program) findResidualFusions() map[*graph.Node]*fusion {
+	cons := map[*graph.Value][]*graph.Node{}
+	pos := map[*graph.Value]int{}
+	outs := map[*graph.Value]bool{}
+	for _, v := range p.g.Outputs {
+		outs[v] = true
+	}
+	for i, n := range p.g.Nodes {
+		for _, v := range n.Inputs {
+			if v != nil {
+				cons[v] = append(cons[v], n)
+			}
+		}
+		for _, v := range n.Outputs {
+			if v != nil {
+				pos[v] = i
+			}
+		}
+	}
+	f := map[*graph.Node]*fusion{}
+	for i, conv := range p.g.Nodes {
+		if conv.Op != "Conv" || conv.HasAttr(graph.FusedActivation) {
+			continue
+		}
+		y := conv.Outputs[0]
+		if outs[y] || len(cons[y]) != 1 {
+			continue
+		}
+		add := cons[y][0]
+		if add.Op != "Add" || len(add.Inputs) != 2 || add.Inputs[0] == add.Inputs[1] {
+			continue
+		}
+		res := add.Inputs[0]
+		if res == y {
+			res = add.Inputs[1]
+		}
+		if res == nil || !res.Shape.Equal(y.Shape) || !add.Outputs[0].Shape.Equal(y.Shape) {
+			continue
+		}
+		if j, ok := pos[res]; ok && j >= i {
+			continue
+		}
+		fu := &fusion{res: res, out: add.Outputs[0]}
+		p.skip[add] = true
+		if a := add.Outputs[0]; !outs[a] && len(cons[a]) == 1 && cons[a][0].Op == "Relu" {
+			fu.relu, fu.out = true, cons[a][0].Outputs[0]
+			p.skip[cons[a][0]] = true
+		}
+		f[conv] = fu
+	}
+	return f
+}
+
+// convAct reads a Conv's fused activation as an epilogue activation.
+func convAct(n *graph.Node) (ewSpec, error) {
+	sp := ewSpec{alpha: n.AttrFloat(graph.FusedAlpha, 0.01), lo: n.AttrFloat(graph.FusedMin, float32(math.Inf(-1))),
+		hi: n.AttrFloat(graph.FusedMax, float32(math.Inf(1)))}
+	switch k := n.AttrString(graph.FusedActivation, ""); k {
+	case "":
+	case "Relu":
+		sp.act = actRelu
+	case "LeakyRelu":
+		sp.act = actLeaky
+	case "Clip":
+		sp.act = actClip
+	case "Sigmoid":
+		sp.act = actSigmoid
+	case "SiLU":
+		sp.act = actSiLU
+	case "HardSwish":
+		sp.act = actHardSwish
+	default:
+		return sp, fmt.Errorf("unknown fused activation %q", k)
+	}
+	return sp, nil
+}
+
+// convWeights uploads a filter [K, C/g, R, S] in the program's type and
+// layout (KRSC for channels-last convolutions).
+func (p *Program) convWeights(v *graph.Value, nhwc bool) (*buf, error) {
+	t := v.Const
+	if t == nil || t.DType != tensor.Float32 || len(t.Shape) != 4 {
+		return nil, fmt.Errorf("weights %s must be a 4-D float constant", v.Name)
+	}
+	data := t.F32[:t.Len()]
+	key := t.Name
+	if nhwc {
+		k, c, r, s := t.Shape[0], t.Shape[1], t.Shape[2], t.Shape[3]
+		krsc := make([]float32, len(data))
+		for ki := range k {
+			for ci := range c {
+				for ri := range r {
+					for si := range s {
+						krsc[((ki*r+ri)*s+si)*c+ci] = data[((ki*c+ci)*r+ri)*s+si]
+					}
+				}
+			}
+		}
+		data, key = krsc, key+".krsc"
+	}
+	return p.e.upload(key+"/"+p.e.act.String(), p.e.act, t.Shape, nil, encodeFloats(data, p.e.act))
+}
+
+// convStep is a planned convolution: cuDNN descriptors, the algorithm
+// chosen at tuning time, and the epilogue for what cuDNN's fused call
+// does not do.
+type convStep struct {
+	p       *Program
+	cv      *cuda.Conv
+	x, w, y *buf
+	res     *buf
+	bias    *buf // in the program's type, for cuDNN's fused call
+	algo    int
+	ws      int
+	fused   bool // cuDNN's bias+ReLU(+residual) call
+	epi     *ewKernel
+	bwd     bool // ConvTranspose: backward data
+	st      *step
+}
+
+func (c *convStep) run(s *cuda.Stream) error {
+	p := c.p
+	switch {
+	case c.bwd:
+		if err := c.cv.BackwardData(s, c.algo, c.w.dev(), c.x.dev(), c.y.dev(), p.workspace(), c.ws); err != nil {
+			return err
+		}
+	case c.fused:
+		var z cuda.DevicePtr
+		if c.res != nil {
+			z = c.res.dev()
+		}
+		return c.cv.ForwardBiasReLU(s, c.algo, c.x.dev(), c.w.dev(), z, c.bias.dev(), c.y.dev(), p.workspace(), c.ws)
+	default:
+		if err := c.cv.Forward(s, c.algo, c.x.dev(), c.w.dev(), c.y.dev(), p.workspace(), c.ws); err != nil {
+			return err
+		}
+	}
+	if c.epi != nil {
+		return c.epi.run(p.e, s)
+	}
+	return nil
+}
+
+// tune picks the fastest algorithm (timed on the device, or cuDNN's
+// heuristic choice), and checks that the fused call runs.
+func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
+	p := c.p
+	var algos []cuda.ConvAlgo
+	var err error
+	switch {
+	case c.bwd && p.e.opts.Heuristics:
+		algos, err = c.cv.HeuristicBackwardData(limit)
+	case c.bwd:
+		algos, err = c.cv.FindBackwardData(p.e.s, c.w.dev(), c.x.dev(), c.y.dev(), ws, limit)
+	case p.e.opts.Heuristics:
+		algos, err = c.cv.HeuristicForward(limit)
+	default:
+		algos, err = c.cv.FindForward(p.e.s, c.x.dev(), c.w.dev(), c.y.dev(), ws, limit)
+	}
+	if err != nil || len(algos) == 0 {
+		return 0, fmt.Errorf("gpu: %s: no convolution algorithm (%d bytes of workspace): %v", c.st.name, limit, err)
+	}
+	c.algo = algos[0].Algo
+	if c.bwd {
+		c.ws, err = c.cv.BackwardDataWorkspace(c.algo)
+	} else {
+		c.ws, err = c.cv.ForwardWorkspace(c.algo)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if c.fused {
+		// Some algorithm and type combinations lack the fused path: try it
+		// once, and fall back to the plain convolution and epilogue.
+		var z cuda.DevicePtr
+		if c.res != nil {
+			z = c.res.dev()
+		}
+		if err := c.cv.ForwardBiasReLU(p.e.s, c.algo, c.x.dev(), c.w.dev(), z, c.bias.dev(), c.y.dev(), ws, c.ws); err != nil {
+			c.fused = false
+			c.st.detail = "fused call failed: " + err.Error() + "; "
+		}
+	}
+	c.st.detail += fmt.Sprintf("algo %d, %.3f ms, workspace %d", c.algo, algos[0].Millis, c.ws)
+	if c.fused {
+		c.st.detail += ", cudnn bias+relu"
+	}
+	return c.ws, nil
+}
+
+func lowerConv(p *Program, n *graph.Node) error {
+	if ap := n.AttrString("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+		return fmt.Errorf("auto_pad=%s is not supported (export with explicit pads)", ap)
+	}
+	x, err := p.val(n.In(0))
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 4 || n.In(1) == nil || len(n.In(1).Shape) != 4 {
+		return fmt.Errorf("only 2-D convolutions run on the GPU (input %v)", x.shape)
+	}
+	nhwc := p.wantNHWC()
+	sp, err := convAct(n)
+	if err != nil {
+		return err
+	}
+	out := n.Outputs[0]
+	fu := p.fusions[n]
+	var res *buf
+	if fu != nil {
+		out = fu.out
+		if res, err = p.val(fu.res); err != nil {
+			return err
+		}
+		if fu.relu {
+			sp.act = actRelu
+		}
+	}
+	pads := n.AttrInts("pads")
+	if len(pads) < 4 {
+		pads = []int{0, 0, 0, 0}
+	}
+	if pads[0] != pads[2] || pads[1] != pads[3] {
+		// cuDNN pads symmetrically: pad explicitly first.
+		if x, err = p.padInput(n, x, pads); err != nil {
+			return err
+		}
+		pads = []int{0, 0, 0, 0}
+	}
+	if x, err = p.layoutFor(x, nhwc); err != nil {
+		return err
+	}
+	w, err := p.convWeights(n.In(1), nhwc)
+	if err != nil {
+		return err
+	}
+	strides, dil := pair(n.AttrInts("strides"), 1), pair(n.AttrInts("dilations"), 1)
+	spec := cuda.ConvSpec{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3], K: w.shape[0], R: w.shape[2],
+		S: w.shape[3], Groups: n.AttrInt("group", 1), PadH: pads[0], PadW: pads[1], StrideH: strides[0],
+		StrideW: strides[1], DilationH: dil[0], DilationW: dil[1], Type: cuda.Float32, TensorOps: p.e.act == dF16}
+	if p.e.act == dF16 {
+		spec.Type = cuda.Float16
+	}
+	if nhwc {
+		spec.Layout = cuda.LayoutNHWC
+	}
+	y, err := p.define(out, nhwc)
+	if err != nil {
+		return err
+	}
+	if res != nil {
+		if res, err = p.layoutFor(res, nhwc); err != nil {
+			return err
+		}
+	}
+	c := &convStep{p: p, x: x, w: w, y: y, res: res}
+	if err := p.newConv(c, spec, y.shape); err != nil {
+		return err
+	}
+	var bias *buf
+	if bv := n.In(2); bv != nil {
+		if bias, err = p.val(bv); err != nil {
+			return err
+		}
+		if bias.elems() != spec.K {
+			return fmt.Errorf("bias of %d for %d channels", bias.elems(), spec.K)
+		}
+	}
+	c.fused = sp.act == actRelu && !p.e.opts.NoFusedConv && cuda.HasBiasReLU()
+	if c.fused {
+		if bias != nil {
+			c.bias = bias
+		} else if c.bias, err = p.floatConst(n.Name+".zero_bias", p.e.act, []int{spec.K}, make([]float32, spec.K)); err != nil {
+			return err
+		}
+		if c.bias.dt != p.e.act { // cuDNN wants the bias in the data's type
+			return fmt.Errorf("bias of type %v", c.bias.dt)
+		}
+	}
+	if err := c.epilogue(sp, bias); err != nil {
+		return err
+	}
+	reads := []*buf{x, w}
+	if res != nil {
+		reads = append(reads, res)
+	}
+	if bias != nil {
+		reads = append(reads, bias)
+	}
+	c.st = p.step(n.Name, reads, []*buf{y}, c.run)
+	p.tuners = append(p.tuners, c.tune)
+	return nil
+}
+
+// newConv creates the cuDNN descriptors and checks cuDNN's output shape
+// against the graph's.
+func (p *Program) newConv(c *convStep, spec cuda.ConvSpec, want []int) error {
+	cv, err := p.e.dnn.NewConv(spec)
+	if err != nil {
+		return err
+	}
+	p.convs = append(p.convs, cv)
+	c.cv = cv
+	o := cv.OutputDims()
+	got := o[:]
+	if c.bwd {
+		got = []int{spec.N, spec.C, spec.H, spec.W}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			return fmt.Errorf("cuDNN's output %v differs from the graph's %v", got, want)
+		}
+	}
+	return nil
+}
+
+// epilogue plans y = act(y + bias + res) for when cuDNN's fused call
+// does not run: always planned, used if the fused call is off or fails.
+func (c *convStep) epilogue(sp ewSpec, bias *buf) error {
+	ins := []*buf{c.y}
+	if bias != nil {
+		// The bias as [K, 1, 1] broadcasts over N, H, W.
+		bv := &buf{name: bias.name, dt: bias.dt, shape: []int{bias.elems(), 1, 1}, stride: []int{1, 1, 1}, base: bias}
+		ins = append(ins, bv)
+	}
+	if c.res != nil {
+		ins = append(ins, c.res)
+	}
+	if len(ins) == 1 && sp.act == actNone {
+		return nil
+	}
+	sp.op = [...]int32{opCopy, opAdd, opAdd3}[len(ins)-1]
+	args := make([]arg, len(ins))
+	for i, b := range ins {
+		args[i] = arg{b: b}
+	}
+	k, err := c.p.newEW(c.y.shape, arg{b: c.y, stride: c.y.stride}, args, sp)
+	if err != nil {
+		return err
+	}
+	c.epi = k
+	return nil
+}
+
+// padInput pads a convolution's input explicitly (asymmetric pads).
+func (p *Program) padInput(n *graph.Node, x *buf, pads []int) (*buf, error) {
+	x, err := p.canon(x)
+	if err != nil {
+		return nil, err
+	}
+	shape := []int{x.shape[0], x.shape[1], x.shape[2] + pads[0] + pads[2], x.shape[3] + pads[1] + pads[3]}
+	y := p.newBuf(n.Name+".padded", x.dt, shape, nil)
+	idx, err := indexTensor(x.shape)
+	if err != nil {
+		return nil, err
+	}
+	dst := tensor.New(shape...)
+	if err := cpu.Pad(dst, idx, []int{0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]}, cpu.PadConstant, -1); err != nil {
+		return nil, err
+	}
+	return y, p.gatherStep(n.Name+" pad", x, y, mapOf(dst), 0)
+}
+
+func lowerConvTranspose(p *Program, n *graph.Node) error {
+	if ap := n.AttrString("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+		return fmt.Errorf("auto_pad=%s is not supported (export with explicit pads)", ap)
+	}
+	if n.HasAttr("output_shape") {
+		return fmt.Errorf("output_shape is not supported (export with pads)")
+	}
+	x, err := p.val(n.In(0))
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 4 || n.In(1) == nil || len(n.In(1).Shape) != 4 {
+		return fmt.Errorf("only 2-D transposed convolutions run on the GPU (input %v)", x.shape)
+	}
+	pads := n.AttrInts("pads")
+	if len(pads) < 4 {
+		pads = []int{0, 0, 0, 0}
+	}
+	if pads[0] != pads[2] || pads[1] != pads[3] {
+		return fmt.Errorf("asymmetric pads %v are not supported on the GPU", pads)
+	}
+	nhwc := p.wantNHWC()
+	if x, err = p.layoutFor(x, nhwc); err != nil {
+		return err
+	}
+	// The filter [Cin, Cout/g, R, S] is the forward convolution's (from
+	// the output, Cout channels, to the input, Cin channels).
+	w, err := p.convWeights(n.In(1), nhwc)
+	if err != nil {
+		return err
+	}
+	y, err := p.define(n.Outputs[0], nhwc)
+	if err != nil {
+		return err
+	}
+	g := n.AttrInt("group", 1)
+	strides, dil := pair(n.AttrInts("strides"), 1), pair(n.AttrInts("dilations"), 1)
+	spec := cuda.ConvSpec{N: y.shape[0], C: y.shape[1], H: y.shape[2], W: y.shape[3], K: w.shape[0], R: w.shape[2],
+		S: w.shape[3], Groups: g, PadH: pads[0], PadW: pads[1], StrideH: strides[0], StrideW: strides[1],
+		DilationH: dil[0], DilationW: dil[1], Type: cuda.Float32, TensorOps: p.e.act == dF16}
+	if p.e.act == dF16 {
+		spec.Type = cuda.Float16
+	}
+	if nhwc {
+		spec.Layout = cuda.LayoutNHWC
+	}
+	if w.shape[0] != x.shape[1] || w.shape[1]*g != y.shape[1] {
+		return fmt.Errorf("weights %v for input %v and output %v", w.shape, x.shape, y.shape)
+	}
+	c := &convStep{p: p, x: x, w: w, y: y, bwd: true}
+	if err := p.newConv(c, spec, y.shape); err != nil {
+		return err
+	}
+	o := c.cv.OutputDims()
+	if o[0] != x.shape[0] || o[1] != x.shape[1] || o[2] != x.shape[2] || o[3] != x.shape[3] {
+		return fmt.Errorf("cuDNN's transposed shapes %v do not match the input %v", o, x.shape)
+	}
+	var bias *buf
+	if bv := n.In(2); bv != nil {
+		if bias, err = p.val(bv); err != nil {
+			return err
+		}
+	}
+	if err := c.epilogue(ewSpec{}, bias); err != nil {
+		return err
+	}
+	reads := []*buf{x, w}
+	if bias != nil {
+		reads = append(reads, bias)
+	}
+	c.st = p.step(n.Name, reads, []*buf{y}, c.run)
+	p.tuners = append(p.tuners, c.tune)
+	return nil
+}

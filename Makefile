@@ -51,11 +51,14 @@ test-short:
 ## test-gpu-build: compile the test binaries of the GPU packages into bin/gputest (needs gcc,
 ## no CUDA); test-gpu runs them with bench/gpu/run.sh, here or on any machine with a GPU.
 ## The preprocessing kernel's arithmetic also runs on the CPU: go test -tags kcheck,nogst ./cuda
+## and the inference backend on emulated CUDA libraries: go test -tags kcheck,nogst ./infer/gpu
+## bench/gpu/compare.sh times the backend against PyTorch on the GPU machine.
 .PHONY: test-gpu test-gpu-build
-GPU_TEST_PKGS := ./cuda
+GPU_TEST_PKGS := ./cuda ./infer/gpu
 test-gpu-build:
 	mkdir -p $(BIN)/gputest
 	for p in $(GPU_TEST_PKGS); do CGO_ENABLED=1 $(GO) test -c -tags nogst,noblas -o $(BIN)/gputest/$$(basename $$p).test $$p || exit 1; done
+	CGO_ENABLED=1 $(GO) build -tags nogst,noblas -o $(BIN)/gputest/dsmodel ./cmd/dsmodel
 
 test-gpu: test-gpu-build
 	bench/gpu/run.sh
@@ -78,19 +81,14 @@ bench: build ort-lib
 	$(BIN)/dsbench media
 	$(BIN)/dsbench engine
 
-## demo: the sample job — four synthetic cameras batched, tiled, drawn (clock) and encoded to out/demo.mp4 with
-## snapshots from a leaky side branch; then a Go app with a custom element drawing boxes into out/metaprobe.mp4
-DEMO_SRC = videotestsrc num-buffers=150 pattern
+## demo: the sample job — dsapp runs samples/configs/source4_primary_secondary_tiled.txt: four generated street
+## cameras batched, the sample detector and car colour / vehicle type classifiers, tiled 2x2, drawn and encoded to
+## out/out_source4_tiled.mp4 with PERF lines; then a Go app with a custom element drawing boxes into out/metaprobe.mp4
 demo: build
 	mkdir -p out
-	$(BIN)/dslaunch -stats nvstreammux name=m batch-size=4 width=640 height=360 ! \
-		nvmultistreamtiler rows=2 columns=2 width=1280 height=720 ! nvdsosd display-clock=true ! tee name=t \
-		t. ! queue ! dsencsink location=out/demo.mp4 \
-		t. ! queue leaky=downstream max-size-buffers=4 ! jpegsink location=out/demo-%03d.jpg max-files=3 \
-		$(DEMO_SRC)=ball ! m.sink_0  $(DEMO_SRC)=smpte ! m.sink_1 \
-		$(DEMO_SRC)=snow ! m.sink_2  $(DEMO_SRC)=ball foreground-color=0xffff4040 ! m.sink_3
-	@printf 'out/demo.mp4: %s (width,height,frames)\n' "$$(ffprobe -v error -count_frames -select_streams v:0 \
-		-show_entries stream=width,height,nb_read_frames -of csv=p=0 out/demo.mp4)"
+	cd out && ../$(BIN)/dsapp -c ../samples/configs/source4_primary_secondary_tiled.txt --no-display
+	@printf 'out/out_source4_tiled.mp4: %s (width,height,frames)\n' "$$(ffprobe -v error -count_frames -select_streams v:0 \
+		-show_entries stream=width,height,nb_read_frames -of csv=p=0 out/out_source4_tiled.mp4)"
 	$(GO) run ./samples/apps/metaprobe -frames 150 -out out/metaprobe.mp4
 
 ## eval: held-out clips from seeds no training run used, dsgo's own inference on

@@ -4,6 +4,7 @@
 //	dsmodel info model.onnx   # inputs, outputs, op histogram, parameter count
 //	dsmodel run --onnx m.onnx --input images=in.npy --out dir/   # one <output>.npy per output
 //	dsmodel bench --onnx m.onnx --batch 8                       # latency and throughput
+//	dsmodel bench --onnx m.onnx --batch 8 --gpu --fp16          # on the CUDA backend (run takes --gpu too)
 //
 // The info subcommand loads the model into the graph IR, so it also reports
 // what dsgo cannot run: an unsupported op, a malformed file. Set
@@ -22,7 +23,8 @@ import (
 
 const usage = `usage: dsmodel info model.onnx
        dsmodel run --onnx model.onnx --input name=file.npy ... [--out dir]
-       dsmodel bench --onnx model.onnx [--batch N] [--iterations N] [--threads N]`
+       dsmodel bench --onnx model.onnx [--batch N] [--iterations N] [--threads N]
+       (run and bench: --gpu [--fp16] for the CUDA backend; bench: --json, --profile)`
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 

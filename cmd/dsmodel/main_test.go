@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/npy"
 	"github.com/dsgo/dsgo/infer/onnx"
 )
@@ -132,6 +133,23 @@ func TestBenchReportsThroughput(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"bench", "--onnx", filepath.Join("..", "..", "infer", "testdata", "models", "classifier", "model.onnx"), "--batch", "2", "--iterations", "2"}, &stdout, &stderr)
 	if code != 0 || !strings.Contains(stdout.String(), "inferences/s") {
+		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+}
+
+// run --gpu uses the CUDA backend: the reference output where there is
+// a GPU, a clear error where there is none.
+func TestRunOnTheGPU(t *testing.T) {
+	dir := filepath.Join("..", "..", "infer", "testdata", "models", "yolo")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"run", "--gpu", "--onnx", filepath.Join(dir, "model.onnx"), "--input", "images=" + filepath.Join(dir, "input_0.npy"), "--out", t.TempDir()}, &stdout, &stderr)
+	if !cuda.Available() {
+		if code != 1 || !strings.Contains(stderr.String(), "not available") {
+			t.Fatalf("exit %d without a GPU: %s", code, stderr.String())
+		}
+		return
+	}
+	if code != 0 || !strings.Contains(stdout.String(), "output0") {
 		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
 }

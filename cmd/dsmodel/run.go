@@ -36,6 +36,8 @@ func runModel(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := fs.String("onnx", "", "ONNX model")
 	out := fs.String("out", ".", "directory for the output .npy files")
+	var dev deviceFlags
+	dev.register(fs)
 	inputs := inputFlags{}
 	fs.Var(inputs, "input", "name=file.npy for each model input (repeat)")
 	if err := fs.Parse(args); err != nil {
@@ -62,12 +64,11 @@ func runModel(args []string, stdout, stderr io.Writer) int {
 		}
 		data[in.Name], shapes[in.Name] = t, t.Shape
 	}
-	r := cpu.NewRunner(cpu.Options{})
-	defer r.Close()
-	prog, err := cpu.Compile(g, shapes, r)
+	prog, closeProg, err := dev.compile(g, shapes)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer closeProg()
 	for name, t := range data {
 		dst, _ := prog.Input(name)
 		if dst.DType != t.DType || len(dst.F32) != len(t.F32) || len(dst.Raw) != len(t.Raw) {
@@ -110,6 +111,8 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	batch := fs.Int("batch", 1, "batch size (replaces a dynamic first dimension)")
 	iters := fs.Int("iterations", 20, "timed runs")
 	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
+	var dev deviceFlags
+	dev.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -129,6 +132,9 @@ func bench(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		shapes[in.Name] = s
+	}
+	if dev.gpu {
+		return benchGPU(g, shapes, *model, *batch, *iters, dev, stdout, stderr)
 	}
 	r := cpu.NewRunner(cpu.Options{Workers: *threads})
 	defer r.Close()

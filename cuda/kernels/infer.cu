@@ -39,6 +39,9 @@ enum { DT_F32 = 0, DT_F16 = 1, DT_I32 = 2, DT_I64 = 3, DT_U8 = 4, DT_I8 = 5, DT_
 #define NEG_INF (-__int_as_float(0x7f800000))
 #endif
 
+__device__ __forceinline__ int imin(int a, int b) { return a < b ? a : b; }
+__device__ __forceinline__ int imax(int a, int b) { return a > b ? a : b; }
+
 __device__ __forceinline__ float h2f(unsigned short h) {
 #ifdef DSGO_EMU
 	return dsgo_emu_h2f(h);
@@ -341,9 +344,9 @@ DSGO_KERNEL(dsgo_pool, PoolParams) {
 			}
 		}
 	} else {
-		int h1 = min(h0 + p.kh, p.h + p.pb), w1 = min(w0 + p.kw, p.w + p.pr);
+		int h1 = imin(h0 + p.kh, p.h + p.pb), w1 = imin(w0 + p.kw, p.w + p.pr);
 		int padded = (h1 - h0) * (w1 - w0);
-		int hs = max(h0, 0), ws = max(w0, 0), he = min(h1, p.h), we = min(w1, p.w);
+		int hs = imax(h0, 0), ws = imax(w0, 0), he = imin(h1, p.h), we = imin(w1, p.w);
 		float s = 0.0f;
 		for (int ih = hs; ih < he; ih++)
 			for (int iw = ws; iw < we; iw++) s += ld<float>(p.x, p.dtype, base + ih * p.xs[2] + iw * p.xs[3]);

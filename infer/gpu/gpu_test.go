@@ -194,6 +194,9 @@ func TestMatchesOnnxruntime(t *testing.T) {
 						t.Fatal(err)
 					}
 					defer p.Close()
+					if ok, err := p.Captured(); !ok {
+						t.Errorf("not captured as a CUDA graph: %v", err)
+					}
 					c.fill(t, p)
 					if err := p.Run(); err != nil {
 						t.Fatal(err)
@@ -233,6 +236,9 @@ func TestRunAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	if ok, err := p.Captured(); !ok {
+		t.Errorf("not captured as a CUDA graph: %v", err)
+	}
 	c.fill(t, p)
 	if err := p.Run(); err != nil {
 		t.Fatal(err)

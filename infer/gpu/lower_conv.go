@@ -409,7 +409,9 @@ func lowerConvTranspose(p *Program, n *graph.Node) error {
 	if pads[0] != pads[2] || pads[1] != pads[3] {
 		return fmt.Errorf("asymmetric pads %v are not supported on the GPU", pads)
 	}
-	nhwc := p.wantNHWC()
+	// Transposed convolutions are rare and small: NCHW, which every
+	// cuDNN backward-data algorithm takes.
+	nhwc := false
 	if x, err = p.layoutFor(x, nhwc); err != nil {
 		return err
 	}

@@ -41,27 +41,30 @@ type tuner func(ws cuda.DevicePtr, limit int) (int, error)
 // replays the whole inference as one CUDA graph. Running allocates
 // nothing.
 type Program struct {
-	e       *Engine
-	g       *graph.Graph
-	vals    map[*graph.Value]*buf
-	bufs    []*buf // arena bufs
-	steps   []*step
-	tuners  []tuner
-	convs   []*cuda.Conv
-	owned   []*cuda.DeviceMemory // maps and tables
-	arena   *cuda.DeviceMemory
-	ws      *cuda.DeviceMemory
-	wsSize  int
-	pinned  *cuda.HostMemory
-	ins     []*binding
-	outs    []*binding
-	hidden  []*binding // device values the host steps read
-	tails   []func() error
-	exec    *cuda.Graph
-	owns    bool
-	layouts map[*buf]*buf // layout conversions made, by source
-	fusions map[*graph.Node]*fusion
-	skip    map[*graph.Node]bool
+	e      *Engine
+	g      *graph.Graph
+	vals   map[*graph.Value]*buf
+	bufs   []*buf // arena bufs
+	steps  []*step
+	tuners []tuner
+	convs  []*cuda.Conv
+	owned  []*cuda.DeviceMemory // maps and tables
+	arena  *cuda.DeviceMemory
+	ws     *cuda.DeviceMemory
+	wsSize int
+	pinned *cuda.HostMemory
+	ins    []*binding
+	outs   []*binding
+	hidden []*binding // device values the host steps read
+	tails  []func() error
+	exec   *cuda.Graph
+	owns   bool
+	// captureErr says why the steps could not be captured as a CUDA
+	// graph (they then run one by one).
+	captureErr error
+	layouts    map[*buf]*buf // layout conversions made, by source
+	fusions    map[*graph.Node]*fusion
+	skip       map[*graph.Node]bool
 }
 
 // compile lowers a bound, optimised graph.
@@ -104,7 +107,11 @@ func compile(e *Engine, g *graph.Graph) (p *Program, err error) {
 	}
 	if !e.opts.NoGraph {
 		if err := p.capture(); err != nil {
-			return nil, err
+			// Run the steps one by one rather than not at all.
+			p.captureErr = err
+			if e.opts.Debug >= 1 {
+				fmt.Fprintf(e.log, "dsgo: gpu program %q runs step by step: %v\n", g.Name, err)
+			}
 		}
 	}
 	return p, nil
@@ -485,6 +492,10 @@ func findDev(bs []*binding, name string) (cuda.DevicePtr, bool) {
 	}
 	return 0, false
 }
+
+// Captured reports whether Run replays a CUDA graph, and if not, why
+// (nil when Options.NoGraph asked for steps).
+func (p *Program) Captured() (bool, error) { return p.exec != nil, p.captureErr }
 
 // Graph returns the bound, optimised graph the program runs.
 func (p *Program) Graph() *graph.Graph { return p.g }

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/dsgo/dsgo/infer/cpu"
+	"github.com/dsgo/dsgo/infer/gpu"
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// deviceFlags choose the backend of run and bench.
+type deviceFlags struct {
+	gpu, fp16, nchw, heuristics, profile, json bool
+}
+
+func (d *deviceFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&d.gpu, "gpu", false, "run on the CUDA backend (GPU 0)")
+	fs.BoolVar(&d.fp16, "fp16", false, "with --gpu: half precision (float32 inputs and outputs)")
+	fs.BoolVar(&d.nchw, "nchw", false, "with --gpu --fp16: keep convolutions NCHW instead of NHWC")
+	fs.BoolVar(&d.heuristics, "heuristics", false, "with --gpu: cuDNN's heuristic algorithms instead of timing them")
+	fs.BoolVar(&d.profile, "profile", false, "with --gpu: print per-layer timings (bench)")
+	fs.BoolVar(&d.json, "json", false, "bench: print the result as one JSON line")
+}
+
+func (d *deviceFlags) options() gpu.Options {
+	o := gpu.Options{Heuristics: d.heuristics}
+	if d.fp16 {
+		o.Precision = gpu.FP16
+	}
+	if d.nchw {
+		o.Layout = gpu.LayoutNCHW
+	}
+	return o
+}
+
+// program is what run needs of a compiled model, on either backend.
+type program interface {
+	Input(name string) (*tensor.Tensor, bool)
+	Output(name string) (*tensor.Tensor, bool)
+	Run() error
+	Graph() *graph.Graph
+}
+
+// compile compiles g for the chosen backend; the func frees it.
+func (d *deviceFlags) compile(g *graph.Graph, shapes map[string]tensor.Shape) (program, func(), error) {
+	if d.gpu {
+		p, err := gpu.Compile(g, shapes, d.options())
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, func() { p.Close() }, nil
+	}
+	r := cpu.NewRunner(cpu.Options{})
+	p, err := cpu.Compile(g, shapes, r)
+	if err != nil {
+		r.Close()
+		return nil, nil, err
+	}
+	return p, r.Close, nil
+}
+
+// benchResult is bench's --json line.
+type benchResult struct {
+	Model     string  `json:"model"`
+	Backend   string  `json:"backend"`
+	Precision string  `json:"precision"`
+	Batch     int     `json:"batch"`
+	CompileS  float64 `json:"compile_s"`
+	DeviceMs  float64 `json:"device_ms"`    // per batch, inputs and outputs on the device
+	RoundMs   float64 `json:"roundtrip_ms"` // per batch, with host copies and a wait
+	ImagesPS  float64 `json:"images_per_s"`
+}
+
+// benchGPU times the CUDA backend: back-to-back RunDevice calls (as a
+// pipeline with device inputs runs) and Run round trips from the host.
+func benchGPU(g *graph.Graph, shapes map[string]tensor.Shape, model string, batch, iters int, d deviceFlags, stdout, stderr io.Writer) int {
+	start := time.Now()
+	p, err := gpu.Compile(g, shapes, d.options())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer p.Close()
+	compileS := time.Since(start).Seconds()
+	for name := range shapes {
+		t, _ := p.Input(name)
+		for i := range t.F32 {
+			t.F32[i] = float32(i%255) / 255
+		}
+	}
+	for range 5 { // warm-up
+		if err := p.Run(); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	s := p.Engine().Stream()
+	timed := func(f func() error) (time.Duration, error) {
+		n, t0 := 0, time.Now()
+		for n < iters || time.Since(t0) < time.Second {
+			if err := f(); err != nil {
+				return 0, err
+			}
+			n++
+			if n%50 == 0 {
+				if err := s.Synchronize(); err != nil {
+					return 0, err
+				}
+			}
+		}
+		if err := s.Synchronize(); err != nil {
+			return 0, err
+		}
+		return time.Since(t0) / time.Duration(n), nil
+	}
+	dev, err := timed(p.RunDevice)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	round, err := timed(p.Run)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	r := benchResult{Model: filepath.Base(model), Backend: "dsgo-gpu", Precision: d.options().Precision.String(), Batch: batch,
+		CompileS: compileS, DeviceMs: dev.Seconds() * 1e3, RoundMs: round.Seconds() * 1e3,
+		ImagesPS: float64(batch) / dev.Seconds()}
+	if d.json {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		fmt.Fprintf(stdout, "%s batch %d, GPU %s: %v per batch on the device (%.1f inferences/s), %v with host copies; compiled in %.1fs\n",
+			r.Model, batch, r.Precision, dev.Round(time.Microsecond), r.ImagesPS, round.Round(time.Microsecond), compileS)
+	}
+	if d.profile {
+		if err := p.Profile(stdout, 20); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	return 0
+}

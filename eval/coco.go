@@ -34,6 +34,10 @@ type DetOptions struct {
 	// MaxDets is the number of highest-scoring detections kept per image
 	// and category; 0 means 100, COCO's default.
 	MaxDets int
+	// Classes, when not empty, names the categories (any case) that are
+	// evaluated and averaged, e.g. the classes a model was trained for;
+	// the others are left out of the report, as pycocotools' catIds does.
+	Classes []string
 }
 
 // ClassAP is one category's result. AP values are -1 for a category with
@@ -116,8 +120,27 @@ func EvaluateDetections(clips []Clip, opt DetOptions) (*DetReport, error) {
 		images += n
 	}
 	rep := &DetReport{Images: images, Skipped: skippedLabels(clips)}
+	if len(opt.Classes) > 0 {
+		if cats, acc, err = selectClasses(cats, acc, opt.Classes); err != nil {
+			return nil, err
+		}
+	}
 	rep.MAP, rep.MAP50, rep.MAP75 = summarize(cats, acc, &rep.Classes)
 	return rep, nil
+}
+
+// selectClasses keeps the categories named in classes.
+func selectClasses(cats []Category, acc []classAcc, classes []string) ([]Category, []classAcc, error) {
+	var kc []Category
+	var ka []classAcc
+	for _, name := range classes {
+		i := slices.IndexFunc(cats, func(c Category) bool { return strings.EqualFold(c.Name, name) })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("class %q is not a ground-truth category", name)
+		}
+		kc, ka = append(kc, cats[i]), append(ka, acc[i])
+	}
+	return kc, ka, nil
 }
 
 // clipName names a clip in error messages.

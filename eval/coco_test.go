@@ -284,3 +284,26 @@ func TestDetectionErrors(t *testing.T) {
 		t.Fatalf("unknown label: %v %v", r, err)
 	}
 }
+
+// DetOptions.Classes restricts the evaluation to a model's classes.
+func TestClassesOptionAveragesOnlyThoseClasses(t *testing.T) {
+	g := newGT(2).
+		obj(1, 1, box(0, 0, 10, 10)).
+		obj(1, 3, box(50, 50, 10, 20)).
+		obj(2, 2, box(20, 20, 10, 10)). // a Bicycle the model does not know
+		build(t)
+	preds := []Prediction{det(1, 1, 0.9, box(0, 0, 10, 10)), det(1, 3, 0.8, box(50, 50, 10, 20))}
+	r, err := EvaluateDetections([]Clip{{GT: g, Pred: preds}}, DetOptions{Classes: []string{"car", "PERSON"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Classes) != 2 || r.Classes[0].Name != "Car" || r.Classes[1].Name != "Person" || !near(r.MAP50, 1) {
+		t.Fatalf("classes %+v, mAP50 %v: want Car and Person only, mAP 1", r.Classes, r.MAP50)
+	}
+	if all := evalBoxes(t, g, preds...); !near(all.MAP50, 2.0/3) {
+		t.Fatalf("without the option mAP50 = %v, want 2/3 (Bicycle missed)", all.MAP50)
+	}
+	if _, err := EvaluateDetections([]Clip{{GT: g, Pred: preds}}, DetOptions{Classes: []string{"Truck"}}); err == nil {
+		t.Fatal("an unknown class was accepted")
+	}
+}

@@ -28,6 +28,7 @@ type runOptions struct {
 	attr      string   // attribute the secondary classifies (color, type)
 	gtObjects bool     // give the secondary the ground truth's objects instead of a detector's
 	masks     bool     // evaluate instance masks
+	classes   string   // comma-separated categories to evaluate; "" all
 	clips     []string // MP4 clips, each with <clip>.gt.json beside it
 }
 
@@ -43,6 +44,7 @@ func evalRun(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.attr, "attr", "", "ground-truth attribute the secondary classifier predicts (color, type)")
 	fs.BoolVar(&o.gtObjects, "gt-objects", false, "classify the ground truth's objects (measures the classifier alone)")
 	fs.BoolVar(&o.masks, "masks", false, "evaluate instance masks (mask mAP)")
+	fs.StringVar(&o.classes, "classes", "", "comma-separated categories to evaluate and average (default all), e.g. the model's classes")
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -77,7 +79,11 @@ func evalRun(args []string, stdout, stderr io.Writer) error {
 		if o.masks {
 			po.task = "mask"
 		}
-		r, err := eval.EvaluateDetections(clips, eval.DetOptions{Masks: o.masks})
+		opt := eval.DetOptions{Masks: o.masks}
+		if o.classes != "" {
+			opt.Classes = strings.Split(o.classes, ",")
+		}
+		r, err := eval.EvaluateDetections(clips, opt)
 		if err != nil {
 			return err
 		}

@@ -139,6 +139,9 @@ def main():
         model = model.eval().cuda().half().to(memory_format=torch.channels_last)
         compiled = None
         if args.compile:
+            # One static graph per batch size, as dsgo compiles one program per batch.
+            torch._dynamo.config.automatic_dynamic_shapes = False
+            torch._dynamo.config.cache_size_limit = 64
             compiled = torch.compile(model, mode=args.compile)
         for b in batches:
             prof = os.path.join(args.out, f"profile_{name}_b{b}.txt") if b in pbatches else None

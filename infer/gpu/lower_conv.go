@@ -208,7 +208,10 @@ func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 			c.st.detail = "fused call failed: " + err.Error() + "; "
 		}
 	}
-	c.st.detail += fmt.Sprintf("algo %d, %.3f ms, workspace %d", c.algo, algos[0].Millis, c.ws)
+	c.st.detail += fmt.Sprintf("algo %d, %.3f ms, workspace %d; candidates", c.algo, algos[0].Millis, c.ws)
+	for _, a := range algos {
+		c.st.detail += fmt.Sprintf(" %d:%.3f", a.Algo, a.Millis)
+	}
 	if c.fused {
 		c.st.detail += ", cudnn bias+relu"
 	}

@@ -1,0 +1,92 @@
+//go:build !nogst
+
+// Package configs_test runs every sample deepstream-app config end to end
+// with dsapp's code: the generated clips through the trained sample models
+// into annotated MP4 files, with PERF lines, and checks what comes out.
+package configs_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dsgo/dsgo/app"
+)
+
+// frames returns the number of video frames ffprobe decodes from path.
+func frames(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("ffprobe %s: %q", path, out)
+	}
+	return n
+}
+
+func TestSampleConfigsRunEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the sample models over the sample clips")
+	}
+	for _, tc := range []struct {
+		config, output string
+		frames         int
+	}{
+		{"source1_primary_detector.txt", "out_source1_primary_detector.mp4", 150},
+		{"source1_ssd.txt", "out_source1_ssd.mp4", 150},
+		{"source1_yolo.txt", "out_source1_yolo.mp4", 150},
+		{"source1_mrcnn.txt", "out_source1_mrcnn.mp4", 150},
+		{"source4_primary_secondary_tiled.txt", "out_source4_tiled.mp4", 150},
+	} {
+		t.Run(tc.config, func(t *testing.T) {
+			cfg, err := filepath.Abs(tc.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(t.TempDir()) // output-file is relative to the working directory, as in deepstream-app
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			start := time.Now()
+			code := app.Main(ctx, []string{"-c", cfg, "--no-display"}, app.Env{Stdout: &stdout, Stderr: &stderr})
+			if code != app.ExitOK {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "**PERF:") {
+				t.Errorf("no PERF lines in:\n%s", stdout.String())
+			}
+			if n := frames(t, tc.output); n != tc.frames {
+				t.Errorf("%s has %d frames, want %d", tc.output, n, tc.frames)
+			}
+			t.Logf("%s in %v", tc.config, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// Every sample config passes dsapp --validate, which opens the models and
+// clips it names.
+func TestSampleConfigsValidate(t *testing.T) {
+	configs, _ := filepath.Glob("source*.txt")
+	if len(configs) < 5 {
+		t.Fatalf("found %d sample configs", len(configs))
+	}
+	for _, c := range configs {
+		var stdout, stderr bytes.Buffer
+		if code := app.Main(context.Background(), []string{"-c", c, "--validate"}, app.Env{Stdout: &stdout, Stderr: &stderr}); code != app.ExitOK {
+			t.Errorf("%s: --validate exit %d: %s", c, code, stderr.String())
+		}
+	}
+	if _, err := os.Stat("../streams/street_day_720p.mp4"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -108,7 +108,7 @@ eval: build
 	run ssd_detector --infer $$C/config_infer_primary_ssd.txt; \
 	run car_color --gt-objects --sgie $$C/config_infer_secondary_carcolor.txt --attr color; \
 	run vehicle_type --gt-objects --sgie $$C/config_infer_secondary_vehicletypes.txt --attr type; \
-	run mask_rcnn --infer $$C/config_infer_primary_mrcnn.txt --masks
+	run mask_rcnn --infer $$C/config_infer_primary_mrcnn.txt --masks --classes Car,Person
 
 clean:
 	rm -rf $(BIN) out

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dsgo/dsgo/configs"
@@ -43,6 +44,10 @@ type Infer struct {
 	cfg         *configs.InferConfig
 	in          video.Info
 	runner      *cpu.Runner
+	// running is held while a buffer is inferred, so that Stop (from a
+	// state change on another goroutine) waits for the model to finish
+	// before closing the runner it uses.
+	running sync.Mutex
 	model       *graph.Graph
 	inName      string
 	inShape     tensor.Shape // [max batch, C, H, W]
@@ -356,6 +361,8 @@ func readLabels(path string, classifier bool) ([][]string, error) {
 
 // Stop releases the model.
 func (e *Infer) Stop() error {
+	e.running.Lock()
+	defer e.running.Unlock()
 	if e.runner != nil {
 		e.runner.Close()
 		e.runner = nil
@@ -379,6 +386,12 @@ func (e *Infer) Transform(_ context.Context, buf *pipeline.Buffer) (*pipeline.Bu
 	if batch == nil {
 		buf.Unref()
 		return nil, fmt.Errorf("buffer without batch metadata (put nvstreammux upstream)")
+	}
+	e.running.Lock()
+	defer e.running.Unlock()
+	if e.runner == nil { // stopped while this buffer was on its way
+		buf.Unref()
+		return nil, nil
 	}
 	e.batches++
 	if iv := int64(e.cfg.Interval); iv > 0 && (e.batches-1)%(iv+1) != 0 {

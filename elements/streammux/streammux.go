@@ -44,6 +44,7 @@ type Mux struct {
 	mu      sync.Mutex
 	inputs  map[*pipeline.Pad]*input
 	next    int // round-robin start for batches smaller than the inputs
+	lastPTS pipeline.ClockTime // PTS of the last batch pushed, NoTime before the first
 	padList []*pipeline.Pad
 }
 
@@ -141,6 +142,7 @@ func (m *Mux) ReleasePad(p *pipeline.Pad) {
 
 // Start checks the configuration and makes the output pool.
 func (m *Mux) Start(context.Context) error {
+	m.lastPTS = pipeline.NoTime
 	if m.width <= 0 || m.height <= 0 {
 		return fmt.Errorf("width and height must be set (got %dx%d)", m.width, m.height)
 	}
@@ -289,6 +291,16 @@ func (m *Mux) Aggregate(ctx context.Context, _ bool) error {
 	if n == 0 {
 		buf.Unref()
 		return nil
+	}
+	// A batch pushed on batched-push-timeout may lack a slow source's
+	// frame, which then comes in a later batch with an earlier PTS. Batch
+	// PTS never go backwards, so muxers and encoders downstream see a
+	// valid stream (each frame keeps its own PTS in FrameMeta.BufPTS).
+	if m.lastPTS != pipeline.NoTime && buf.PTS != pipeline.NoTime && buf.PTS <= m.lastPTS {
+		buf.PTS = m.lastPTS + time.Microsecond
+	}
+	if buf.PTS != pipeline.NoTime {
+		m.lastPTS = buf.PTS
 	}
 	if r := m.Finish(buf); r != pipeline.FlowOK && r != pipeline.FlowFlushing && r != pipeline.FlowEOS {
 		return fmt.Errorf("push batch: %s", r)

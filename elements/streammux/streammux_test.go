@@ -277,3 +277,42 @@ func TestMuxTakesSameSizeFramesWithoutCopyOnlyWhenUnshared(t *testing.T) {
 		t.Fatalf("%d batches", n)
 	}
 }
+
+// A slow source's frames batched after a timeout carry earlier PTS than
+// the batches already pushed: batch PTS still only grow (frames keep
+// their own PTS in BufPTS).
+func TestMuxBatchPTSNeverGoBackwards(t *testing.T) {
+	r := newRig(t, 2, 16, 16, map[string]any{"batch-size": 2, "width": 16, "height": 16, "format": "RGBA", "batched-push-timeout": 5000})
+	r.play(t)
+	ctx := context.Background()
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	for i := range 3 { // source 0 runs ahead; timeouts push it alone
+		r.srcs[0].Push(ctx, solidFrame(t, 16, 16, [4]uint8{1, 2, 3, 255}, ms(100+33*i)))
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var last time.Duration = -1
+	var bufPTS []time.Duration
+	pull := func() {
+		b, err := r.sink.Pull(pctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.PTS <= last {
+			t.Fatalf("batch PTS %v after %v", b.PTS, last)
+		}
+		last = b.PTS
+		for _, f := range meta.GetBatchMeta(b).Frames {
+			bufPTS = append(bufPTS, f.BufPTS)
+		}
+		b.Unref()
+	}
+	for range 3 {
+		pull()
+	}
+	r.srcs[1].Push(ctx, solidFrame(t, 16, 16, [4]uint8{4, 5, 6, 255}, 0)) // late camera, PTS 0
+	pull()
+	if bufPTS[len(bufPTS)-1] != 0 {
+		t.Fatalf("late frame's BufPTS %v, want 0", bufPTS[len(bufPTS)-1])
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dsgo/dsgo/app"
+	_ "github.com/dsgo/dsgo/elements/all" // every element, as cmd/dsapp links them
 )
 
 // frames returns the number of video frames ffprobe decodes from path.
@@ -35,8 +36,8 @@ func frames(t *testing.T, path string) int {
 }
 
 func TestSampleConfigsRunEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the sample models over the sample clips")
+	if testing.Short() || raceEnabled {
+		t.Skip("skipped with -short and -race: runs the sample models over the sample clips")
 	}
 	for _, tc := range []struct {
 		config, output string

@@ -41,13 +41,13 @@ type Infer struct {
 	onGIEID     int64
 	onClassIDs  string
 
-	cfg         *configs.InferConfig
-	in          video.Info
-	runner      *cpu.Runner
+	cfg    *configs.InferConfig
+	in     video.Info
+	runner *cpu.Runner
 	// running is held while a buffer is inferred, so that Stop (from a
 	// state change on another goroutine) waits for the model to finish
 	// before closing the runner it uses.
-	running sync.Mutex
+	running     sync.Mutex
 	model       *graph.Graph
 	inName      string
 	inShape     tensor.Shape // [max batch, C, H, W]

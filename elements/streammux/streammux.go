@@ -43,7 +43,7 @@ type Mux struct {
 	metas   *meta.Pool
 	mu      sync.Mutex
 	inputs  map[*pipeline.Pad]*input
-	next    int // round-robin start for batches smaller than the inputs
+	next    int                // round-robin start for batches smaller than the inputs
 	lastPTS pipeline.ClockTime // PTS of the last batch pushed, NoTime before the first
 	padList []*pipeline.Pad
 }

@@ -43,6 +43,7 @@ func (a Activation) validate() error {
 func (a Activation) apply(x []float32) {
 	switch a.Kind {
 	case ActRelu:
+		x = vecmath.AddRelu(x, 0)
 		for i, v := range x {
 			x[i] = max(v, 0)
 		}
@@ -108,14 +109,22 @@ func exp32(x float32) float32 {
 // epilogue adds a bias value and a residual plane (either may be absent)
 // to a plane of output, then applies the activation.
 func epilogue(y []float32, bias float32, res []float32, act Activation) {
-	if res != nil {
+	switch {
+	case res == nil && act.Kind == ActRelu:
+		rest := vecmath.AddRelu(y, bias)
+		for i, v := range rest {
+			rest[i] = max(v+bias, 0)
+		}
+		return
+	case res != nil:
 		res = res[:len(y)]
 		for i := range y {
 			y[i] += bias + res[i]
 		}
-	} else if bias != 0 {
-		for i := range y {
-			y[i] += bias
+	case bias != 0:
+		rest := vecmath.Add(y, bias)
+		for i := range rest {
+			rest[i] += bias
 		}
 	}
 	act.apply(y)

@@ -1,5 +1,7 @@
 package cpu
 
+import "github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
+
 // convTask is a convolution cut into column tiles, run on the Runner's
 // workers with OpenBLAS single-threaded inside each: a worker lays out one
 // tile's receptive fields (im2col), multiplies, and applies bias, residual
@@ -127,7 +129,8 @@ func gatherStrided(d, s []float32, stride int) {
 	}
 	s = s[:(len(d)-1)*stride+1]
 	if stride == 2 {
-		for i := range d {
+		k := vecmath.Gather2(d, s)
+		for i := k; i < len(d); i++ {
 			d[i] = s[2*i]
 		}
 		return

@@ -10,3 +10,12 @@ func sigmoidAVX2(x []float32)
 
 //go:noescape
 func siluAVX2(x []float32)
+
+//go:noescape
+func addReluAVX2(y []float32, b float32)
+
+//go:noescape
+func addAVX2(y []float32, b float32)
+
+//go:noescape
+func gather2AVX2(d, s []float32, blocks int)

@@ -186,3 +186,61 @@ siluAVX2_loop:
 siluAVX2_done:
 	VZEROUPPER
 	RET
+
+// func addReluAVX2(y []float32, b float32): y = max(y+b, 0), 8 at a time.
+TEXT ·addReluAVX2(SB), NOSPLIT, $0-28
+	MOVQ y_base+0(FP), SI
+	MOVQ y_len+8(FP), CX
+	VBROADCASTSS b+24(FP), Y1
+	VXORPS Y2, Y2, Y2
+	SHRQ $3, CX
+	JZ addRelu_done
+addRelu_loop:
+	VADDPS (SI), Y1, Y0
+	VMAXPS Y2, Y0, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ addRelu_loop
+addRelu_done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(y []float32, b float32): y += b, 8 at a time.
+TEXT ·addAVX2(SB), NOSPLIT, $0-28
+	MOVQ y_base+0(FP), SI
+	MOVQ y_len+8(FP), CX
+	VBROADCASTSS b+24(FP), Y1
+	SHRQ $3, CX
+	JZ add_done
+add_loop:
+	VADDPS (SI), Y1, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ add_loop
+add_done:
+	VZEROUPPER
+	RET
+
+// func gather2AVX2(d, s []float32, blocks int): d[i] = s[2i] for
+// i < 8*blocks (reads s[:16*blocks]).
+TEXT ·gather2AVX2(SB), NOSPLIT, $0-56
+	MOVQ d_base+0(FP), DI
+	MOVQ s_base+24(FP), SI
+	MOVQ blocks+48(FP), CX
+	TESTQ CX, CX
+	JZ gather2_done
+gather2_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VPERMPD $0xD8, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ gather2_loop
+gather2_done:
+	VZEROUPPER
+	RET

@@ -26,3 +26,35 @@ func SiLU(x []float32) []float32 {
 	}
 	return x
 }
+
+// AddRelu sets y[i] = max(y[i]+b, 0) (a convolution's bias and ReLU) for
+// as much of y as the vector kernel handles and returns the rest. NaN
+// becomes 0.
+func AddRelu(y []float32, b float32) []float32 {
+	if n := len(y) &^ 7; hasAVX2 && n > 0 {
+		addReluAVX2(y[:n], b)
+		return y[n:]
+	}
+	return y
+}
+
+// Add adds b to y as AddRelu does.
+func Add(y []float32, b float32) []float32 {
+	if n := len(y) &^ 7; hasAVX2 && n > 0 {
+		addAVX2(y[:n], b)
+		return y[n:]
+	}
+	return y
+}
+
+// Gather2 sets d[i] = s[2i] (a stride-2 convolution's receptive field
+// row) for a prefix of d and returns how many elements it did; s must
+// hold at least 2*len(d)-1 elements.
+func Gather2(d, s []float32) int {
+	blocks := min(len(d)/8, len(s)/16)
+	if !hasAVX2 || blocks == 0 {
+		return 0
+	}
+	gather2AVX2(d, s, blocks)
+	return 8 * blocks
+}

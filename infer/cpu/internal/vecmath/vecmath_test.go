@@ -45,3 +45,41 @@ func BenchmarkSiLU(b *testing.B) {
 		SiLU(x)
 	}
 }
+
+func TestAddReluAddGather2(t *testing.T) {
+	for _, n := range []int{0, 5, 8, 13, 64, 67} {
+		y := make([]float32, n)
+		for i := range y {
+			y[i] = float32(i%7) - 3.5
+		}
+		a, r := append([]float32(nil), y...), append([]float32(nil), y...)
+		doneA, doneR := n-len(Add(a, 1.25)), n-len(AddRelu(r, 1.25))
+		if hasAVX2 && (doneA != n&^7 || doneR != n&^7) {
+			t.Fatalf("n=%d: Add did %d, AddRelu %d", n, doneA, doneR)
+		}
+		for i := range doneA {
+			if want := y[i] + 1.25; a[i] != want {
+				t.Fatalf("Add[%d] = %v, want %v", i, a[i], want)
+			}
+			if want := max(y[i]+1.25, 0); r[i] != want {
+				t.Fatalf("AddRelu[%d] = %v, want %v", i, r[i], want)
+			}
+		}
+		s := make([]float32, 2*n+1)
+		for i := range s {
+			s[i] = float32(i)
+		}
+		for _, ls := range []int{max(2*n-1, 0), 2 * n} {
+			d := make([]float32, n)
+			k := Gather2(d, s[:ls])
+			if hasAVX2 && k != min(n/8, ls/16)*8 {
+				t.Fatalf("n=%d: Gather2 did %d", n, k)
+			}
+			for i := range k {
+				if d[i] != float32(2*i) {
+					t.Fatalf("Gather2 d[%d] = %v", i, d[i])
+				}
+			}
+		}
+	}
+}

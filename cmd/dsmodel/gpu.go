@@ -16,21 +16,22 @@ import (
 
 // deviceFlags choose the backend of run and bench.
 type deviceFlags struct {
-	gpu, fp16, nchw, heuristics, nofuse, profile, json bool
+	gpu, fp16, nchw, autotune, find, nofuse, profile, json bool
 }
 
 func (d *deviceFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&d.gpu, "gpu", false, "run on the CUDA backend (GPU 0)")
 	fs.BoolVar(&d.fp16, "fp16", false, "with --gpu: half precision (float32 inputs and outputs)")
 	fs.BoolVar(&d.nchw, "nchw", false, "with --gpu --fp16: keep convolutions NCHW instead of NHWC")
-	fs.BoolVar(&d.heuristics, "heuristics", false, "with --gpu: cuDNN's heuristic algorithms instead of timing them")
+	fs.BoolVar(&d.autotune, "autotune", false, "with --gpu: time cuDNN's candidate algorithms (default: its heuristic choice)")
+	fs.BoolVar(&d.find, "find", false, "with --gpu: cuDNN's own Find timings for the candidates")
 	fs.BoolVar(&d.nofuse, "nofuse", false, "with --gpu: bias and activation in dsgo's kernel, not cuDNN's fused call")
 	fs.BoolVar(&d.profile, "profile", false, "with --gpu: print per-layer timings (bench)")
 	fs.BoolVar(&d.json, "json", false, "bench: print the result as one JSON line")
 }
 
 func (d *deviceFlags) options() gpu.Options {
-	o := gpu.Options{Heuristics: d.heuristics, NoFusedConv: d.nofuse}
+	o := gpu.Options{Autotune: d.autotune, Find: d.find, NoFusedConv: d.nofuse}
 	if d.fp16 {
 		o.Precision = gpu.FP16
 	}

@@ -340,6 +340,34 @@ func TestEngineCompilesOneGraphPerBatch(t *testing.T) {
 	}
 }
 
+// TestAutotunePicksAWorkingAlgorithm times the candidates.
+func TestAutotunePicksAWorkingAlgorithm(t *testing.T) {
+	needGPU(t)
+	c := classifier(t)
+	for _, prec := range []Precision{FP32, FP16} {
+		o := testOptions(prec)
+		o.Autotune = true
+		p, err := Compile(c.g, c.shapes(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.fill(t, p)
+		if err := p.Run(); err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range c.man.Outputs {
+			got, _ := p.Output(n)
+			checkOutput(t, prec, n, got, c.outs[i])
+		}
+		for _, s := range p.steps {
+			if strings.Contains(s.name, "Conv") && !strings.Contains(s.detail, " ms)") {
+				t.Errorf("%s: %s: not timed", prec, s.name)
+			}
+		}
+		p.Close()
+	}
+}
+
 // TestDeviceInputsAndOutputs feeds the input through its device buffer
 // and reads the output from the device, as nvinfer does.
 func TestDeviceInputsAndOutputs(t *testing.T) {
@@ -383,7 +411,7 @@ func TestStepByStepMatchesGraph(t *testing.T) {
 	needGPU(t)
 	c := detectnet(t)
 	o := testOptions(FP32)
-	o.NoGraph, o.NoFusedConv, o.Heuristics = true, true, true
+	o.NoGraph, o.NoFusedConv, o.Find = true, true, true
 	p, err := Compile(c.g, c.shapes(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/cpu"
@@ -144,11 +145,13 @@ type convStep struct {
 	st      *step
 }
 
-func (c *convStep) run(s *cuda.Stream) error {
-	p := c.p
+func (c *convStep) run(s *cuda.Stream) error { return c.exec(s, c.p.workspace()) }
+
+// exec queues the convolution (and its epilogue) with the workspace at ws.
+func (c *convStep) exec(s *cuda.Stream, ws cuda.DevicePtr) error {
 	switch {
 	case c.bwd:
-		if err := c.cv.BackwardData(s, c.algo, c.w.dev(), c.x.dev(), c.y.dev(), p.workspace(), c.ws); err != nil {
+		if err := c.cv.BackwardData(s, c.algo, c.w.dev(), c.x.dev(), c.y.dev(), ws, c.ws); err != nil {
 			return err
 		}
 	case c.fused:
@@ -156,61 +159,140 @@ func (c *convStep) run(s *cuda.Stream) error {
 		if c.res != nil {
 			z = c.res.dev()
 		}
-		return c.cv.ForwardBiasReLU(s, c.algo, c.x.dev(), c.w.dev(), z, c.bias.dev(), c.y.dev(), p.workspace(), c.ws)
+		return c.cv.ForwardBiasReLU(s, c.algo, c.x.dev(), c.w.dev(), z, c.bias.dev(), c.y.dev(), ws, c.ws)
 	default:
-		if err := c.cv.Forward(s, c.algo, c.x.dev(), c.w.dev(), c.y.dev(), p.workspace(), c.ws); err != nil {
+		if err := c.cv.Forward(s, c.algo, c.x.dev(), c.w.dev(), c.y.dev(), ws, c.ws); err != nil {
 			return err
 		}
 	}
 	if c.epi != nil {
-		return c.epi.run(p.e, s)
+		return c.epi.run(c.p.e, s)
 	}
 	return nil
 }
 
-// tune picks the fastest algorithm (timed on the device, or cuDNN's
-// heuristic choice), and checks that the fused call runs.
+// candidates returns the algorithms to choose from, best guess first:
+// cuDNN's heuristic ranking, or its Find timings (Options.Find).
+func (c *convStep) candidates(ws cuda.DevicePtr, limit int) ([]cuda.ConvAlgo, error) {
+	p := c.p
+	find := p.e.opts.Find
+	for range 2 {
+		var algos []cuda.ConvAlgo
+		var err error
+		switch {
+		case c.bwd && find:
+			algos, err = c.cv.FindBackwardData(p.e.s, c.w.dev(), c.x.dev(), c.y.dev(), ws, limit)
+		case c.bwd:
+			algos, err = c.cv.HeuristicBackwardData(limit)
+		case find:
+			algos, err = c.cv.FindForward(p.e.s, c.x.dev(), c.w.dev(), c.y.dev(), ws, limit)
+		default:
+			algos, err = c.cv.HeuristicForward(limit)
+		}
+		if err == nil && len(algos) > 0 {
+			var uniq []cuda.ConvAlgo
+			for _, a := range algos {
+				if !slices.ContainsFunc(uniq, func(u cuda.ConvAlgo) bool { return u.Algo == a.Algo }) {
+					uniq = append(uniq, a)
+				}
+			}
+			return uniq, nil
+		}
+		if find { // fall back to the other way
+			return nil, fmt.Errorf("gpu: %s: no convolution algorithm (%d bytes of workspace): %v", c.st.name, limit, err)
+		}
+		find = true
+	}
+	return nil, fmt.Errorf("gpu: %s: no convolution algorithm", c.st.name)
+}
+
+// use selects algo and its workspace size.
+func (c *convStep) use(algo int) (err error) {
+	c.algo = algo
+	if c.bwd {
+		c.ws, err = c.cv.BackwardDataWorkspace(algo)
+	} else {
+		c.ws, err = c.cv.ForwardWorkspace(algo)
+	}
+	return err
+}
+
+// timeAlgo measures the step with algo: the mean of 10 runs after 3
+// warm-up runs, in milliseconds.
+func (c *convStep) timeAlgo(algo int, ws cuda.DevicePtr, limit int, ev [2]*cuda.Event) (float64, error) {
+	if err := c.use(algo); err != nil {
+		return 0, err
+	}
+	if c.ws > limit {
+		return 0, fmt.Errorf("needs %d bytes of workspace", c.ws)
+	}
+	s := c.p.e.s
+	for i := range 13 {
+		if i == 3 {
+			if err := ev[0].Record(s); err != nil {
+				return 0, err
+			}
+		}
+		if err := c.exec(s, ws); err != nil {
+			return 0, err
+		}
+	}
+	if err := ev[1].Record(s); err != nil {
+		return 0, err
+	}
+	if err := s.Synchronize(); err != nil {
+		return 0, err
+	}
+	d, err := cuda.Elapsed(ev[0], ev[1])
+	return d.Seconds() * 1e3 / 10, err
+}
+
+// tune picks the algorithm (cuDNN's heuristic choice, or the fastest
+// candidate timed here with Options.Autotune) and checks that cuDNN's
+// fused call runs with it.
 func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 	p := c.p
-	var algos []cuda.ConvAlgo
-	var err error
-	switch {
-	case c.bwd && p.e.opts.Heuristics:
-		algos, err = c.cv.HeuristicBackwardData(limit)
-	case c.bwd:
-		algos, err = c.cv.FindBackwardData(p.e.s, c.w.dev(), c.x.dev(), c.y.dev(), ws, limit)
-	case p.e.opts.Heuristics:
-		algos, err = c.cv.HeuristicForward(limit)
-	default:
-		algos, err = c.cv.FindForward(p.e.s, c.x.dev(), c.w.dev(), c.y.dev(), ws, limit)
-	}
-	if err != nil || len(algos) == 0 {
-		return 0, fmt.Errorf("gpu: %s: no convolution algorithm (%d bytes of workspace): %v", c.st.name, limit, err)
-	}
-	c.algo = algos[0].Algo
-	if c.bwd {
-		c.ws, err = c.cv.BackwardDataWorkspace(c.algo)
-	} else {
-		c.ws, err = c.cv.ForwardWorkspace(c.algo)
-	}
+	algos, err := c.candidates(ws, limit)
 	if err != nil {
+		return 0, err
+	}
+	best, bestMs := algos[0].Algo, -1.0
+	if p.e.opts.Autotune && len(algos) > 1 {
+		var ev [2]*cuda.Event
+		for i := range ev {
+			if ev[i], err = p.e.ctx.NewEvent(); err != nil {
+				return 0, err
+			}
+			defer ev[i].Close()
+		}
+		for _, a := range algos[:min(len(algos), 5)] {
+			ms, err := c.timeAlgo(a.Algo, ws, limit, ev)
+			if err == nil && (bestMs < 0 || ms < bestMs) {
+				best, bestMs = a.Algo, ms
+			}
+		}
+	}
+	if err := c.use(best); err != nil {
 		return 0, err
 	}
 	if c.fused {
 		// Some algorithm and type combinations lack the fused path: try it
 		// once, and fall back to the plain convolution and epilogue.
-		var z cuda.DevicePtr
-		if c.res != nil {
-			z = c.res.dev()
-		}
-		if err := c.cv.ForwardBiasReLU(p.e.s, c.algo, c.x.dev(), c.w.dev(), z, c.bias.dev(), c.y.dev(), ws, c.ws); err != nil {
+		if err := c.exec(p.e.s, ws); err != nil {
 			c.fused = false
 			c.st.detail = "fused call failed: " + err.Error() + "; "
 		}
 	}
-	c.st.detail += fmt.Sprintf("algo %d, %.3f ms, workspace %d; candidates", c.algo, algos[0].Millis, c.ws)
+	c.st.detail += fmt.Sprintf("algo %d", c.algo)
+	if bestMs >= 0 {
+		c.st.detail += fmt.Sprintf(" (%.3f ms)", bestMs)
+	}
+	c.st.detail += fmt.Sprintf(", workspace %d; candidates", c.ws)
 	for _, a := range algos {
-		c.st.detail += fmt.Sprintf(" %d:%.3f", a.Algo, a.Millis)
+		c.st.detail += fmt.Sprintf(" %d", a.Algo)
+		if a.Millis >= 0 {
+			c.st.detail += fmt.Sprintf(":%.3f", a.Millis)
+		}
 	}
 	if c.fused {
 		c.st.detail += ", cudnn bias+relu"

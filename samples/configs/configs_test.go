@@ -40,14 +40,17 @@ func TestSampleConfigsRunEndToEnd(t *testing.T) {
 		t.Skip("skipped with -short and -race: runs the sample models over the sample clips")
 	}
 	for _, tc := range []struct {
-		config, output string
-		frames         int
+		config, output       string
+		minFrames, maxFrames int
 	}{
-		{"source1_primary_detector.txt", "out_source1_primary_detector.mp4", 150},
-		{"source1_ssd.txt", "out_source1_ssd.mp4", 150},
-		{"source1_yolo.txt", "out_source1_yolo.mp4", 150},
-		{"source1_mrcnn.txt", "out_source1_mrcnn.mp4", 150},
-		{"source4_primary_secondary_tiled.txt", "out_source4_tiled.mp4", 150},
+		{"source1_primary_detector.txt", "out_source1_primary_detector.mp4", 150, 150},
+		{"source1_ssd.txt", "out_source1_ssd.mp4", 150, 150},
+		{"source1_yolo.txt", "out_source1_yolo.mp4", 150, 150},
+		{"source1_mrcnn.txt", "out_source1_mrcnn.mp4", 150, 150},
+		// Four 150-frame cameras: batched-push-timeout may push a batch
+		// before a slow camera's frame arrives, which then comes in a
+		// batch of its own, so the tiled output has 150 or more frames.
+		{"source4_primary_secondary_tiled.txt", "out_source4_tiled.mp4", 150, 600},
 	} {
 		t.Run(tc.config, func(t *testing.T) {
 			cfg, err := filepath.Abs(tc.config)
@@ -66,8 +69,8 @@ func TestSampleConfigsRunEndToEnd(t *testing.T) {
 			if !strings.Contains(stdout.String(), "**PERF:") {
 				t.Errorf("no PERF lines in:\n%s", stdout.String())
 			}
-			if n := frames(t, tc.output); n != tc.frames {
-				t.Errorf("%s has %d frames, want %d", tc.output, n, tc.frames)
+			if n := frames(t, tc.output); n < tc.minFrames || n > tc.maxFrames {
+				t.Errorf("%s has %d frames, want %d-%d", tc.output, n, tc.minFrames, tc.maxFrames)
 			}
 			t.Logf("%s in %v", tc.config, time.Since(start).Round(time.Millisecond))
 		})

@@ -15,6 +15,11 @@
 //     from cuda/kernels, are compiled for the device's exact architecture
 //     and the cubins cached on disk (DefaultCacheDir), keyed by source,
 //     options, architecture and driver version;
+//   - cuBLAS (libcublas.so.13 or .12: BLAS, strided batched GEMM in FP32
+//     or FP16 with float accumulation) and cuDNN 9 (libcudnn.so.9: DNN
+//     and Conv, its v7-style convolution API: forward, fused
+//     bias+ReLU+residual, backward data, heuristic and Find algorithm
+//     choice), loaded on first use, each call binding the context;
 //   - kernels: Preprocessor, nvinfer's input preprocessing for a whole
 //     batch in one launch, matching dsgo's CPU preprocessing.
 //

@@ -9,8 +9,10 @@
 // Program: a memory plan that places every intermediate tensor in one
 // device arena by liveness, weights converted once (to float16 for FP16
 // programs, to channels-last filters for NHWC convolutions), cuDNN
-// algorithms timed on the device, and the whole inference captured as one
-// CUDA graph that Run replays. FP16 programs keep activations in half
+// algorithms chosen (its heuristics, or timed on the device with
+// Options.Autotune), residual Add+Relu folded into the convolution that
+// feeds them, and the whole inference captured as one CUDA graph that Run
+// replays (which also removes cuDNN 9's host cost per call). FP16 programs keep activations in half
 // precision and accumulate in float32; inputs and outputs stay float32 at
 // the API (host tensors in pinned memory, or device pointers for
 // producers on the GPU). Running allocates nothing.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -12,7 +13,9 @@ import (
 	"sync/atomic"
 
 	"github.com/dsgo/dsgo/configs"
+	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/cpu"
+	"github.com/dsgo/dsgo/infer/gpu"
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/parsers"
 	"github.com/dsgo/dsgo/infer/tensor"
@@ -26,9 +29,10 @@ import (
 // in primary mode (process-mode=1) every frame of a batch is inferred and
 // a detector's boxes become ObjectMeta; in secondary mode (2) the objects
 // of an upstream detector are cropped, batched and classified, and the
-// results become ClassifierMeta on each object. The model runs on the CPU
-// backend (the GPU backend takes over when a GPU is present, with the GPU
-// issue).
+// results become ClassifierMeta on each object. The model runs on the GPU
+// backend (infer/gpu: cuDNN/cuBLAS, FP16 with network-mode=2) when a GPU
+// is there and on the CPU backend (infer/cpu) otherwise; the backend
+// property forces either.
 type Infer struct {
 	pipeline.TransformBase
 	configPath  string
@@ -53,6 +57,8 @@ type Infer struct {
 	inShape     tensor.Shape // [max batch, C, H, W]
 	outputNames []string     // output-blob-names; empty: all outputs
 	engines     []*engine    // by batch size, compiled when first needed
+	backend     int          // property: 0 auto, 1 cpu, 2 gpu
+	gpu         *gpu.Engine  // the GPU engine, when the model runs there
 	eng         *engine      // the one in use
 	net         meta.NetworkInfo
 	pre         Preprocessor
@@ -98,6 +104,7 @@ var inferClass = &pipeline.ElementClass{
 		pipeline.IntProp("batch-size", "Frames or objects per inference (0: from the config)", 0, 0, 1024, func(e *Infer) *int64 { return &e.batchSize }),
 		pipeline.IntProp("infer-on-gie-id", "Secondary mode: infer on objects of this gie-unique-id (-1: from the config)", -1, -1, 1<<30, func(e *Infer) *int64 { return &e.onGIEID }),
 		pipeline.StringProp("infer-on-class-ids", "Secondary mode: infer on objects of these classes, colon-separated as DeepStream's \"0:2\" (empty: from the config)", "", func(e *Infer) *string { return &e.onClassIDs }, checkClassIDs),
+		pipeline.EnumProp("backend", "Where the model runs: auto (the GPU when there is one), cpu or gpu", 0, []string{"auto", "cpu", "gpu"}, func(e *Infer) *int { return &e.backend }),
 		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
 		pipeline.StringProp("model-engine-file", "Serialized engine (accepted; the CPU backend builds from onnx-file)", "", func(e *Infer) *string { return &e.engineFile }, nil),
 		pipeline.ReadOnlyProp("inferences", "Model runs since start (batches of frames or objects)", pipeline.PropInt, func(e *Infer) any { return e.runs.Load() }),
@@ -185,10 +192,19 @@ func checkClassIDs(s string) error {
 	return err
 }
 
+// network is a compiled model: infer/cpu's Program or infer/gpu's, which
+// both take and give host tensors.
+type network interface {
+	Input(name string) (*tensor.Tensor, bool)
+	Output(name string) (*tensor.Tensor, bool)
+	Graph() *graph.Graph
+	Run() error
+}
+
 // engine is the model compiled for one batch size, with per-image views
 // of its outputs.
 type engine struct {
-	prog   *cpu.Program
+	prog   network
 	input  *tensor.Tensor
 	layers [][]*tensor.Tensor // per image of the batch: views of the outputs
 }
@@ -204,7 +220,14 @@ func (e *Infer) useBatch(n int) error {
 	}
 	shape := append(tensor.Shape(nil), e.inShape...)
 	shape[0] = n
-	prog, err := cpu.Compile(e.model, map[string]tensor.Shape{e.inName: shape}, e.runner)
+	shapes := map[string]tensor.Shape{e.inName: shape}
+	var prog network
+	var err error
+	if e.gpu != nil {
+		prog, err = e.gpu.Compile(shapes)
+	} else {
+		prog, err = cpu.Compile(e.model, shapes, e.runner)
+	}
 	if err != nil {
 		return err
 	}
@@ -228,6 +251,75 @@ func (e *Infer) useBatch(n int) error {
 	return nil
 }
 
+// progCloser returns the engine's program as an io.Closer when it holds
+// device memory (GPU programs).
+func (en *engine) progCloser() (io.Closer, bool) {
+	if en == nil {
+		return nil, false
+	}
+	c, ok := en.prog.(io.Closer)
+	return c, ok
+}
+
+// Backends the backend property chooses.
+const (
+	backendAuto = iota
+	backendCPU
+	backendGPU
+)
+
+// pickBackend prepares the GPU engine (gpu-id, network-mode) when a GPU is
+// there and backend allows, and the CPU runner otherwise; with
+// backend=auto a GPU that fails to start is a warning and the CPU runs
+// the model.
+func (e *Infer) pickBackend(cfg *configs.InferConfig, g *graph.Graph) error {
+	if e.backend == backendGPU || (e.backend == backendAuto && cuda.Available()) {
+		opts := gpu.Options{Device: cfg.GPUID, Precision: gpu.FP32}
+		if e.gpuID > 0 {
+			opts.Device = int(e.gpuID)
+		}
+		switch cfg.NetworkMode {
+		case 1:
+			e.PostWarning(fmt.Errorf("%s: network-mode=1 (INT8) is not supported yet: running FP16", cfg.File), "")
+			opts.Precision = gpu.FP16
+		case 2:
+			opts.Precision = gpu.FP16
+		}
+		eng, err := gpu.NewEngine(g, opts)
+		if err == nil {
+			e.gpu = eng
+			e.PostInfo(fmt.Sprintf("%s: running on GPU %d (%s)", cfg.ONNXFile, opts.Device, opts.Precision))
+			return nil
+		}
+		if e.backend == backendGPU {
+			return fmt.Errorf("%s: backend=gpu: %w", cfg.File, err)
+		}
+		e.PostWarning(fmt.Errorf("%s: GPU backend unavailable, running on the CPU: %w", cfg.File, err), "")
+	}
+	if e.runner == nil {
+		e.runner = cpu.NewRunner(cpu.Options{})
+	}
+	return nil
+}
+
+// closeBackend releases the compiled programs and the GPU engine.
+func (e *Infer) closeBackend() {
+	if e.gpu != nil {
+		for _, en := range e.engines {
+			if c, ok := en.progCloser(); ok {
+				c.Close()
+			}
+		}
+		e.gpu.Close()
+		e.gpu = nil
+	}
+	e.engines, e.eng = nil, nil
+	if e.runner != nil {
+		e.runner.Close()
+		e.runner = nil
+	}
+}
+
 // compile binds the model's input to [batch, C, H, W] and lowers it.
 func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 	if len(g.Inputs) != 1 {
@@ -242,8 +334,8 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 		c, h, w = cfg.InferDims[0], cfg.InferDims[1], cfg.InferDims[2]
 	}
 	b := max(cfg.BatchSize, 1)
-	if e.runner == nil {
-		e.runner = cpu.NewRunner(cpu.Options{})
+	if err := e.pickBackend(cfg, g); err != nil {
+		return err
 	}
 	e.model, e.inName, e.inShape, e.outputNames = g, in.Name, tensor.Shape{b, c, h, w}, cfg.OutputBlobNames
 	e.net = meta.NetworkInfo{Width: w, Height: h, Channels: c}
@@ -363,10 +455,7 @@ func readLabels(path string, classifier bool) ([][]string, error) {
 func (e *Infer) Stop() error {
 	e.running.Lock()
 	defer e.running.Unlock()
-	if e.runner != nil {
-		e.runner.Close()
-		e.runner = nil
-	}
+	e.closeBackend()
 	return nil
 }
 
@@ -389,7 +478,7 @@ func (e *Infer) Transform(_ context.Context, buf *pipeline.Buffer) (*pipeline.Bu
 	}
 	e.running.Lock()
 	defer e.running.Unlock()
-	if e.runner == nil { // stopped while this buffer was on its way
+	if e.eng == nil { // stopped while this buffer was on its way
 		buf.Unref()
 		return nil, nil
 	}

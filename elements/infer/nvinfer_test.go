@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsgo/dsgo/cuda"
 	_ "github.com/dsgo/dsgo/elements/streammux"
 	_ "github.com/dsgo/dsgo/elements/testsrc"
 	"github.com/dsgo/dsgo/meta"
@@ -430,16 +431,38 @@ func TestSmallBatchesRunTheirOwnSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := p.Run(ctx, 10*time.Second, nil); err != nil {
+	defer p.SetState(pipeline.StateNull)
+	if _, err := p.SetState(pipeline.StatePlaying); err != nil {
 		t.Fatal(err)
 	}
-	e := p.ByName("inf").(*Infer)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if m, err := p.Bus().Pop(ctx, pipeline.MessageEOS|pipeline.MessageError); err != nil || m.Type != pipeline.MessageEOS {
+		t.Fatalf("bus: %v %v", m, err)
+	}
+	e := p.ByName("inf").(*Infer) // still PLAYING: its engines are there
 	if len(e.engines) != 5 || e.engines[4] == nil || e.engines[1] == nil || e.engines[2] != nil || e.runs.Load() != 3 {
 		t.Fatalf("engines %v, %d runs: want batch 4 compiled at start and batch 1 for the one-frame batches", e.engines, e.runs.Load())
 	}
 	if got := e.engines[1].input.Shape[0]; got != 1 {
 		t.Fatalf("batch-1 engine input %v", e.engines[1].input.Shape)
+	}
+}
+
+// backend=gpu on a machine without a GPU fails to start with the reason;
+// backend=auto (the default) runs on the CPU there.
+func TestBackendGPUWithoutGPUFails(t *testing.T) {
+	if cuda.Available() {
+		t.Skip("this machine has a GPU")
+	}
+	dir := t.TempDir()
+	p, err := pipeline.Launch("videotestsrc num-buffers=1 ! m.sink_0 nvstreammux name=m batch-size=1 width=480 height=272 ! nvinfer backend=gpu config-file-path=" +
+		detectorConfig(t, dir, "0.3") + " ! fakesink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetState(pipeline.StateNull)
+	if _, err := p.SetState(pipeline.StatePlaying); err == nil || !strings.Contains(err.Error(), "backend=gpu") {
+		t.Fatalf("got %v, want an error naming backend=gpu", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
@@ -20,7 +21,7 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	act, err := activation(n)
+	act, err := ActivationOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +297,17 @@ func lowerResize(p *Program, n *graph.Node) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
+	prm, err := ResizeParamsOf(n, p.g.Opset)
+	if err != nil {
+		return nil, err
+	}
+	return func() error { return p.r.Resize(outs[0], ins[0], prm) }, nil
+}
+
+// ResizeParamsOf decodes a Resize (or Upsample) node's attributes and
+// constant scales for a graph of the given opset; every backend lowers
+// Resize with them.
+func ResizeParamsOf(n *graph.Node, opset int) (ResizeParams, error) {
 	prm := ResizeParams{}
 	switch n.AttrString("mode", "nearest") {
 	case "nearest":
@@ -303,17 +315,17 @@ func lowerResize(p *Program, n *graph.Node) (func() error, error) {
 	case "linear", "bilinear":
 		prm.Mode = ResizeLinear
 	default:
-		return nil, fmt.Errorf("resize mode %s is not supported", n.AttrString("mode", ""))
+		return prm, fmt.Errorf("resize mode %s is not supported", n.AttrString("mode", ""))
 	}
 	coord := map[string]CoordMode{"half_pixel": CoordHalfPixel, "asymmetric": CoordAsymmetric,
 		"align_corners": CoordAlignCorners, "pytorch_half_pixel": CoordPytorchHalfPixel}
 	def := "half_pixel"
-	if n.Op == "Upsample" || p.g.Opset < 11 {
+	if n.Op == "Upsample" || opset < 11 {
 		def = "asymmetric"
 	}
 	c, ok := coord[n.AttrString("coordinate_transformation_mode", def)]
 	if !ok {
-		return nil, fmt.Errorf("coordinate_transformation_mode %s is not supported", n.AttrString("coordinate_transformation_mode", ""))
+		return prm, fmt.Errorf("coordinate_transformation_mode %s is not supported", n.AttrString("coordinate_transformation_mode", ""))
 	}
 	prm.Coord = c
 	nearest := map[string]NearestMode{"round_prefer_floor": NearestRoundPreferFloor, "round_prefer_ceil": NearestRoundPreferCeil,
@@ -324,13 +336,13 @@ func lowerResize(p *Program, n *graph.Node) (func() error, error) {
 	}
 	prm.Nearest = nearest[n.AttrString("nearest_mode", nm)]
 	scalesIn := 2
-	if n.Op == "Upsample" || p.g.Opset < 11 {
+	if n.Op == "Upsample" || opset < 11 {
 		scalesIn = 1
 	}
 	if v := n.In(scalesIn); v != nil && v.Const != nil && len(v.Const.F32) == 4 {
 		prm.ScaleH, prm.ScaleW = v.Const.F32[2], v.Const.F32[3]
 	}
-	return func() error { return p.r.Resize(outs[0], ins[0], prm) }, nil
+	return prm, nil
 }
 
 func lowerConvTranspose(p *Program, n *graph.Node) (func() error, error) {
@@ -402,13 +414,9 @@ func lowerRoiAlign(p *Program, n *graph.Node) (func() error, error) {
 // each run, so it may only be a graph output (as in exported detectors),
 // not feed other nodes.
 func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
-	out := n.Outputs[0]
-	for _, m := range p.g.Nodes {
-		for _, in := range m.Inputs {
-			if in == out {
-				return nil, fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
-			}
-		}
+	prm, err := NMSParamsOf(p.g, n)
+	if err != nil {
+		return nil, err
 	}
 	boxes, err := p.tensor(n.In(0))
 	if err != nil {
@@ -418,11 +426,30 @@ func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	prm := NMSParams{IOUThreshold: 0, ScoreThreshold: float32(math.Inf(-1)), CenterPointBox: n.AttrInt("center_point_box", 0) == 1}
+	y, run, err := NMSOutput(n.Outputs[0].Name, boxes, scores, prm)
+	if err != nil {
+		return nil, err
+	}
+	p.vals[n.Outputs[0]] = y
+	return run, nil
+}
+
+// NMSParamsOf decodes a NonMaxSuppression node of g: its attribute and its
+// constant max_output_boxes_per_class, iou_threshold and score_threshold
+// inputs. Its output's size depends on the data, so it must be an output
+// of g; every backend lowers NonMaxSuppression with it.
+func NMSParamsOf(g *graph.Graph, n *graph.Node) (NMSParams, error) {
+	prm := NMSParams{ScoreThreshold: float32(math.Inf(-1)), CenterPointBox: n.AttrInt("center_point_box", 0) == 1}
+	out := n.Outputs[0]
+	for _, m := range g.Nodes {
+		if slices.Contains(m.Inputs, out) {
+			return prm, fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
+		}
+	}
 	if v := n.In(2); v != nil {
 		m, err := constInts(v)
 		if err != nil || len(m) != 1 {
-			return nil, fmt.Errorf("max_output_boxes_per_class must be a constant scalar")
+			return prm, fmt.Errorf("max_output_boxes_per_class must be a constant scalar")
 		}
 		prm.MaxOutputPerClass = m[0]
 	}
@@ -430,20 +457,27 @@ func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
 		if v := n.In(3 + i); v != nil {
 			f, err := constF32(v)
 			if err != nil || len(f) != 1 {
-				return nil, fmt.Errorf("%s must be a float scalar constant", v.Name)
+				return prm, fmt.Errorf("%s must be a float scalar constant", v.Name)
 			}
 			*dst = f[0]
 		}
 	}
+	return prm, nil
+}
+
+// NMSOutput makes the [selected, 3] int64 output of a NonMaxSuppression
+// over boxes [N, B, 4] and scores [N, C, B] (sized for the most boxes it
+// can select) and the function that runs it and trims the output to what
+// was selected. It allocates nothing per run.
+func NMSOutput(name string, boxes, scores *tensor.Tensor, prm NMSParams) (*tensor.Tensor, func() error, error) {
 	if len(scores.Shape) != 3 || len(boxes.Shape) != 3 {
-		return nil, fmt.Errorf("boxes %v and scores %v must be 3-D", boxes.Shape, scores.Shape)
+		return nil, nil, fmt.Errorf("boxes %v and scores %v must be 3-D", boxes.Shape, scores.Shape)
 	}
 	rows := NMSMaxSelected(scores.Shape[0], scores.Shape[1], scores.Shape[2], prm.MaxOutputPerClass)
 	sel := make([]int64, 3*rows)
 	scratch := make([]int32, NMSWorkspace(scores.Shape[2]))
-	y := &tensor.Tensor{Name: out.Name, DType: tensor.Int64, Shape: tensor.Shape{rows, 3}, Raw: make([]byte, 8*3*rows)}
-	p.vals[out] = y
-	return func() error {
+	y := &tensor.Tensor{Name: name, DType: tensor.Int64, Shape: tensor.Shape{rows, 3}, Raw: make([]byte, 8*3*rows)}
+	return y, func() error {
 		k, err := NonMaxSuppression(sel, boxes, scores, prm, scratch)
 		if err != nil {
 			return err

@@ -197,7 +197,10 @@ func pads4(v []int) [4]int {
 	return [4]int{}
 }
 
-func activation(n *graph.Node) (Activation, error) {
+// ActivationOf decodes the activation a graph pass fused into a node
+// (graph.FusedActivation and its parameters); every backend's epilogues
+// read it.
+func ActivationOf(n *graph.Node) (Activation, error) {
 	a := Activation{Alpha: n.AttrFloat(graph.FusedAlpha, 0.01), Min: n.AttrFloat(graph.FusedMin, float32(math.Inf(-1))),
 		Max: n.AttrFloat(graph.FusedMax, float32(math.Inf(1)))}
 	switch k := n.AttrString(graph.FusedActivation, ""); k {

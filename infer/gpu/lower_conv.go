@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/dsgo/dsgo/cuda"
@@ -80,24 +79,24 @@ func (p *Program) findResidualFusions() map[*graph.Node]*fusion {
 
 // convAct reads a Conv's fused activation as an epilogue activation.
 func convAct(n *graph.Node) (ewSpec, error) {
-	sp := ewSpec{alpha: n.AttrFloat(graph.FusedAlpha, 0.01), lo: n.AttrFloat(graph.FusedMin, float32(math.Inf(-1))),
-		hi: n.AttrFloat(graph.FusedMax, float32(math.Inf(1)))}
-	switch k := n.AttrString(graph.FusedActivation, ""); k {
-	case "":
-	case "Relu":
+	a, err := cpu.ActivationOf(n)
+	if err != nil {
+		return ewSpec{}, err
+	}
+	sp := ewSpec{alpha: a.Alpha, lo: a.Min, hi: a.Max}
+	switch a.Kind {
+	case cpu.ActRelu:
 		sp.act = actRelu
-	case "LeakyRelu":
+	case cpu.ActLeakyRelu:
 		sp.act = actLeaky
-	case "Clip":
+	case cpu.ActClip:
 		sp.act = actClip
-	case "Sigmoid":
+	case cpu.ActSigmoid:
 		sp.act = actSigmoid
-	case "SiLU":
+	case cpu.ActSiLU:
 		sp.act = actSiLU
-	case "HardSwish":
+	case cpu.ActHardSwish:
 		sp.act = actHardSwish
-	default:
-		return sp, fmt.Errorf("unknown fused activation %q", k)
 	}
 	return sp, nil
 }

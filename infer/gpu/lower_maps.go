@@ -233,41 +233,7 @@ func tapBytes(t []tap) []byte {
 // resizeParams reads Resize's (or Upsample's) attributes as the CPU
 // backend does.
 func resizeAttrs(p *Program, n *graph.Node) (cpu.ResizeParams, error) {
-	prm := cpu.ResizeParams{}
-	switch n.AttrString("mode", "nearest") {
-	case "nearest":
-		prm.Mode = cpu.ResizeNearest
-	case "linear", "bilinear":
-		prm.Mode = cpu.ResizeLinear
-	default:
-		return prm, fmt.Errorf("resize mode %s is not supported", n.AttrString("mode", ""))
-	}
-	coord := map[string]cpu.CoordMode{"half_pixel": cpu.CoordHalfPixel, "asymmetric": cpu.CoordAsymmetric,
-		"align_corners": cpu.CoordAlignCorners, "pytorch_half_pixel": cpu.CoordPytorchHalfPixel}
-	def := "half_pixel"
-	if n.Op == "Upsample" || p.g.Opset < 11 {
-		def = "asymmetric"
-	}
-	c, ok := coord[n.AttrString("coordinate_transformation_mode", def)]
-	if !ok {
-		return prm, fmt.Errorf("coordinate_transformation_mode %s is not supported", n.AttrString("coordinate_transformation_mode", ""))
-	}
-	prm.Coord = c
-	nearest := map[string]cpu.NearestMode{"round_prefer_floor": cpu.NearestRoundPreferFloor,
-		"round_prefer_ceil": cpu.NearestRoundPreferCeil, "floor": cpu.NearestFloor, "ceil": cpu.NearestCeil}
-	nm := "round_prefer_floor"
-	if n.Op == "Upsample" {
-		nm = "floor"
-	}
-	prm.Nearest = nearest[n.AttrString("nearest_mode", nm)]
-	scalesIn := 2
-	if n.Op == "Upsample" || p.g.Opset < 11 {
-		scalesIn = 1
-	}
-	if v := n.In(scalesIn); v != nil && v.Const != nil && len(v.Const.F32) == 4 {
-		prm.ScaleH, prm.ScaleW = v.Const.F32[2], v.Const.F32[3]
-	}
-	return prm, nil
+	return cpu.ResizeParamsOf(n, p.g.Opset)
 }
 
 func lowerResize(p *Program, n *graph.Node) error {

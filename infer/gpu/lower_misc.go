@@ -1,15 +1,11 @@
 package gpu
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
-	"slices"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/cpu"
 	"github.com/dsgo/dsgo/infer/graph"
-	"github.com/dsgo/dsgo/infer/tensor"
 )
 
 // dims4 returns a 4-D buf's strides as the 4-D kernels take them.
@@ -334,11 +330,9 @@ func lowerRoiAlign(p *Program, n *graph.Node) error {
 // copies boxes and scores back): its output's length depends on the
 // data, so, as on the CPU, it may only be a graph output.
 func lowerNMS(p *Program, n *graph.Node) error {
-	out := n.Outputs[0]
-	for _, m := range p.g.Nodes {
-		if slices.Contains(m.Inputs, out) {
-			return fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
-		}
+	prm, err := cpu.NMSParamsOf(p.g, n)
+	if err != nil {
+		return err
 	}
 	bb, err := p.val(n.In(0))
 	if err != nil {
@@ -348,24 +342,8 @@ func lowerNMS(p *Program, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	prm := cpu.NMSParams{ScoreThreshold: float32(math.Inf(-1)), CenterPointBox: n.AttrInt("center_point_box", 0) == 1}
-	if v := n.In(2); v != nil {
-		m, err := constInts(v)
-		if err != nil || len(m) != 1 {
-			return fmt.Errorf("max_output_boxes_per_class must be a constant scalar")
-		}
-		prm.MaxOutputPerClass = m[0]
-	}
-	for i, dst := range []*float32{&prm.IOUThreshold, &prm.ScoreThreshold} {
-		if v := n.In(3 + i); v != nil {
-			if *dst, err = constScalar(v); err != nil {
-				return err
-			}
-		}
-	}
-	if len(sb.shape) != 3 || len(bb.shape) != 3 {
-		return fmt.Errorf("boxes %v and scores %v must be 3-D", bb.shape, sb.shape)
-	}
+	// NonMaxSuppression runs on the host, after the graph, on copies of
+	// its inputs.
 	boxes, err := p.hostCopy(bb)
 	if err != nil {
 		return err
@@ -374,22 +352,11 @@ func lowerNMS(p *Program, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	rows := cpu.NMSMaxSelected(sb.shape[0], sb.shape[1], sb.shape[2], prm.MaxOutputPerClass)
-	sel := make([]int64, 3*rows)
-	scratch := make([]int32, cpu.NMSWorkspace(sb.shape[2]))
-	y := &tensor.Tensor{Name: out.Name, DType: tensor.Int64, Shape: tensor.Shape{rows, 3}, Raw: make([]byte, 8*3*rows)}
-	p.outs = append(p.outs, &binding{v: out, host: y})
-	p.tails = append(p.tails, func() error {
-		k, err := cpu.NonMaxSuppression(sel, boxes, scores, prm, scratch)
-		if err != nil {
-			return err
-		}
-		y.Shape[0] = k
-		y.Raw = y.Raw[:cap(y.Raw)][:8*3*k]
-		for i, v := range sel[:3*k] {
-			binary.LittleEndian.PutUint64(y.Raw[8*i:], uint64(v))
-		}
-		return nil
-	})
+	y, run, err := cpu.NMSOutput(n.Outputs[0].Name, boxes, scores, prm)
+	if err != nil {
+		return err
+	}
+	p.outs = append(p.outs, &binding{v: n.Outputs[0], host: y})
+	p.tails = append(p.tails, run)
 	return nil
 }

@@ -110,6 +110,33 @@ DATA vconst<>+408(SB)/4, $0x3f800000
 DATA vconst<>+412(SB)/4, $0x3f800000
 GLOBL vconst<>(SB), RODATA|NOPTR, $416
 
+// SIGMOID8 sets Y4 = 1/(1+e^-Y0) for the 8 floats at (SI), which it
+// loads into Y0; it uses Y1-Y6.
+#define SIGMOID8 \
+	VMOVUPS (SI), Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VSUBPS Y0, Y1, Y1; \
+	VMINPS vconst<>+32(SB), Y1, Y1; \
+	VMAXPS vconst<>+64(SB), Y1, Y1; \
+	VMULPS vconst<>+0(SB), Y1, Y2; \
+	VROUNDPS $1, Y2, Y3; \
+	VSUBPS Y3, Y2, Y2; \
+	VMOVUPS vconst<>+160(SB), Y4; \
+	VFMADD213PS vconst<>+192(SB), Y2, Y4; \
+	VFMADD213PS vconst<>+224(SB), Y2, Y4; \
+	VFMADD213PS vconst<>+256(SB), Y2, Y4; \
+	VFMADD213PS vconst<>+288(SB), Y2, Y4; \
+	VFMADD213PS vconst<>+320(SB), Y2, Y4; \
+	VFMADD213PS vconst<>+352(SB), Y2, Y4; \
+	VFMADD213PS vconst<>+384(SB), Y2, Y4; \
+	VCVTTPS2DQ Y3, Y5; \
+	VPADDD vconst<>+128(SB), Y5, Y5; \
+	VPSLLD $23, Y5, Y5; \
+	VMULPS Y5, Y4, Y4; \
+	VADDPS vconst<>+96(SB), Y4, Y4; \
+	VMOVUPS vconst<>+96(SB), Y6; \
+	VDIVPS Y4, Y6, Y4
+
 // func sigmoidAVX2(x []float32)
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
 	MOVQ x_base+0(FP), SI
@@ -117,29 +144,7 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
 	SHRQ $3, CX
 	JZ sigmoidAVX2_done
 sigmoidAVX2_loop:
-	VMOVUPS (SI), Y0
-	VXORPS Y1, Y1, Y1
-	VSUBPS Y0, Y1, Y1 // -x
-	VMINPS vconst<>+32(SB), Y1, Y1
-	VMAXPS vconst<>+64(SB), Y1, Y1
-	VMULPS vconst<>+0(SB), Y1, Y2 // t = -x*log2(e)
-	VROUNDPS $1, Y2, Y3 // n = floor(t)
-	VSUBPS Y3, Y2, Y2 // f = t-n
-	VMOVUPS vconst<>+160(SB), Y4
-	VFMADD213PS vconst<>+192(SB), Y2, Y4
-	VFMADD213PS vconst<>+224(SB), Y2, Y4
-	VFMADD213PS vconst<>+256(SB), Y2, Y4
-	VFMADD213PS vconst<>+288(SB), Y2, Y4
-	VFMADD213PS vconst<>+320(SB), Y2, Y4
-	VFMADD213PS vconst<>+352(SB), Y2, Y4
-	VFMADD213PS vconst<>+384(SB), Y2, Y4
-	VCVTTPS2DQ Y3, Y5
-	VPADDD vconst<>+128(SB), Y5, Y5
-	VPSLLD $23, Y5, Y5 // 2^n
-	VMULPS Y5, Y4, Y4 // e^-x
-	VADDPS vconst<>+96(SB), Y4, Y4
-	VMOVUPS vconst<>+96(SB), Y6
-	VDIVPS Y4, Y6, Y4 // sigmoid
+	SIGMOID8
 	VMOVUPS Y4, (SI)
 	ADDQ $32, SI
 	DECQ CX
@@ -155,30 +160,8 @@ TEXT ·siluAVX2(SB), NOSPLIT, $0-24
 	SHRQ $3, CX
 	JZ siluAVX2_done
 siluAVX2_loop:
-	VMOVUPS (SI), Y0
-	VXORPS Y1, Y1, Y1
-	VSUBPS Y0, Y1, Y1 // -x
-	VMINPS vconst<>+32(SB), Y1, Y1
-	VMAXPS vconst<>+64(SB), Y1, Y1
-	VMULPS vconst<>+0(SB), Y1, Y2 // t = -x*log2(e)
-	VROUNDPS $1, Y2, Y3 // n = floor(t)
-	VSUBPS Y3, Y2, Y2 // f = t-n
-	VMOVUPS vconst<>+160(SB), Y4
-	VFMADD213PS vconst<>+192(SB), Y2, Y4
-	VFMADD213PS vconst<>+224(SB), Y2, Y4
-	VFMADD213PS vconst<>+256(SB), Y2, Y4
-	VFMADD213PS vconst<>+288(SB), Y2, Y4
-	VFMADD213PS vconst<>+320(SB), Y2, Y4
-	VFMADD213PS vconst<>+352(SB), Y2, Y4
-	VFMADD213PS vconst<>+384(SB), Y2, Y4
-	VCVTTPS2DQ Y3, Y5
-	VPADDD vconst<>+128(SB), Y5, Y5
-	VPSLLD $23, Y5, Y5 // 2^n
-	VMULPS Y5, Y4, Y4 // e^-x
-	VADDPS vconst<>+96(SB), Y4, Y4
-	VMOVUPS vconst<>+96(SB), Y6
-	VDIVPS Y4, Y6, Y4 // sigmoid
-	VMULPS Y0, Y4, Y4 // x*sigmoid
+	SIGMOID8
+	VMULPS Y0, Y4, Y4 // x*sigmoid(x)
 	VMOVUPS Y4, (SI)
 	ADDQ $32, SI
 	DECQ CX

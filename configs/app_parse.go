@@ -5,8 +5,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,18 +36,8 @@ func parseApp(name string, r io.Reader, dir string) (*App, []Warning, error) {
 		p.group(g)
 	}
 	p.checkWarnings()
-	sort.SliceStable(p.warns, func(i, j int) bool { return p.warns[i].Line < p.warns[j].Line })
-	if err := a.ValidateSyntax(); err != nil {
-		// A key that did not parse kept its default: report only why.
-		for _, e := range err.(ErrorList) {
-			if !slices.ContainsFunc(p.errs, func(pe *Error) bool { return pe.Key == e.Key && pe.Line == e.Line }) {
-				p.errs = append(p.errs, e)
-			}
-		}
-	}
-	if len(p.errs) > 0 {
-		sortErrors(p.errs)
-		return nil, p.warns, p.errs
+	if err := p.finish(a.ValidateSyntax()); err != nil {
+		return nil, p.warns, err
 	}
 	return a, p.warns, nil
 }

@@ -273,20 +273,29 @@ func ParseInfer(name string, r io.Reader) (*InferConfig, []Warning, error) {
 		p.classAttrs(&c.ClassAttrsAll, g)
 	}
 	p.classGroups(c, kf)
+	if err := p.finish(c.Validate()); err != nil {
+		return nil, p.warns, err
+	}
+	return c, p.warns, nil
+}
+
+// finish merges a config's validation errors into the parse errors (a key
+// that did not parse kept its default, so only why it did not parse is
+// reported) and orders warnings and errors by line.
+func (p *parser) finish(validation error) error {
 	sort.SliceStable(p.warns, func(i, j int) bool { return p.warns[i].Line < p.warns[j].Line })
-	if err := c.Validate(); err != nil {
-		// A key that did not parse kept its default: report only why.
-		for _, e := range err.(ErrorList) {
+	if list, ok := validation.(ErrorList); ok {
+		for _, e := range list {
 			if !slices.ContainsFunc(p.errs, func(pe *Error) bool { return pe.Key == e.Key && pe.Line == e.Line }) {
 				p.errs = append(p.errs, e)
 			}
 		}
 	}
-	if len(p.errs) > 0 {
-		sortErrors(p.errs)
-		return nil, p.warns, p.errs
+	if len(p.errs) == 0 {
+		return nil
 	}
-	return c, p.warns, nil
+	sortErrors(p.errs)
+	return p.errs
 }
 
 // parser collects errors and warnings while filling a config.

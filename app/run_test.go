@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dsgo/dsgo/internal/mediatest"
 	"io"
 	"net"
 	"os"
@@ -25,28 +26,6 @@ import (
 	"github.com/dsgo/dsgo/meta"
 	"github.com/dsgo/dsgo/pipeline"
 )
-
-// clip encodes n frames of a GStreamer test pattern to an H.264 MP4.
-func clip(t *testing.T, dir, name string, n int, pattern string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	desc := fmt.Sprintf("videotestsrc num-buffers=%d pattern=%s ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! x264enc ! mp4mux ! filesink location=%s", n, pattern, path)
-	if out, err := exec.Command("gst-launch-1.0", append([]string{"-q"}, strings.Fields(desc)...)...).CombinedOutput(); err != nil {
-		t.Fatalf("gst-launch-1.0 %s: %v\n%s", desc, err, out)
-	}
-	return path
-}
-
-// probe returns "width,height,frames" of a video file's first stream.
-func probe(t *testing.T, path string) string {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=width,height,nb_read_frames", "-of", "csv=p=0", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // syncBuffer is a bytes.Buffer safe for the pipeline's goroutines.
 type syncBuffer struct {
@@ -108,13 +87,13 @@ func runMain(t *testing.T, dir string, env Env, args ...string) int {
 // All sources end: exit 0, the MP4 holds every tiled frame.
 func TestMainEOSFinishesMP4(t *testing.T) {
 	dir := t.TempDir()
-	in := clip(t, dir, "in.mp4", 30, "smpte")
+	in := mediatest.Clip(t, dir, "in.mp4", 30, "smpte")
 	cfg := writeCfg(t, dir, tiledTwo("file://"+in, ""))
 	var out, errs syncBuffer
 	if code := runMain(t, dir, Env{Stdout: &out, Stderr: &errs}, "-c", cfg); code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
 	}
-	if got := probe(t, filepath.Join(dir, "out.mp4")); got != "640,240,30" {
+	if got := mediatest.Probe(t, filepath.Join(dir, "out.mp4")); got != "640,240,30" {
 		t.Fatalf("out.mp4: %s, want 640x240 with 30 frames", got)
 	}
 	for _, want := range []string{"** INFO: Pipeline running", "** INFO: Received EOS. Exiting ...", "App run successful"} {
@@ -131,7 +110,7 @@ var perfLine = regexp.MustCompile(`^\*\*PERF:  (\d+\.\d\d) \((\d+\.\d\d)\)\t(\d+
 // into a valid MP4 and exits 0.
 func TestMainPERFAndInterruptDrains(t *testing.T) {
 	dir := t.TempDir()
-	in := clip(t, dir, "in.mp4", 30, "ball")
+	in := mediatest.Clip(t, dir, "in.mp4", 30, "ball")
 	cfg := writeCfg(t, dir, tiledTwo("file://"+in, "[tests]\nfile-loop=1\n"))
 	var out, errs syncBuffer
 	intr := make(chan os.Signal, 1)
@@ -187,7 +166,7 @@ func TestMainPERFAndInterruptDrains(t *testing.T) {
 	if !strings.Contains(errs.String(), "User Interrupted") {
 		t.Errorf("stderr: %s", errs.String())
 	}
-	got := probe(t, filepath.Join(dir, "out.mp4"))
+	got := mediatest.Probe(t, filepath.Join(dir, "out.mp4"))
 	var w, h, frames int
 	if _, err := fmt.Sscanf(got, "%d,%d,%d", &w, &h, &frames); err != nil || w != 640 || h != 240 || frames < 30 {
 		t.Fatalf("out.mp4 after Ctrl-C: %s", got)
@@ -211,7 +190,7 @@ func TestMainErrorNamesElement(t *testing.T) {
 // p and r on a terminal pause and resume; q drains and exits 0.
 func TestMainKeyboardPauseResumeQuit(t *testing.T) {
 	dir := t.TempDir()
-	in := clip(t, dir, "in.mp4", 30, "snow")
+	in := mediatest.Clip(t, dir, "in.mp4", 30, "snow")
 	cfg := writeCfg(t, dir, tiledTwo("file://"+in, "[tests]\nfile-loop=1\n"))
 	var out, errs syncBuffer
 	keys, typer := io.Pipe()
@@ -240,7 +219,7 @@ func TestMainKeyboardPauseResumeQuit(t *testing.T) {
 	if !strings.Contains(out.String(), "Runtime commands:") {
 		t.Errorf("no help on a terminal:\n%s", out.String())
 	}
-	if got := probe(t, filepath.Join(dir, "out.mp4")); !strings.HasPrefix(got, "640,240,") {
+	if got := mediatest.Probe(t, filepath.Join(dir, "out.mp4")); !strings.HasPrefix(got, "640,240,") {
 		t.Fatalf("out.mp4: %s", got)
 	}
 }
@@ -256,7 +235,7 @@ func detectnet(t *testing.T) string {
 // objects the OSD draws.
 func TestRunnerKITTIFromDetector(t *testing.T) {
 	dir := t.TempDir()
-	in := clip(t, dir, "in.mp4", 4, "smpte")
+	in := mediatest.Clip(t, dir, "in.mp4", 4, "smpte")
 	mustOK(t, os.WriteFile(filepath.Join(dir, "labels.txt"), []byte("Car\nBicycle\nPerson\nRoadsign\n"), 0o644))
 	mustOK(t, os.WriteFile(filepath.Join(dir, "pgie.txt"), []byte("[property]\nnet-scale-factor=0.0039215697906911373\nonnx-file="+detectnet(t)+
 		"\nlabelfile-path=labels.txt\nbatch-size=1\nnetwork-type=0\nnum-detected-classes=4\ngie-unique-id=1\ncluster-mode=2\n"+
@@ -320,7 +299,7 @@ func TestRunnerKITTIFromDetector(t *testing.T) {
 func blockedRunner(t *testing.T, drain time.Duration) *Runner {
 	t.Helper()
 	dir := t.TempDir()
-	in := clip(t, dir, "in.mp4", 30, "smpte")
+	in := mediatest.Clip(t, dir, "in.mp4", 30, "smpte")
 	cfg, _, err := configs.LoadApp(writeCfg(t, dir, tiledTwo("file://"+in, "[tests]\nfile-loop=1\n")))
 	mustOK(t, err)
 	plan, err := Build(cfg, BuildOptions{})
@@ -376,7 +355,7 @@ func TestRunnerDrainTimeout(t *testing.T) {
 // own OSD and file.
 func TestMainDemuxPerSourceFiles(t *testing.T) {
 	dir := t.TempDir()
-	a, b := clip(t, dir, "a.mp4", 20, "smpte"), clip(t, dir, "b.mp4", 35, "ball")
+	a, b := mediatest.Clip(t, dir, "a.mp4", 20, "smpte"), mediatest.Clip(t, dir, "b.mp4", 35, "ball")
 	cfg := writeCfg(t, dir, "[source0]\nenable=1\ntype=2\nuri=file://"+a+"\n[source1]\nenable=1\ntype=2\nuri=file://"+b+"\n"+
 		"[streammux]\nbatch-size=2\nwidth=320\nheight=240\n[osd]\nenable=1\n"+
 		"[sink0]\nenable=1\ntype=3\ncontainer=1\ncodec=1\nsource-id=0\noutput-file=a_out.mp4\n"+
@@ -385,10 +364,10 @@ func TestMainDemuxPerSourceFiles(t *testing.T) {
 	if code := runMain(t, dir, Env{Stdout: &out, Stderr: &errs}, "-c", cfg); code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
 	}
-	if got := probe(t, filepath.Join(dir, "a_out.mp4")); got != "320,240,20" {
+	if got := mediatest.Probe(t, filepath.Join(dir, "a_out.mp4")); got != "320,240,20" {
 		t.Errorf("a_out.mp4: %s, want 320x240 with 20 frames", got)
 	}
-	if got := probe(t, filepath.Join(dir, "b_out.mkv")); got != "320,240,35" {
+	if got := mediatest.Probe(t, filepath.Join(dir, "b_out.mkv")); got != "320,240,35" {
 		t.Errorf("b_out.mkv: %s, want 320x240 with 35 frames", got)
 	}
 }
@@ -401,7 +380,7 @@ func TestMainRTSPSinkServes(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	dir := t.TempDir()
-	in := clip(t, dir, "in.mp4", 30, "ball")
+	in := mediatest.Clip(t, dir, "in.mp4", 30, "ball")
 	cfg := writeCfg(t, dir, "[tests]\nfile-loop=1\n[source0]\nenable=1\ntype=2\nuri=file://"+in+"\n"+
 		"[streammux]\nbatch-size=1\nwidth=320\nheight=240\n[osd]\nenable=1\n"+
 		fmt.Sprintf("[sink0]\nenable=1\ntype=4\ncodec=1\nsync=1\nbitrate=1000000\nrtsp-port=%d\nudp-port=5400\n", port))

@@ -4,6 +4,7 @@ package all_test
 
 import (
 	"context"
+	"github.com/dsgo/dsgo/internal/mediatest"
 	"io"
 	"path/filepath"
 	"testing"
@@ -89,7 +90,7 @@ func TestDetectorAndClassifierFindTheObjects(t *testing.T) {
 	if color.Matched < 100 || color.Accuracy < 0.9 {
 		t.Errorf("car colour: %d cars matched, accuracy %.3f; want at least 100 and 0.9", color.Matched, color.Accuracy)
 	}
-	if got := frames(t, out); got != "1280,720,150" {
+	if got := mediatest.Probe(t, out); got != "1280,720,150" {
 		t.Errorf("annotated MP4: %s (width,height,frames), want 1280,720,150", got)
 	}
 }

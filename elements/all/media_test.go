@@ -5,6 +5,7 @@ package all_test
 import (
 	"context"
 	"fmt"
+	"github.com/dsgo/dsgo/internal/mediatest"
 	"net"
 	"os"
 	"os/exec"
@@ -18,28 +19,6 @@ import (
 	"github.com/dsgo/dsgo/pipeline"
 )
 
-// clip encodes n frames of a videotestsrc pattern to an H.264 MP4.
-func clip(t *testing.T, dir, name string, n int, pattern string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	desc := fmt.Sprintf("videotestsrc num-buffers=%d pattern=%s ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! x264enc ! mp4mux ! filesink location=%s", n, pattern, path)
-	if out, err := exec.Command("gst-launch-1.0", append([]string{"-q"}, strings.Fields(desc)...)...).CombinedOutput(); err != nil {
-		t.Fatalf("gst-launch-1.0 %s: %v\n%s", desc, err, out)
-	}
-	return path
-}
-
-// frames counts the video frames of a file with ffprobe.
-func frames(t *testing.T, path string) string {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // Four decoded files batched, tiled 2x2 and encoded: every composite frame
 // holds all four sources, PTS only grow, and the MP4 has every frame.
 func TestFourFilesTiledIntoMP4(t *testing.T) {
@@ -47,7 +26,7 @@ func TestFourFilesTiledIntoMP4(t *testing.T) {
 	out := filepath.Join(dir, "tiled.mp4")
 	desc := "nvstreammux name=m batch-size=4 width=320 height=240 ! nvmultistreamtiler name=tiler rows=2 columns=2 width=640 height=480 ! dsencsink location=" + out
 	for i, pat := range []string{"smpte", "ball", "snow", "red"} {
-		desc += fmt.Sprintf(" uridecodebin uri=file://%s ! m.sink_%d", clip(t, dir, pat+".mp4", 30, pat), i)
+		desc += fmt.Sprintf(" uridecodebin uri=file://%s ! m.sink_%d", mediatest.Clip(t, dir, pat+".mp4", 30, pat), i)
 	}
 	p, err := pipeline.Launch(desc)
 	if err != nil {
@@ -71,7 +50,7 @@ func TestFourFilesTiledIntoMP4(t *testing.T) {
 	if n != 30 {
 		t.Fatalf("%d composite frames, want 30", n)
 	}
-	if got := frames(t, out); got != "640,480,30" {
+	if got := mediatest.Probe(t, out); got != "640,480,30" {
 		t.Fatalf("ffprobe: %s, want 640x480 with 30 frames", got)
 	}
 }
@@ -80,7 +59,7 @@ func TestFourFilesTiledIntoMP4(t *testing.T) {
 // own elements, batch in dsgo, encode with GStreamer's elements.
 func TestGStreamerRunsAroundDsgoElements(t *testing.T) {
 	dir := t.TempDir()
-	in, out := clip(t, dir, "in.mp4", 20, "ball"), filepath.Join(dir, "out.mp4")
+	in, out := mediatest.Clip(t, dir, "in.mp4", 20, "ball"), filepath.Join(dir, "out.mp4")
 	desc := fmt.Sprintf("filesrc location=%s ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=NV12 ! m.sink_0 "+
 		"nvstreammux name=m batch-size=1 width=320 height=240 ! nvvideoconvert ! video/x-raw,format=I420 ! x264enc ! mp4mux ! filesink location=%s", in, out)
 	p, err := pipeline.Launch(desc)
@@ -90,7 +69,7 @@ func TestGStreamerRunsAroundDsgoElements(t *testing.T) {
 	if err := p.Run(t.Context(), 10*time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := frames(t, out); got != "320,240,20" {
+	if got := mediatest.Probe(t, out); got != "320,240,20" {
 		t.Fatalf("ffprobe: %s, want 320x240 with 20 frames", got)
 	}
 }
@@ -100,7 +79,7 @@ func TestGStreamerRunsAroundDsgoElements(t *testing.T) {
 func TestBadSourcesDoNotStopTheOthers(t *testing.T) {
 	dir := t.TempDir()
 	trunc := filepath.Join(dir, "trunc.mp4")
-	full, err := os.ReadFile(clip(t, dir, "full.mp4", 30, "smpte"))
+	full, err := os.ReadFile(mediatest.Clip(t, dir, "full.mp4", 30, "smpte"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +92,7 @@ func TestBadSourcesDoNotStopTheOthers(t *testing.T) {
 		"cam4": "foo://nowhere",
 	}
 	desc := fmt.Sprintf("nvstreammux name=m batch-size=5 width=320 height=240 batched-push-timeout=50000 ! fakesink name=out "+
-		"uridecodebin name=cam0 uri=file://%s ! m.sink_0", clip(t, dir, "good.mp4", 60, "ball"))
+		"uridecodebin name=cam0 uri=file://%s ! m.sink_0", mediatest.Clip(t, dir, "good.mp4", 60, "ball"))
 	for i := 1; i <= 4; i++ {
 		name := fmt.Sprintf("cam%d", i)
 		desc += fmt.Sprintf(" uridecodebin name=%s uri=%s ! m.sink_%d", name, bad[name], i)
@@ -160,7 +139,7 @@ func popMessage(t *testing.T, p *pipeline.Pipeline, types pipeline.MessageType) 
 // A caps filter that cannot be met: the source says so, by name.
 func TestImpossibleCapsNameTheSource(t *testing.T) {
 	dir := t.TempDir()
-	p, err := pipeline.Launch(fmt.Sprintf("uridecodebin name=cam uri=file://%s ! audio/x-raw ! fakesink", clip(t, dir, "a.mp4", 5, "smpte")))
+	p, err := pipeline.Launch(fmt.Sprintf("uridecodebin name=cam uri=file://%s ! audio/x-raw ! fakesink", mediatest.Clip(t, dir, "a.mp4", 5, "smpte")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +192,7 @@ func TestRTSPOutServesLivePipeline(t *testing.T) {
 // drawn and encoded keeps every frame.
 func TestDecodeMuxOSDEncodeKeepsEveryFrame(t *testing.T) {
 	dir := t.TempDir()
-	in, out := clip(t, dir, "in.mp4", 45, "smpte"), filepath.Join(dir, "out.mp4")
+	in, out := mediatest.Clip(t, dir, "in.mp4", 45, "smpte"), filepath.Join(dir, "out.mp4")
 	p, err := pipeline.Launch(fmt.Sprintf("uridecodebin uri=file://%s ! m.sink_0 nvstreammux name=m batch-size=1 width=1280 height=720 ! "+
 		"nvdsosd display-clock=true ! dsencsink location=%s", in, out))
 	if err != nil {
@@ -222,7 +201,7 @@ func TestDecodeMuxOSDEncodeKeepsEveryFrame(t *testing.T) {
 	if err := p.Run(t.Context(), 10*time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := frames(t, out); got != "1280,720,45" {
+	if got := mediatest.Probe(t, out); got != "1280,720,45" {
 		t.Fatalf("ffprobe: %s, want 1280x720 with 45 frames", got)
 	}
 }

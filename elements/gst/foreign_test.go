@@ -3,10 +3,9 @@
 package gst
 
 import (
-	"os/exec"
+	"github.com/dsgo/dsgo/internal/mediatest"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,21 +13,6 @@ import (
 	"github.com/dsgo/dsgo/pipeline"
 	"github.com/dsgo/dsgo/video"
 )
-
-// probeFrames returns the number of video frames ffprobe reads in a file.
-func probeFrames(t *testing.T, path string) int {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil {
-		t.Fatalf("ffprobe %s: %q", path, out)
-	}
-	return n
-}
 
 func TestEncSink(t *testing.T) {
 	for _, tc := range []struct{ codec, container string }{{"h264", "mp4"}, {"h265", "mkv"}} {
@@ -43,7 +27,7 @@ func TestEncSink(t *testing.T) {
 			if _, err := run(t, p, 30*time.Second); err != nil {
 				t.Fatal(err)
 			}
-			if n := probeFrames(t, out); n != 30 {
+			if n := mediatest.Frames(t, out); n != 30 {
 				t.Fatalf("%s has %d frames, want 30", out, n)
 			}
 			checkGoroutines(t, before)
@@ -85,7 +69,7 @@ func TestBinSink(t *testing.T) {
 	if _, err := run(t, p, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if n := probeFrames(t, out); n != 30 {
+	if n := mediatest.Frames(t, out); n != 30 {
 		t.Fatalf("%s has %d frames, want 30", out, n)
 	}
 	checkGoroutines(t, before)

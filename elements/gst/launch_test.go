@@ -3,6 +3,7 @@
 package gst
 
 import (
+	"github.com/dsgo/dsgo/internal/mediatest"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -47,7 +48,7 @@ func TestLaunchForeign(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.frames < 0 {
-				if n := probeFrames(t, out); n != 30 {
+				if n := mediatest.Frames(t, out); n != 30 {
 					t.Fatalf("%s has %d frames, want 30", out, n)
 				}
 			} else {

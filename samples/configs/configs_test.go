@@ -8,10 +8,9 @@ package configs_test
 import (
 	"bytes"
 	"context"
+	"github.com/dsgo/dsgo/internal/mediatest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,21 +18,6 @@ import (
 	"github.com/dsgo/dsgo/app"
 	_ "github.com/dsgo/dsgo/elements/all" // every element, as cmd/dsapp links them
 )
-
-// frames returns the number of video frames ffprobe decodes from path.
-func frames(t *testing.T, path string) int {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil {
-		t.Fatalf("ffprobe %s: %q", path, out)
-	}
-	return n
-}
 
 func TestSampleConfigsRunEndToEnd(t *testing.T) {
 	if testing.Short() || raceEnabled {
@@ -69,7 +53,7 @@ func TestSampleConfigsRunEndToEnd(t *testing.T) {
 			if !strings.Contains(stdout.String(), "**PERF:") {
 				t.Errorf("no PERF lines in:\n%s", stdout.String())
 			}
-			if n := frames(t, tc.output); n < tc.minFrames || n > tc.maxFrames {
+			if n := mediatest.Frames(t, tc.output); n < tc.minFrames || n > tc.maxFrames {
 				t.Errorf("%s has %d frames, want %d-%d", tc.output, n, tc.minFrames, tc.maxFrames)
 			}
 			t.Logf("%s in %v", tc.config, time.Since(start).Round(time.Millisecond))

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// clipGT is a ground truth in the format dsscene writes (formats.md).
+// clipGT is a ground truth in the format dsscene writes (samples/FORMATS.md).
 const clipGT = `{"info":{"generator":"dsscene","seed":3},
  "images":[{"id":1,"file_name":"c.mp4#000000","width":64,"height":48,"frame":0,"video":"c.mp4"},
            {"id":2,"file_name":"c.mp4#000001","width":64,"height":48,"frame":1,"video":"c.mp4"}],

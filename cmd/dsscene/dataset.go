@@ -19,7 +19,7 @@ import (
 	"github.com/dsgo/dsgo/video"
 )
 
-// Sizes of the training arrays (formats.md: the detector's 640x368 input
+// Sizes of the training arrays (samples/FORMATS.md: the detector's 640x368 input
 // and the classifiers' 64x64 crops).
 const (
 	detW, detH = 640, 368

@@ -27,7 +27,7 @@ func readNpy(t *testing.T, path string, dt tensor.DType, tail string) *tensor.Te
 	return x
 }
 
-// The dataset's arrays have the shapes and meaning formats.md gives them,
+// The dataset's arrays have the shapes and meaning samples/FORMATS.md gives them,
 // and do not depend on the number of workers.
 func TestDataset(t *testing.T) {
 	dir := t.TempDir()

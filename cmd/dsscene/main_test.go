@@ -122,7 +122,7 @@ type gtFile struct {
 	} `json:"annotations"`
 }
 
-// The ground truth files of a clip say what formats.md says, and agree
+// The ground truth files of a clip say what samples/FORMATS.md says, and agree
 // with the frames that were encoded.
 func TestClipGroundTruth(t *testing.T) {
 	dir := t.TempDir()

@@ -1,6 +1,6 @@
 """Shared code of dsgo's sample-model training scripts.
 
-Dataset loading (the `dsscene dataset` layout of prompts/formats.md),
+Dataset loading (the `dsscene dataset` layout of samples/FORMATS.md),
 GPU augmentation, backbone blocks, ONNX export with an onnxruntime check
 and reference files, and a proxy mAP@0.5 evaluator (boxes and masks,
 COCO-style 101-point interpolation, "ignore" ground truth neither

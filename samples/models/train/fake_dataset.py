@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes a tiny fake training dataset in the `dsscene dataset` layout
-(prompts/formats.md) for smoke tests of the training scripts: coloured
+(samples/FORMATS.md) for smoke tests of the training scripts: coloured
 rectangles and ellipses on a noisy background, with boxes, instance maps
 and car crops. Not for training real models.
 

@@ -27,9 +27,15 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 		}
 		defer ort.DestroyEnvironment()
 	}
-	for _, name := range []string{"classifier", "detectnet", "yolo"} {
+	models := map[string]string{ // the reference models and the trained sample detector
+		"classifier":              filepath.Join("..", "testdata", "models", "classifier", "model.onnx"),
+		"detectnet":               filepath.Join("..", "testdata", "models", "detectnet", "model.onnx"),
+		"yolo":                    filepath.Join("..", "testdata", "models", "yolo", "model.onnx"),
+		"sample_primary_detector": filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx"),
+	}
+	for _, name := range []string{"classifier", "detectnet", "yolo", "sample_primary_detector"} {
 		for _, batch := range []int{1, 8} {
-			path := filepath.Join("..", "testdata", "models", name, "model.onnx")
+			path := models[name]
 			g, err := graph.LoadFile(path)
 			if err != nil {
 				b.Fatal(err)

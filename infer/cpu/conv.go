@@ -102,9 +102,21 @@ func ConvWorkspace(x, w tensor.Shape, p ConvParams) (int, error) {
 	return g.cg * g.kh * g.kw * g.oh * g.ow, nil
 }
 
+// ConvScratch returns the scratch elements Conv2D needs on this Runner:
+// none with OpenBLAS, whose tiled convolutions use the Runner's own
+// per-worker tiles, and ConvWorkspace for the pure-Go GEMM's whole-image
+// im2col.
+func (r *Runner) ConvScratch(x, w tensor.Shape, p ConvParams) (int, error) {
+	n, err := ConvWorkspace(x, w, p)
+	if r.blas {
+		n = 0
+	}
+	return n, err
+}
+
 // Conv2D computes dst = act(conv(x, w) + bias + residual) on NCHW data.
 // bias (length M) and residual (dst's shape) may be nil. scratch must hold
-// ConvWorkspace elements. 1x1 stride-1 convolutions are one GEMM per
+// ConvScratch elements. 1x1 stride-1 convolutions are one GEMM per
 // image and group, depthwise ones a direct loop, the rest im2col + GEMM.
 func (r *Runner) Conv2D(dst, x, w, bias, residual *tensor.Tensor, p ConvParams, scratch []float32) error {
 	g, err := convGeometry(x.Shape, w.Shape, p)
@@ -139,7 +151,7 @@ func (r *Runner) Conv2D(dst, x, w, bias, residual *tensor.Tensor, p ConvParams, 
 		r.depthwise(dst.F32, x.F32, w.F32, b, res, g, act)
 		return nil
 	}
-	if need, _ := ConvWorkspace(x.Shape, w.Shape, p); len(scratch) < need {
+	if need, _ := r.ConvScratch(x.Shape, w.Shape, p); len(scratch) < need {
 		return fmt.Errorf("cpu: conv: scratch has %d elements, needs %d", len(scratch), need)
 	}
 	if r.blas {

@@ -132,9 +132,11 @@ func TestConv2DRejectsBadShapes(t *testing.T) {
 	if err := r.Conv2D(tensor.New(1, 2, 4, 4), x, w, nil, nil, ConvParams{}, make([]float32, 1000)); err == nil {
 		t.Error("wrong output shape accepted")
 	}
+	r.UseBLAS(false) // the pure-Go GEMM's convolutions need scratch
 	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, nil, nil, ConvParams{}, make([]float32, 3)); err == nil {
 		t.Error("short scratch accepted")
 	}
+	r.UseBLAS(true)
 	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, tensor.New(3), nil, ConvParams{}, make([]float32, 1000)); err == nil {
 		t.Error("bias of 3 accepted for 2 outputs")
 	}

@@ -31,7 +31,7 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	if len(ins) > 2 {
 		bias = ins[2]
 	}
-	ws, err := ConvWorkspace(ins[0].Shape, ins[1].Shape, prm)
+	ws, err := p.r.ConvScratch(ins[0].Shape, ins[1].Shape, prm)
 	if err != nil {
 		return nil, err
 	}

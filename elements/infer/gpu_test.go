@@ -65,3 +65,46 @@ func TestGPUBackendFindsWhatTheCPUFinds(t *testing.T) {
 		t.Logf("network-mode=%s: %d of the CPU's %d boxes found (GPU: %d)", tc.mode, found, len(cpuBoxes), len(gpuBoxes))
 	}
 }
+
+// Secondary mode on the GPU: object crops preprocessed on the device give
+// the CPU's labels.
+func TestGPUSecondaryClassifiesLikeTheCPU(t *testing.T) {
+	if !cuda.Available() {
+		t.Skip("no GPU: ", cuda.Init())
+	}
+	dir := t.TempDir()
+	sgie := writeConfig(t, dir, "sgie", `[property]
+net-scale-factor=0.0039215697906911373
+onnx-file=`+model("classifier")+`
+batch-size=4
+network-type=1
+process-mode=2
+gie-unique-id=2
+operate-on-gie-id=1
+input-object-min-width=2
+input-object-min-height=2
+classifier-threshold=0.0
+`, "c0;c1;c2;c3;c4;c5;c6;c7;c8;c9\n")
+	pgie := detectorConfig(t, dir, "0.3")
+	labels := func(backend string) []string {
+		var out []string
+		runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=NV12 ! nvinfer backend=cpu config-file-path="+
+			pgie+" ! nvinfer backend="+backend+" gpu-preprocessing=true config-file-path="+sgie+" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+			for _, f := range b.Frames {
+				for _, o := range f.Objects {
+					l := "-"
+					if len(o.ClassifierMetas) > 0 {
+						l = o.ClassifierMetas[0].Labels[0].ResultLabel
+					}
+					out = append(out, l)
+				}
+			}
+		})
+		return out
+	}
+	cpuLabels, gpuLabels := labels("cpu"), labels("gpu")
+	if strings.Join(cpuLabels, ",") != strings.Join(gpuLabels, ",") {
+		t.Fatalf("labels differ:\nCPU %v\nGPU %v", cpuLabels, gpuLabels)
+	}
+	t.Logf("%d objects labelled alike", len(gpuLabels))
+}

@@ -59,6 +59,8 @@ type Infer struct {
 	engines     []*engine    // by batch size, compiled when first needed
 	backend     int          // property: 0 auto, 1 cpu, 2 gpu
 	gpu         *gpu.Engine  // the GPU engine, when the model runs there
+	gpre        *gpuPre      // its preprocessing on the device
+	gpuPreOn    bool         // property gpu-preprocessing
 	eng         *engine      // the one in use
 	net         meta.NetworkInfo
 	pre         Preprocessor
@@ -105,6 +107,7 @@ var inferClass = &pipeline.ElementClass{
 		pipeline.IntProp("infer-on-gie-id", "Secondary mode: infer on objects of this gie-unique-id (-1: from the config)", -1, -1, 1<<30, func(e *Infer) *int64 { return &e.onGIEID }),
 		pipeline.StringProp("infer-on-class-ids", "Secondary mode: infer on objects of these classes, colon-separated as DeepStream's \"0:2\" (empty: from the config)", "", func(e *Infer) *string { return &e.onClassIDs }, checkClassIDs),
 		pipeline.EnumProp("backend", "Where the model runs: auto (the GPU when there is one), cpu or gpu", 0, []string{"auto", "cpu", "gpu"}, func(e *Infer) *int { return &e.backend }),
+		pipeline.BoolProp("gpu-preprocessing", "With the GPU backend, scale and normalise frames on the GPU (one kernel per batch) instead of on the CPU; not yet verified on a GPU, so off by default", false, func(e *Infer) *bool { return &e.gpuPreOn }),
 		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
 		pipeline.StringProp("model-engine-file", "Serialized engine (accepted; the CPU backend builds from onnx-file)", "", func(e *Infer) *string { return &e.engineFile }, nil),
 		pipeline.ReadOnlyProp("inferences", "Model runs since start (batches of frames or objects)", pipeline.PropInt, func(e *Infer) any { return e.runs.Load() }),
@@ -205,6 +208,8 @@ type network interface {
 // of its outputs.
 type engine struct {
 	prog   network
+	gpu    *gpu.Program   // prog, when it runs on the GPU
+	devIn  cuda.DevicePtr // its input on the device, for GPU preprocessing
 	input  *tensor.Tensor
 	layers [][]*tensor.Tensor // per image of the batch: views of the outputs
 }
@@ -233,6 +238,10 @@ func (e *Infer) useBatch(n int) error {
 	}
 	en := &engine{prog: prog, layers: make([][]*tensor.Tensor, n)}
 	en.input, _ = prog.Input(e.inName)
+	if gp, ok := prog.(*gpu.Program); ok {
+		en.gpu = gp
+		en.devIn, _ = gp.InputDevice(e.inName)
+	}
 	for _, v := range prog.Graph().Outputs {
 		if len(e.outputNames) > 0 && !slices.Contains(e.outputNames, v.Name) {
 			continue
@@ -304,6 +313,10 @@ func (e *Infer) pickBackend(cfg *configs.InferConfig, g *graph.Graph) error {
 
 // closeBackend releases the compiled programs and the GPU engine.
 func (e *Infer) closeBackend() {
+	if e.gpre != nil {
+		e.gpre.close()
+		e.gpre = nil
+	}
 	if e.gpu != nil {
 		for _, en := range e.engines {
 			if c, ok := en.progCloser(); ok {
@@ -353,6 +366,13 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 	}
 	if e.pre.Channels() != c {
 		return fmt.Errorf("%s: model-color-format %d gives %d channels, the model takes %d", cfg.File, cfg.ModelColorFormat, e.pre.Channels(), c)
+	}
+	if e.gpu != nil && e.gpuPreOn && e.engines[b].devIn != 0 {
+		gp, err := newGPUPre(e.gpu, &e.pre, b)
+		if err != nil {
+			e.PostWarning(fmt.Errorf("%s: preprocessing on the CPU: %w", cfg.File, err), "")
+		}
+		e.gpre = gp
 	}
 	return nil
 }

@@ -29,12 +29,11 @@ func (e *Infer) primary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 		if err := e.useBatch(len(chunk)); err != nil {
 			return err
 		}
+		if err := e.beginImages(buf); err != nil {
+			return err
+		}
 		for i, f := range chunk {
-			src, err := e.frameOf(buf, f.BatchID)
-			if err != nil {
-				return err
-			}
-			if err := e.pre.Frame(e.slot(i), &src, video.Rect{}); err != nil {
+			if err := e.addImage(buf, i, f.BatchID, video.Rect{}); err != nil {
 				return err
 			}
 		}
@@ -239,7 +238,35 @@ func (e *Infer) classifierMeta(batch *meta.BatchMeta, attrs []parsers.Attribute)
 // run runs the model once and counts it.
 func (e *Infer) run() error {
 	e.runs.Add(1)
+	if e.gpre != nil {
+		if err := e.gpre.run(e.eng.devIn); err != nil {
+			return err
+		}
+		return e.eng.gpu.RunToHost()
+	}
 	return e.eng.prog.Run()
+}
+
+// beginImages starts filling the network input from buf's frames.
+func (e *Infer) beginImages(buf *pipeline.Buffer) error {
+	if e.gpre != nil {
+		return e.gpre.begin(buf, e.in)
+	}
+	return nil
+}
+
+// addImage makes image i of the input from memory mem of buf, all of it
+// (the zero Rect) or a crop: on the GPU when the model runs there, else
+// into the host tensor.
+func (e *Infer) addImage(buf *pipeline.Buffer, i, mem int, crop video.Rect) error {
+	if e.gpre != nil {
+		return e.gpre.add(buf, e.in, mem, crop)
+	}
+	src, err := e.frameOf(buf, mem)
+	if err != nil {
+		return err
+	}
+	return e.pre.Frame(e.slot(i), &src, crop)
 }
 
 // secondary classifies the objects an upstream detector found.
@@ -271,12 +298,11 @@ func (e *Infer) secondary(buf *pipeline.Buffer, batch *meta.BatchMeta) error {
 		if err := e.useBatch(len(chunk)); err != nil {
 			return err
 		}
+		if err := e.beginImages(buf); err != nil {
+			return err
+		}
 		for i, c := range chunk {
-			src, err := e.frameOf(buf, c.mem)
-			if err != nil {
-				return err
-			}
-			if err := e.pre.Frame(e.slot(i), &src, c.rect); err != nil {
+			if err := e.addImage(buf, i, c.mem, c.rect); err != nil {
 				return err
 			}
 		}

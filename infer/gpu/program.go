@@ -512,6 +512,15 @@ func (p *Program) Run() error {
 			return err
 		}
 	}
+	return p.RunToHost()
+}
+
+// RunToHost runs the inference from the device inputs (InputDevice,
+// written on the engine's stream, e.g. by GPU preprocessing), copies the
+// outputs back to their host tensors and waits for them. It allocates
+// nothing.
+func (p *Program) RunToHost() error {
+	s := p.e.s
 	if err := p.RunDevice(); err != nil {
 		return err
 	}

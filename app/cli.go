@@ -326,20 +326,26 @@ func forwardInterrupts(ctx context.Context, env Env, ctl chan<- Command) {
 	}
 }
 
-// readKeys reads command lines from stdin: q quits, p pauses, r resumes,
-// h prints the help.
+// readKeys reads commands from stdin, one key each: q quits, p pauses,
+// r resumes, h prints the help; other bytes (newlines, when the terminal
+// is in line mode) are ignored. cmd/dsapp puts the terminal in
+// non-canonical mode, as deepstream-app does, so a key acts at once.
 func readKeys(ctx context.Context, env Env, ctl chan<- Command) {
-	s := bufio.NewScanner(env.Stdin)
-	for s.Scan() {
+	r := bufio.NewReader(env.Stdin)
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return
+		}
 		var c Command
-		switch strings.TrimSpace(s.Text()) {
-		case "q":
+		switch b {
+		case 'q':
 			c = Quit
-		case "p":
+		case 'p':
 			c = Pause
-		case "r":
+		case 'r':
 			c = Resume
-		case "h":
+		case 'h':
 			fmt.Fprint(env.Stdout, "\nRuntime commands:\n\th: Print this help\n\tq: Quit\n\n\tp: Pause\n\tr: Resume\n\n")
 			continue
 		default:

@@ -26,13 +26,20 @@ import (
 func main() {
 	interrupts := make(chan os.Signal, 2)
 	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
-	os.Exit(app.Main(context.Background(), os.Args[1:], app.Env{
+	terminal := isTerminal(os.Stdin)
+	restore := func() {}
+	if terminal {
+		restore = keyMode(os.Stdin)
+	}
+	code := app.Main(context.Background(), os.Args[1:], app.Env{
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
 		Interrupts: interrupts,
-		Terminal:   isTerminal(os.Stdin),
-	}))
+		Terminal:   terminal,
+	})
+	restore()
+	os.Exit(code)
 }
 
 // isTerminal reports whether f is a terminal (/dev/null is a character
@@ -40,4 +47,22 @@ func main() {
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// keyMode switches the terminal to non-canonical input without echo, so
+// that q, p and r act on the key press (Ctrl-C still signals), and
+// returns the function that restores the previous mode.
+func keyMode(f *os.File) (restore func()) {
+	fd := int(f.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return func() {}
+	}
+	t := *old
+	t.Lflag &^= unix.ICANON | unix.ECHO
+	t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
+	if unix.IoctlSetTermios(fd, unix.TCSETS, &t) != nil {
+		return func() {}
+	}
+	return func() { unix.IoctlSetTermios(fd, unix.TCSETS, old) }
 }

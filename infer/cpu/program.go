@@ -19,6 +19,12 @@ type Program struct {
 	vals    map[*graph.Value]*tensor.Tensor
 	steps   []step
 	scratch []float32
+	// While lowering: float32 tensors waiting for arena space, and views
+	// (reshapes) of other tensors (see planArena).
+	pending   []*tensor.Tensor
+	views     map[*tensor.Tensor]*tensor.Tensor
+	arenaSize int // float32 elements
+	unshared  int // what the arena's tensors would take without reuse
 }
 
 type step struct {
@@ -39,7 +45,7 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 	if bound, err = graph.Optimize(bound, graph.Options{Debug: graph.DebugFromEnv()}); err != nil {
 		return nil, err
 	}
-	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}}
+	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]*tensor.Tensor{}}
 	for _, in := range bound.Inputs {
 		if _, err := p.tensor(in); err != nil {
 			return nil, err
@@ -63,6 +69,7 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 			return nil, err
 		}
 	}
+	p.planArena()
 	return p, nil
 }
 
@@ -84,7 +91,8 @@ func (p *Program) tensor(v *graph.Value) (*tensor.Tensor, error) {
 	}
 	t := &tensor.Tensor{Name: v.Name, DType: v.DType, Shape: v.Shape}
 	if v.DType == tensor.Float32 {
-		t.F32 = make([]float32, n)
+		p.pending = append(p.pending, t) // data from the arena (planArena)
+		p.unshared += n
 	} else {
 		t.Raw = make([]byte, n*max(v.DType.Size(), 1))
 	}
@@ -233,7 +241,11 @@ func alias(p *Program, n *graph.Node) (func() error, error) {
 	if out.Shape.NumElements() != in.Len() {
 		return nil, fmt.Errorf("reshape of %v to %v", in.Shape, out.Shape)
 	}
-	p.vals[out] = &tensor.Tensor{Name: out.Name, DType: in.DType, Shape: out.Shape, F32: in.F32, Raw: in.Raw}
+	t := &tensor.Tensor{Name: out.Name, DType: in.DType, Shape: out.Shape, F32: in.F32, Raw: in.Raw}
+	if in.DType == tensor.Float32 && in.F32 == nil { // not placed yet: share its data once it is
+		p.views[t] = in
+	}
+	p.vals[out] = t
 	return nil, nil
 }
 

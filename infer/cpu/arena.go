@@ -1,0 +1,97 @@
+package cpu
+
+import (
+	"slices"
+
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// arenaSlot is a float32 tensor waiting for its place in the arena: the
+// steps that first and last touch it (graph inputs and outputs live for
+// the whole run) and its offset once placed.
+type arenaSlot struct {
+	t           *tensor.Tensor
+	n           int // elements
+	first, last int
+	off         int
+}
+
+// planArena gives every float32 value's tensor its data in one arena,
+// reusing memory between tensors whose lifetimes (from the step that
+// writes them to the last step that reads them) do not overlap. Views
+// (reshapes) share their base's data. Bigger tensors are placed first,
+// each at the lowest offset free for its whole lifetime.
+func (p *Program) planArena() {
+	slots := make([]*arenaSlot, 0, len(p.pending))
+	bySlot := make(map[*tensor.Tensor]*arenaSlot, len(p.pending))
+	for _, t := range p.pending {
+		s := &arenaSlot{t: t, n: t.Len(), first: len(p.steps), last: -1}
+		slots, bySlot[t] = append(slots, s), s
+	}
+	touch := func(v *graph.Value, i int) {
+		if t, ok := p.vals[v]; ok {
+			if s := bySlot[p.base(t)]; s != nil {
+				s.first, s.last = min(s.first, i), max(s.last, i)
+			}
+		}
+	}
+	for i, st := range p.steps {
+		for _, v := range st.node.Inputs {
+			touch(v, i)
+		}
+		for _, v := range st.node.Outputs {
+			touch(v, i)
+		}
+	}
+	for _, vs := range [][]*graph.Value{p.g.Inputs, p.g.Outputs} {
+		for _, v := range vs {
+			touch(v, -1)
+			touch(v, len(p.steps))
+		}
+	}
+	slices.SortStableFunc(slots, func(a, b *arenaSlot) int { return b.n - a.n })
+	var placed []*arenaSlot
+	size := 0
+	for _, s := range slots {
+		if s.last < s.first { // written and read by no step: keep it apart
+			s.first, s.last = -1, len(p.steps)
+		}
+		s.off = 0
+		for moved := true; moved; {
+			moved = false
+			for _, o := range placed {
+				if o.first <= s.last && s.first <= o.last && o.off < s.off+s.n && s.off < o.off+o.n {
+					s.off, moved = o.off+o.n, true
+				}
+			}
+		}
+		placed = append(placed, s)
+		size = max(size, s.off+s.n)
+	}
+	arena := make([]float32, size)
+	for _, s := range slots {
+		s.t.F32 = arena[s.off : s.off+s.n : s.off+s.n]
+	}
+	for view, base := range p.views {
+		view.F32 = p.base(base).F32
+	}
+	p.arenaSize, p.pending, p.views = size, nil, nil
+}
+
+// base follows views to the tensor that owns the data.
+func (p *Program) base(t *tensor.Tensor) *tensor.Tensor {
+	for {
+		b, ok := p.views[t]
+		if !ok {
+			return t
+		}
+		t = b
+	}
+}
+
+// ArenaBytes returns the bytes of the program's activation arena, and
+// what the same tensors would take without reuse.
+func (p *Program) ArenaBytes() (arena, unshared int) {
+	return 4 * p.arenaSize, 4 * p.unshared
+}

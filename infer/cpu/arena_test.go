@@ -1,0 +1,36 @@
+package cpu
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// Activations share one arena: tensors whose lifetimes do not overlap
+// reuse memory. The YOLO-style model, with many mid-sized layers, needs
+// far less than the sum of its tensors; the DetectNet-style one is
+// dominated by its input (live throughout) and first two layers, which
+// must coexist. (That results stay right is what every reference test
+// checks.)
+func TestArenaReusesMemory(t *testing.T) {
+	for name, minSaved := range map[string]float64{"detectnet": 0.15, "yolo": 0.35, "classifier": 0.05} {
+		g, err := graph.LoadFile(filepath.Join("..", "testdata", "models", name, "model.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := NewRunner(Options{})
+		in := g.Inputs[0]
+		p, err := Compile(g, map[string]tensor.Shape{in.Name: {4, in.Shape[1], in.Shape[2], in.Shape[3]}}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arena, unshared := p.ArenaBytes()
+		t.Logf("%s batch 4: arena %.1f MiB, %.1f MiB without reuse", name, float64(arena)/(1<<20), float64(unshared)/(1<<20))
+		if saved := 1 - float64(arena)/float64(unshared); arena <= 0 || saved < minSaved {
+			t.Errorf("%s: arena %d bytes, unshared %d: %.0f%% saved, want at least %.0f%%", name, arena, unshared, 100*saved, 100*minSaved)
+		}
+		r.Close()
+	}
+}

@@ -279,13 +279,19 @@ func ParseInfer(name string, r io.Reader) (*InferConfig, []Warning, error) {
 	return c, p.warns, nil
 }
 
-// finish merges a config's validation errors into the parse errors (a key
-// that did not parse kept its default, so only why it did not parse is
-// reported) and orders warnings and errors by line.
+// finish merges a config's validation errors into the parse errors and
+// orders warnings and errors by line. A key that did not parse kept its
+// default, so only why it did not parse is reported: validation errors of
+// the same key, and group- or file-level ones (a missing size, no enabled
+// source) that may follow from it, are left out while parse errors exist.
 func (p *parser) finish(validation error) error {
 	sort.SliceStable(p.warns, func(i, j int) bool { return p.warns[i].Line < p.warns[j].Line })
+	parseErrs := len(p.errs)
 	if list, ok := validation.(ErrorList); ok {
 		for _, e := range list {
+			if parseErrs > 0 && e.Key == "" {
+				continue
+			}
 			if !slices.ContainsFunc(p.errs, func(pe *Error) bool { return pe.Key == e.Key && pe.Line == e.Line }) {
 				p.errs = append(p.errs, e)
 			}

@@ -74,6 +74,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseInfer$$' -fuzztime $(FUZZTIME) ./configs/
 	$(GO) test -run '^$$' -fuzz '^FuzzParsersNeverPanic$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/parsers/
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./infer/graph/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadApp$$' -fuzztime $(FUZZTIME) ./configs/
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME) ./app/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadCOCOGroundTruth$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadCOCOResults$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseKITTILine$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseKITTIName$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadMOT$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRLEString$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRLE$$' -fuzztime $(FUZZTIME) ./samples/scene/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDropout$$' -fuzztime $(FUZZTIME) ./cmd/dsscene/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSegmentation$$' -fuzztime $(FUZZTIME) ./eval/
+	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./video/
 
 ## bench: Go benchmarks, dsgo vs onnxruntime on the reference models, then dsgo vs GStreamer
 ## side by side (last line: engine ratio). onnxruntime's library comes from the npm package.

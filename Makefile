@@ -45,7 +45,7 @@ vet:
 test: fmt-check vet ort-lib
 	ONNXRUNTIME_LIB=$$([ -f $(ORT_LIB) ] && echo $(ORT_LIB)) $(GO) test -race -count=1 -timeout 20m ./...
 	@# the sample models over whole clips: too slow under -race, so once more without it
-	$(GO) test -count=1 -timeout 20m -run 'TestSampleConfigs|TestDetectorAndClassifier' ./samples/configs ./elements/all
+	$(GO) test -count=1 -timeout 20m -run 'TestSample|TestDetectorAndClassifier' ./samples/configs ./elements/all
 
 test-short:
 	$(GO) test -count=1 ./...

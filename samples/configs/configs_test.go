@@ -17,6 +17,7 @@ import (
 
 	"github.com/dsgo/dsgo/app"
 	_ "github.com/dsgo/dsgo/elements/all" // every element, as cmd/dsapp links them
+	"github.com/dsgo/dsgo/elements/rtsp"
 )
 
 func TestSampleConfigsRunEndToEnd(t *testing.T) {
@@ -35,7 +36,7 @@ func TestSampleConfigsRunEndToEnd(t *testing.T) {
 		// before a slow camera's frame arrives, which then comes in a
 		// batch of its own, so the tiled output has 150 or more frames.
 		{"source4_primary_secondary_tiled.txt", "out_source4_tiled.mp4", 150, 600},
-	} {
+	} { // (source1_rtsp_camera.txt: TestSampleRTSPCameraConfig)
 		t.Run(tc.config, func(t *testing.T) {
 			cfg, err := filepath.Abs(tc.config)
 			if err != nil {
@@ -76,5 +77,41 @@ func TestSampleConfigsValidate(t *testing.T) {
 	}
 	if _, err := os.Stat("../streams/street_day_720p.mp4"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The RTSP camera sample against dsgo's own RTSP server serving a sample
+// clip: frames flow live through the detector until Ctrl-C, which drains
+// into a complete MP4.
+func TestSampleRTSPCameraConfig(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("skipped with -short and -race: runs the sample detector on a live stream")
+	}
+	srv, err := rtsp.NewServer(rtsp.Config{})
+	if err != nil {
+		t.Skip("the sample's RTSP port is taken: ", err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clip, _ := filepath.Abs(filepath.Join("..", "streams", "street_day_720p.mp4"))
+	go rtsp.ServeFile(ctx, srv, "/cam", clip, true)
+	cfg, err := filepath.Abs("source1_rtsp_camera.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	interrupts := make(chan os.Signal, 1)
+	time.AfterFunc(8*time.Second, func() { interrupts <- os.Interrupt })
+	var stdout, stderr bytes.Buffer
+	code := app.Main(ctx, []string{"-c", cfg}, app.Env{Stdout: &stdout, Stderr: &stderr, Interrupts: interrupts})
+	if code != app.ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "**PERF:") {
+		t.Errorf("no PERF lines in:\n%s", stdout.String())
+	}
+	if n := mediatest.Frames(t, "out_source1_rtsp_camera.mp4"); n < 30 {
+		t.Errorf("%d frames from 8 s of a 15 fps camera", n)
 	}
 }

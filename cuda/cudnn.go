@@ -259,43 +259,44 @@ func newPerfBuf() perfBuf {
 func (b perfBuf) slice(n C.int) []C.dsgo_cudnn_perf { return unsafe.Slice(b.p, maxAlgos)[:n] }
 func (b perfBuf) free()                             { C.free(unsafe.Pointer(b.p)) }
 
-// FindForward times every forward algorithm on the given buffers (y is
-// overwritten) with up to wsLimit bytes of workspace at ws, fastest first.
-func (cv *Conv) FindForward(s *Stream, x, w, y, ws DevicePtr, wsLimit int) ([]ConvAlgo, error) {
+// rank runs one of cuDNN's algorithm searches (timed on s, or heuristic
+// when s is nil) through call, named fn in errors, and returns the
+// algorithms fastest or best first.
+func (cv *Conv) rank(s *Stream, fn string, wsLimit int, timed bool, call func(C.CUcontext, C.CUstream, *C.int, perfBuf) C.int) ([]ConvAlgo, error) {
 	h, err := cv.handles()
 	if err != nil {
 		return nil, err
 	}
-	_, sh, err := s.handles()
-	if err != nil {
-		return nil, err
+	var sh C.CUstream
+	if s != nil {
+		if _, sh, err = s.handles(); err != nil {
+			return nil, err
+		}
 	}
 	pb := newPerfBuf()
 	defer pb.free()
 	var n C.int
-	st := C.dsgo_cudnn_fwd_find(h, cv.dnn.h, sh, cv.x, C.CUdeviceptr(x), cv.w, C.CUdeviceptr(w), cv.conv, cv.y,
-		C.CUdeviceptr(y), maxAlgos, &n, pb.p, C.CUdeviceptr(ws), C.size_t(wsLimit))
-	if err := checkDNN("cudnnFindConvolutionForwardAlgorithmEx", st); err != nil {
+	if err := checkDNN(fn, call(h, sh, &n, pb)); err != nil {
 		return nil, err
 	}
-	return perfs(pb.slice(n), wsLimit, true), nil
+	return perfs(pb.slice(n), wsLimit, timed), nil
+}
+
+// FindForward times every forward algorithm on the given buffers (y is
+// overwritten) with up to wsLimit bytes of workspace at ws, fastest first.
+func (cv *Conv) FindForward(s *Stream, x, w, y, ws DevicePtr, wsLimit int) ([]ConvAlgo, error) {
+	return cv.rank(s, "cudnnFindConvolutionForwardAlgorithmEx", wsLimit, true, func(h C.CUcontext, sh C.CUstream, n *C.int, pb perfBuf) C.int {
+		return C.dsgo_cudnn_fwd_find(h, cv.dnn.h, sh, cv.x, C.CUdeviceptr(x), cv.w, C.CUdeviceptr(w), cv.conv, cv.y,
+			C.CUdeviceptr(y), maxAlgos, n, pb.p, C.CUdeviceptr(ws), C.size_t(wsLimit))
+	})
 }
 
 // HeuristicForward returns cuDNN's ranking of the forward algorithms
 // without running them.
 func (cv *Conv) HeuristicForward(wsLimit int) ([]ConvAlgo, error) {
-	h, err := cv.handles()
-	if err != nil {
-		return nil, err
-	}
-	pb := newPerfBuf()
-	defer pb.free()
-	var n C.int
-	st := C.dsgo_cudnn_fwd_heur(h, cv.dnn.h, cv.x, cv.w, cv.conv, cv.y, maxAlgos, &n, pb.p)
-	if err := checkDNN("cudnnGetConvolutionForwardAlgorithm_v7", st); err != nil {
-		return nil, err
-	}
-	return perfs(pb.slice(n), wsLimit, false), nil
+	return cv.rank(nil, "cudnnGetConvolutionForwardAlgorithm_v7", wsLimit, false, func(h C.CUcontext, _ C.CUstream, n *C.int, pb perfBuf) C.int {
+		return C.dsgo_cudnn_fwd_heur(h, cv.dnn.h, cv.x, cv.w, cv.conv, cv.y, maxAlgos, n, pb.p)
+	})
 }
 
 // ForwardWorkspace returns the workspace bytes algo needs.
@@ -371,40 +372,18 @@ func (cv *Conv) ForwardBiasReLU(s *Stream, algo int, x, w, z, bias, y, ws Device
 // input shape) = conv^T(w, dy) with dy of the output's shape, which is
 // ConvTranspose from dy to dx.
 func (cv *Conv) FindBackwardData(s *Stream, w, dy, dx, ws DevicePtr, wsLimit int) ([]ConvAlgo, error) {
-	h, err := cv.handles()
-	if err != nil {
-		return nil, err
-	}
-	_, sh, err := s.handles()
-	if err != nil {
-		return nil, err
-	}
-	pb := newPerfBuf()
-	defer pb.free()
-	var n C.int
-	st := C.dsgo_cudnn_bwd_find(h, cv.dnn.h, sh, cv.w, C.CUdeviceptr(w), cv.y, C.CUdeviceptr(dy), cv.conv, cv.x,
-		C.CUdeviceptr(dx), maxAlgos, &n, pb.p, C.CUdeviceptr(ws), C.size_t(wsLimit))
-	if err := checkDNN("cudnnFindConvolutionBackwardDataAlgorithmEx", st); err != nil {
-		return nil, err
-	}
-	return perfs(pb.slice(n), wsLimit, true), nil
+	return cv.rank(s, "cudnnFindConvolutionBackwardDataAlgorithmEx", wsLimit, true, func(h C.CUcontext, sh C.CUstream, n *C.int, pb perfBuf) C.int {
+		return C.dsgo_cudnn_bwd_find(h, cv.dnn.h, sh, cv.w, C.CUdeviceptr(w), cv.y, C.CUdeviceptr(dy), cv.conv, cv.x,
+			C.CUdeviceptr(dx), maxAlgos, n, pb.p, C.CUdeviceptr(ws), C.size_t(wsLimit))
+	})
 }
 
 // HeuristicBackwardData ranks the backward-data algorithms without
 // running them.
 func (cv *Conv) HeuristicBackwardData(wsLimit int) ([]ConvAlgo, error) {
-	h, err := cv.handles()
-	if err != nil {
-		return nil, err
-	}
-	pb := newPerfBuf()
-	defer pb.free()
-	var n C.int
-	st := C.dsgo_cudnn_bwd_heur(h, cv.dnn.h, cv.w, cv.y, cv.conv, cv.x, maxAlgos, &n, pb.p)
-	if err := checkDNN("cudnnGetConvolutionBackwardDataAlgorithm_v7", st); err != nil {
-		return nil, err
-	}
-	return perfs(pb.slice(n), wsLimit, false), nil
+	return cv.rank(nil, "cudnnGetConvolutionBackwardDataAlgorithm_v7", wsLimit, false, func(h C.CUcontext, _ C.CUstream, n *C.int, pb perfBuf) C.int {
+		return C.dsgo_cudnn_bwd_heur(h, cv.dnn.h, cv.w, cv.y, cv.conv, cv.x, maxAlgos, n, pb.p)
+	})
 }
 
 // BackwardDataWorkspace returns the workspace bytes algo needs.

@@ -25,12 +25,15 @@ type job struct {
 // (ConvertOptions.Pool). An element makes one when it starts streaming and
 // closes it when it stops, so no goroutine outlives its owner; without one,
 // Convert works in the calling goroutine. A Workers may be shared by
-// concurrent conversions.
+// concurrent conversions, and closed while one runs (a state change on
+// another goroutine): Close waits for it, and later conversions work in
+// their calling goroutine.
 type Workers struct {
-	jobs chan job
-	n    int // goroutines a conversion may use, the caller's included
-	done sync.WaitGroup
-	once sync.Once
+	jobs   chan job
+	n      int // goroutines a conversion may use, the caller's included
+	done   sync.WaitGroup
+	mu     sync.RWMutex // held for reading by each parallel conversion
+	closed bool
 }
 
 // NewWorkers starts n-1 helper goroutines, so that a conversion runs on
@@ -54,15 +57,30 @@ func NewWorkers(n int) *Workers {
 	return w
 }
 
-// Close stops the helper goroutines once their current jobs are done. It
-// is safe to call more than once and on nil; conversions must not use the
-// Workers afterwards.
+// Close stops the helper goroutines once the conversions using them are
+// done. It is safe to call more than once and on nil; conversions given
+// the Workers afterwards run in their calling goroutine.
 func (w *Workers) Close() {
 	if w == nil {
 		return
 	}
-	w.once.Do(func() { close(w.jobs) })
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.jobs)
+	}
+	w.mu.Unlock()
 	w.done.Wait()
+}
+
+// acquire reserves the helpers for one conversion; false once closed.
+func (w *Workers) acquire() bool {
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return false
+	}
+	return true
 }
 
 // workersFor returns how many goroutines convert the out rectangle.
@@ -85,10 +103,11 @@ func workersFor(pool *Workers, requested int, out Rect) int {
 func (p *plan) run(pool *Workers, n int) {
 	units := p.units()
 	n = min(n, units)
-	if n <= 1 {
+	if n <= 1 || !pool.acquire() {
 		p.runUnits(0, 0, units)
 		return
 	}
+	defer pool.mu.RUnlock()
 	p.wg.Add(n - 1)
 	for i := 1; i < n; i++ {
 		pool.jobs <- job{p, i, i * units / n, (i + 1) * units / n}

@@ -72,14 +72,15 @@ type ranger interface {
 // Handing a task over allocates nothing: the task is a pointer to state
 // the Runner owns, and the workers are woken by a channel of empty values.
 type pool struct {
-	n     int
-	wake  chan int
-	wg    sync.WaitGroup
-	task  ranger
-	total int
-	chunk int
-	next  atomic.Int64
-	once  sync.Once
+	n      int
+	wake   chan int
+	wg     sync.WaitGroup
+	task   ranger
+	total  int
+	chunk  int
+	next   atomic.Int64
+	mu     sync.RWMutex // held for reading while a task runs on the workers
+	closed bool
 }
 
 func (p *pool) start(n int) {
@@ -95,7 +96,16 @@ func (p *pool) start(n int) {
 	}
 }
 
-func (p *pool) stop() { p.once.Do(func() { close(p.wake) }) }
+// stop ends the workers once the task in flight is done; tasks run after
+// it run on the calling goroutine.
+func (p *pool) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.closed = true
+		close(p.wake)
+	}
+}
 
 // run splits [0, n) into chunks of at least grain items and runs t over
 // them on up to p.n goroutines, returning when all are done.
@@ -108,6 +118,12 @@ func (p *pool) run(n, grain int, t ranger) {
 		workers = m
 	}
 	if workers <= 1 {
+		t.run(0, 0, n)
+		return
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
 		t.run(0, 0, n)
 		return
 	}

@@ -145,13 +145,7 @@ func ParseTfSSD(layers []*tensor.Tensor, net meta.NetworkInfo, p *DetectionParam
 // to the network input and those under a pixel wide or high are dropped,
 // as DeepStream-Yolo does. Clustering (NMS) is left to the caller.
 func ParseYoloV5(layers []*tensor.Tensor, net meta.NetworkInfo, p *DetectionParams, out []Object) ([]Object, error) {
-	if err := p.check(); err != nil {
-		return out, err
-	}
-	if len(layers) < 1 {
-		return out, fmt.Errorf("parsers: YOLO needs one output layer, got none")
-	}
-	d, err := dims(layers[0], 2)
+	d, err := yoloDims(layers, p)
 	if err != nil {
 		return out, err
 	}
@@ -185,13 +179,7 @@ func ParseYoloV5(layers []*tensor.Tensor, net meta.NetworkInfo, p *DetectionPara
 // last axis): cx, cy, w, h in network input pixels, then C class scores,
 // the best of which is the confidence. Boxes are treated as in ParseYoloV5.
 func ParseYoloV8(layers []*tensor.Tensor, net meta.NetworkInfo, p *DetectionParams, out []Object) ([]Object, error) {
-	if err := p.check(); err != nil {
-		return out, err
-	}
-	if len(layers) < 1 {
-		return out, fmt.Errorf("parsers: YOLO needs one output layer, got none")
-	}
-	d, err := dims(layers[0], 2)
+	d, err := yoloDims(layers, p)
 	if err != nil {
 		return out, err
 	}
@@ -239,13 +227,7 @@ func ParseYoloV8(layers []*tensor.Tensor, net meta.NetworkInfo, p *DetectionPara
 // first is 4+num-detected-classes. A single-class raw YOLOv5 output is
 // [N, 6] too: parse it with ParseYoloV5 (NvDsInferParseYoloV5).
 func ParseYolo(layers []*tensor.Tensor, net meta.NetworkInfo, p *DetectionParams, out []Object) ([]Object, error) {
-	if err := p.check(); err != nil {
-		return out, err
-	}
-	if len(layers) < 1 {
-		return out, fmt.Errorf("parsers: YOLO needs one output layer, got none")
-	}
-	d, err := dims(layers[0], 2)
+	d, err := yoloDims(layers, p)
 	if err != nil {
 		return out, err
 	}
@@ -307,4 +289,16 @@ func clipDetectNet(x float32, size int) float32 {
 		x = float32(size - 1)
 	}
 	return max(x, 0)
+}
+
+// yoloDims checks the detection parameters and returns the dimensions of
+// a YOLO model's one output layer, which must be 2-D.
+func yoloDims(layers []*tensor.Tensor, p *DetectionParams) ([]int, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if len(layers) < 1 {
+		return nil, fmt.Errorf("parsers: YOLO needs one output layer, got none")
+	}
+	return dims(layers[0], 2)
 }

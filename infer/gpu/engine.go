@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/graph"
@@ -39,6 +41,23 @@ const (
 	LayoutNCHW
 	LayoutNHWC
 )
+
+var layoutNames = [...]string{"auto", "nchw", "nhwc"}
+
+func (l Layout) String() string {
+	if l >= 0 && int(l) < len(layoutNames) {
+		return layoutNames[l]
+	}
+	return "layout(" + strconv.Itoa(int(l)) + ")"
+}
+
+// parseLayout is the inverse of Layout.String.
+func parseLayout(s string) (Layout, error) {
+	if i := slices.Index(layoutNames[:], s); i >= 0 {
+		return Layout(i), nil
+	}
+	return 0, fmt.Errorf("gpu: layout %q", s)
+}
 
 // Options configure an Engine.
 type Options struct {
@@ -85,8 +104,10 @@ type Engine struct {
 	consts map[string]*buf // weights by name, form and content
 	seed   maphash.Seed
 	progs  []*Program
-	act    dtype
-	log    io.Writer
+	// presets are the tactics of an engine file, by input shapes.
+	presets map[string][]Tactic
+	act     dtype
+	log     io.Writer
 }
 
 // cublasWorkspace is what cuBLAS gets for its kernels (its recommended
@@ -182,7 +203,7 @@ func (e *Engine) Compile(shapes map[string]tensor.Shape) (*Program, error) {
 	if bound, err = graph.Optimize(bound, graph.Options{Debug: e.opts.Debug, Log: e.opts.Log}); err != nil {
 		return nil, err
 	}
-	p, err := compile(e, bound)
+	p, err := compile(e, bound, e.presets[shapesKey(shapes)])
 	if err != nil {
 		return nil, err
 	}

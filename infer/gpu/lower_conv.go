@@ -251,6 +251,9 @@ func (c *convStep) timeAlgo(algo int, ws cuda.DevicePtr, limit int, ev [2]*cuda.
 // fused call runs with it.
 func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 	p := c.p
+	if t, ok := c.preset(limit); ok {
+		return c.adopt(t, ws)
+	}
 	algos, err := c.candidates(ws, limit)
 	if err != nil {
 		return 0, err
@@ -296,6 +299,58 @@ func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 	if c.fused {
 		c.st.detail += ", cudnn bias+relu"
 	}
+	p.tactics = append(p.tactics, Tactic{Step: c.st.name, Spec: c.spec(), Algo: c.algo, Fused: c.fused, Millis: bestMs})
+	return c.ws, nil
+}
+
+// spec describes the convolution for matching a stored tactic to it.
+func (c *convStep) spec() string {
+	s := c.cv.Spec()
+	kind := "fwd"
+	if c.bwd {
+		kind = "bwd"
+	}
+	return fmt.Sprintf("%s n%d c%d h%d w%d k%d r%d s%d g%d p%d,%d s%d,%d d%d,%d t%d l%d",
+		kind, s.N, s.C, s.H, s.W, s.K, s.R, s.S, s.Groups, s.PadH, s.PadW,
+		s.StrideH, s.StrideW, s.DilationH, s.DilationW, s.Type, s.Layout)
+}
+
+// preset returns the stored tactic for this convolution (the next one of
+// the program's preset list) when there is one for the same node and
+// convolution whose algorithm cuDNN still offers within limit.
+func (c *convStep) preset(limit int) (Tactic, bool) {
+	p := c.p
+	i := len(p.tactics)
+	if i >= len(p.preset) {
+		return Tactic{}, false
+	}
+	t := p.preset[i]
+	if t.Step != c.st.name || t.Spec != c.spec() {
+		p.retuned++
+		return Tactic{}, false
+	}
+	if err := c.use(t.Algo); err != nil || c.ws > limit {
+		p.retuned++
+		return Tactic{}, false
+	}
+	return t, true
+}
+
+// adopt runs the convolution once with a stored tactic (the fused call
+// may still fail on this GPU, as in tune) and records it.
+func (c *convStep) adopt(t Tactic, ws cuda.DevicePtr) (int, error) {
+	c.fused = c.fused && t.Fused
+	if c.fused {
+		if err := c.exec(c.p.e.s, ws); err != nil {
+			c.fused = false
+		}
+	}
+	c.st.detail = fmt.Sprintf("algo %d (from the engine file), workspace %d", c.algo, c.ws)
+	if c.fused {
+		c.st.detail += ", cudnn bias+relu"
+	}
+	t.Fused = c.fused
+	c.p.tactics = append(c.p.tactics, t)
 	return c.ws, nil
 }
 

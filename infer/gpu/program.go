@@ -62,14 +62,21 @@ type Program struct {
 	// captureErr says why the steps could not be captured as a CUDA
 	// graph (they then run one by one).
 	captureErr error
-	layouts    map[*buf]*buf // layout conversions made, by source
-	fusions    map[*graph.Node]*fusion
-	skip       map[*graph.Node]bool
+	// preset are the tactics an engine file stored for this program;
+	// tactics are those chosen (or adopted from preset), in tuning order;
+	// retuned counts the convolutions whose preset did not fit.
+	preset  []Tactic
+	tactics []Tactic
+	retuned int
+
+	layouts map[*buf]*buf // layout conversions made, by source
+	fusions map[*graph.Node]*fusion
+	skip    map[*graph.Node]bool
 }
 
 // compile lowers a bound, optimised graph.
-func compile(e *Engine, g *graph.Graph) (p *Program, err error) {
-	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, skip: map[*graph.Node]bool{}}
+func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
+	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, skip: map[*graph.Node]bool{}, preset: preset}
 	defer func() {
 		if err != nil {
 			p.free()
@@ -373,6 +380,15 @@ func (p *Program) tune() error {
 	}
 	return nil
 }
+
+// Tactics returns what tuning chose for the program's convolutions, in
+// order, as engine files store them.
+func (p *Program) Tactics() []Tactic { return slices.Clone(p.tactics) }
+
+// Retuned returns how many convolutions were tuned afresh although the
+// engine came from a file whose tactics for these shapes did not fit
+// them (0 for a sound engine file).
+func (p *Program) Retuned() int { return p.retuned }
 
 // workspace returns the convolution workspace (valid once tuned).
 func (p *Program) workspace() cuda.DevicePtr {

@@ -3,8 +3,10 @@
 // broadcasting and fused activations (also the convolution epilogue and
 // every strided copy: Transpose, Slice, Concat, Split, Expand, layout
 // and type conversion), gathers through a precomputed index map (Pad,
-// Tile, Gather), pooling, Resize, Softmax, reductions, ArgMax, TopK and
-// RoiAlign. They follow the CPU backend's (infer/cpu) semantics.
+// Tile, Gather with constant indices) or through indices computed on the
+// device (Gather), pooling, Resize, Softmax, reductions, ArgMax, TopK,
+// RoiAlign and NonMaxSuppression. They follow the CPU backend's
+// (infer/cpu) semantics.
 //
 // Every kernel takes one by-value parameter struct whose layout the Go
 // side (infer/gpu/kernels.go) mirrors field for field: 8-byte fields
@@ -12,9 +14,10 @@
 // IEEE half, computed in float32), int32, int64, int8, uint8 or bool; a
 // kernel reads the element type of each operand from its descriptor (the
 // branch is uniform across the grid). One thread computes one output
-// element, with no shared memory or warp collectives, so the same source
-// also runs on the host (DSGO_EMU, infer/gpu/emu) to check the backend
-// without a GPU.
+// element, with no shared memory or warp collectives (NonMaxSuppression
+// uses one atomicAdd and otherwise splits its work into launches), so the
+// same source also runs on the host (DSGO_EMU, infer/gpu/emu) to check
+// the backend without a GPU.
 
 #ifdef DSGO_EMU
 #define DSGO_KERNEL(name, P)                                                                                    \
@@ -559,4 +562,206 @@ DSGO_KERNEL(dsgo_roialign, RoiParams) {
 	}
 	int cnt = gh * gw > 1 ? gh * gw : 1;
 	st<float>(p.y, p.dtype, i, s / (float)cnt);
+}
+
+// ---------------------------------------------------------------------
+// Gather with indices computed on the device (int32 or int64, negative
+// ones counting from the end of the axis): y[o, j, in] = x[o, idx[j], in]
+// over row-major x [outer, d, inner] for elements of esize bytes. An index
+// out of range gives 0 and is reported in err (err[0] = 1, err[1] = the
+// index), which the host turns into the CPU backend's error.
+struct GatherParams {
+	long long x, idx, y, err, n, inner, nidx;
+	int d, esize, idxDtype, pad;
+};
+
+DSGO_KERNEL(dsgo_gather, GatherParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.n) return;
+	long long in = i % p.inner, q = i / p.inner, j = q % p.nidx, o = q / p.nidx;
+	long long k = p.idxDtype == DT_I32 ? (long long)((const int *)p.idx)[j] : ((const long long *)p.idx)[j];
+	long long given = k;
+	if (k < 0) k += p.d;
+	bool ok = k >= 0 && k < p.d;
+	if (!ok) {
+		((long long *)p.err)[1] = given;
+		((long long *)p.err)[0] = 1;
+		k = 0;
+	}
+	long long s = (o * p.d + k) * p.inner + in;
+	switch (p.esize) {
+	case 1:
+		((unsigned char *)p.y)[i] = ok ? ((const unsigned char *)p.x)[s] : 0;
+		break;
+	case 2:
+		((unsigned short *)p.y)[i] = ok ? ((const unsigned short *)p.x)[s] : 0;
+		break;
+	case 4:
+		((unsigned int *)p.y)[i] = ok ? ((const unsigned int *)p.x)[s] : 0;
+		break;
+	default:
+		((unsigned long long *)p.y)[i] = ok ? ((const unsigned long long *)p.x)[s] : 0;
+		break;
+	}
+}
+
+// ---------------------------------------------------------------------
+// NonMaxSuppression over boxes [B, N, 4] and scores [B, C, N], with the
+// CPU backend's results (the same rows in the same order): per segment
+// (batch b, class c; seg = b*C + c) six launches, each one thread per
+// item, so that the source also runs on the host:
+//
+//   select   one thread per score: those over the threshold are appended
+//            (atomically, so in any order) to the segment's candidates,
+//            at most mcap of them; cnt counts them all;
+//   sort     one thread per candidate: its rank is the number of
+//            candidates before it (a higher score, or an equal score and
+//            a lower box index: the CPU's order, stable), where it writes
+//            its box index and its box's corners;
+//   mask     one thread per sorted candidate r: bit c of its row is set
+//            when candidate c > r overlaps it by more than the IoU
+//            threshold (64 candidates a word, rows stored word-major so
+//            that neighbouring threads write neighbouring words);
+//   reduce   one thread per segment walks its candidates best first,
+//            keeping each that no kept one suppresses and or-ing in the
+//            kept one's row (the bitmask NMS of torchvision and
+//            TensorRT), until max_output_boxes_per_class are kept;
+//   offsets  one thread: each segment's first output row, the total
+//            (res[0]) and whether a segment had more than mcap
+//            candidates (res[1]; the host then runs the CPU backend);
+//   write    one thread per kept box: its (b, c, box) row at res[2...].
+//
+// The IoU is computed as the CPU backend computes it, in float32 with
+// every product rounded on its own (__fmul_rn: no fused multiply-add),
+// NaN-propagating min and max, and IEEE division.
+
+#define NMS_MAX_WORDS 160 // the most candidates per segment: 64 * 160
+
+struct NmsParams {
+	long long boxes, scores, cnt, cand, candScore, order, corners, mask, keep, kcnt, offs, res;
+	int batches, classes, n, mcap;
+	int words, maxOut, boxDtype, scoreDtype;
+	int center, pad;
+	float iouThr, scoreThr;
+};
+
+// gmin and gmax are Go's min and max for the values NMS meets: NaN if
+// either operand is NaN.
+__device__ __forceinline__ float gmin(float a, float b) { return (a < b || a != a) ? a : b; }
+__device__ __forceinline__ float gmax(float a, float b) { return (a > b || a != a) ? a : b; }
+
+// nmsIoU is cpu's iou for corners (y0, x0, y1, x1) a and b, with a's area.
+__device__ __forceinline__ float nmsIoU(const float *a, float areaA, const float *b) {
+	float areaB = __fmul_rn(b[2] - b[0], b[3] - b[1]);
+	if (areaA <= 0.0f || areaB <= 0.0f) return 0.0f;
+	float ih = gmin(a[2], b[2]) - gmax(a[0], b[0]), iw = gmin(a[3], b[3]) - gmax(a[1], b[1]);
+	if (ih <= 0.0f || iw <= 0.0f) return 0.0f;
+	float inter = __fmul_rn(ih, iw);
+	return inter / (areaA + areaB - inter);
+}
+
+DSGO_KERNEL(dsgo_nms_select, NmsParams) {
+	long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (t >= (long long)p.batches * p.classes * p.n) return;
+	float s = ld<float>(p.scores, p.scoreDtype, t);
+	if (!(s > p.scoreThr)) return;
+	int seg = (int)(t / p.n);
+	int pos = atomicAdd((int *)p.cnt + seg, 1);
+	if (pos >= p.mcap) return;
+	long long at = (long long)seg * p.mcap + pos;
+	((int *)p.cand)[at] = (int)(t % p.n);
+	((float *)p.candScore)[at] = s;
+}
+
+DSGO_KERNEL(dsgo_nms_sort, NmsParams) {
+	long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (t >= (long long)p.batches * p.classes * p.mcap) return;
+	int seg = (int)(t / p.mcap), r = (int)(t % p.mcap);
+	int m = imin(((const int *)p.cnt)[seg], p.mcap);
+	if (r >= m) return;
+	long long base = (long long)seg * p.mcap;
+	const int *cand = (const int *)p.cand + base;
+	const float *cs = (const float *)p.candScore + base;
+	int i = cand[r];
+	float s = cs[r];
+	int rank = 0;
+	for (int q = 0; q < m; q++) {
+		float u = cs[q];
+		rank += (u > s || (u == s && cand[q] < i)) ? 1 : 0;
+	}
+	((int *)p.order)[base + rank] = i;
+	long long b = (long long)(seg / p.classes) * p.n * 4 + (long long)i * 4;
+	float v0 = ld<float>(p.boxes, p.boxDtype, b), v1 = ld<float>(p.boxes, p.boxDtype, b + 1);
+	float v2 = ld<float>(p.boxes, p.boxDtype, b + 2), v3 = ld<float>(p.boxes, p.boxDtype, b + 3);
+	float *c = (float *)p.corners + (base + rank) * 4;
+	if (p.center) {
+		float hw = __fmul_rn(v2, 0.5f), hh = __fmul_rn(v3, 0.5f); // v/2 exactly
+		c[0] = v1 - hh, c[1] = v0 - hw, c[2] = v1 + hh, c[3] = v0 + hw;
+	} else {
+		c[0] = gmin(v0, v2), c[1] = gmin(v1, v3), c[2] = gmax(v0, v2), c[3] = gmax(v1, v3);
+	}
+}
+
+DSGO_KERNEL(dsgo_nms_mask, NmsParams) {
+	long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (t >= (long long)p.batches * p.classes * p.mcap) return;
+	int seg = (int)(t / p.mcap), r = (int)(t % p.mcap);
+	int m = imin(((const int *)p.cnt)[seg], p.mcap);
+	if (r >= m) return;
+	const float *cb = (const float *)p.corners + (long long)seg * p.mcap * 4;
+	const float *a = cb + (long long)r * 4;
+	float areaA = __fmul_rn(a[2] - a[0], a[3] - a[1]);
+	unsigned long long *row = (unsigned long long *)p.mask + (long long)seg * p.words * p.mcap + r;
+	int wend = (m + 63) / 64;
+	for (int w = r / 64; w < wend; w++) {
+		unsigned long long bits = 0;
+		int c1 = imin(w * 64 + 64, m);
+		for (int c = imax(w * 64, r + 1); c < c1; c++)
+			if (nmsIoU(a, areaA, cb + (long long)c * 4) > p.iouThr) bits |= 1ull << (c - w * 64);
+		row[(long long)w * p.mcap] = bits;
+	}
+}
+
+DSGO_KERNEL(dsgo_nms_reduce, NmsParams) {
+	long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (t >= (long long)p.batches * p.classes) return;
+	int seg = (int)t;
+	int m = imin(((const int *)p.cnt)[seg], p.mcap), wend = (m + 63) / 64;
+	unsigned long long removed[NMS_MAX_WORDS];
+	for (int w = 0; w < wend; w++) removed[w] = 0;
+	const unsigned long long *mask = (const unsigned long long *)p.mask + (long long)seg * p.words * p.mcap;
+	const int *order = (const int *)p.order + (long long)seg * p.mcap;
+	int *keep = (int *)p.keep + (long long)seg * p.maxOut;
+	int kept = 0;
+	for (int r = 0; r < m && kept < p.maxOut; r++) {
+		if ((removed[r / 64] >> (r % 64)) & 1) continue;
+		keep[kept++] = order[r];
+		for (int w = r / 64; w < wend; w++) removed[w] |= mask[(long long)w * p.mcap + r];
+	}
+	((int *)p.kcnt)[seg] = kept;
+}
+
+DSGO_KERNEL(dsgo_nms_offsets, NmsParams) {
+	long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (t != 0) return;
+	long long total = 0, over = 0;
+	int segs = p.batches * p.classes;
+	for (int s = 0; s < segs; s++) {
+		((int *)p.offs)[s] = (int)total;
+		total += ((const int *)p.kcnt)[s];
+		if (((const int *)p.cnt)[s] > p.mcap) over = 1;
+	}
+	((long long *)p.res)[0] = total;
+	((long long *)p.res)[1] = over;
+}
+
+DSGO_KERNEL(dsgo_nms_write, NmsParams) {
+	long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (t >= (long long)p.batches * p.classes * p.maxOut) return;
+	int seg = (int)(t / p.maxOut), k = (int)(t % p.maxOut);
+	if (k >= ((const int *)p.kcnt)[seg]) return;
+	long long *row = (long long *)p.res + 2 + 3 * ((long long)((const int *)p.offs)[seg] + k);
+	row[0] = seg / p.classes;
+	row[1] = seg % p.classes;
+	row[2] = ((const int *)p.keep)[t];
 }

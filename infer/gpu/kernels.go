@@ -72,6 +72,19 @@ type roiParams struct {
 	HalfPixel, Dtype, RoiDtype, BidxDtype, Pad int32
 }
 
+type gatherParams struct {
+	X, Idx, Y, Err, N, Inner, NIdx int64
+	D, Esize, IdxDtype, _          int32
+}
+
+type nmsParams struct {
+	Boxes, Scores, Cnt, Cand, CandScore, Order, Corners, Mask, Keep, Kcnt, Offs, Res int64
+	Batches, Classes, N, Mcap                                                        int32
+	Words, MaxOut, BoxDtype, ScoreDtype                                              int32
+	Center, _                                                                        int32
+	IOUThr, ScoreThr                                                                 float32
+}
+
 // Element-wise ops and activations (OP_* and ACT_* in infer.cu).
 const (
 	opCopy int32 = iota
@@ -110,7 +123,8 @@ const (
 
 // kernelNames are the kernels a program uses, loaded once per engine.
 var kernelNames = []string{"dsgo_ew_f", "dsgo_ew_d", "dsgo_map", "dsgo_pool", "dsgo_gap", "dsgo_resize",
-	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign"}
+	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign", "dsgo_gather",
+	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write"}
 
 // raw returns the bytes of a parameter struct.
 func raw[T any](p *T) []byte {

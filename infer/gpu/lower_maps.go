@@ -109,8 +109,11 @@ func mapped(p *Program, n *graph.Node, fill float32, cpuOp func(dst, x *tensor.T
 
 func lowerGather(p *Program, n *graph.Node) error {
 	iv := n.In(1)
-	if iv == nil || iv.Const == nil {
-		return fmt.Errorf("indices must be constant on the GPU")
+	if iv == nil {
+		return fmt.Errorf("missing indices")
+	}
+	if iv.Const == nil {
+		return lowerGatherIndexed(p, n)
 	}
 	rank := 0
 	if v := n.In(0); v != nil {
@@ -121,6 +124,64 @@ func lowerGather(p *Program, n *graph.Node) error {
 		return err
 	}
 	return mapped(p, n, 0, func(dst, x *tensor.Tensor) error { return cpu.Gather(dst, x, iv.Const, axis) })
+}
+
+// lowerGatherIndexed gathers through indices computed on the device
+// (dsgo_gather). An index out of range fails Run, as it fails the CPU
+// backend's Gather: the kernel flags it, and Run reads the flag back
+// with the outputs.
+func lowerGatherIndexed(p *Program, n *graph.Node) error {
+	x, err := p.val(n.In(0))
+	if err != nil {
+		return err
+	}
+	if x, err = p.canon(x); err != nil {
+		return err
+	}
+	idx, err := p.val(n.In(1))
+	if err != nil {
+		return err
+	}
+	if idx, err = p.canon(idx); err != nil {
+		return err
+	}
+	if idx.dt != dI32 && idx.dt != dI64 {
+		return fmt.Errorf("indices of type %v must be int32 or int64", idx.dt)
+	}
+	axis, err := axisOf(n, len(x.shape), 0)
+	if err != nil {
+		return err
+	}
+	y, err := p.define(n.Outputs[0], false)
+	if err != nil {
+		return err
+	}
+	outer, inner := around(x.shape, axis)
+	if y.dt != x.dt || y.elems() != outer*idx.elems()*inner {
+		return fmt.Errorf("output %v of %v from input %v of %v and %d indices", y.shape, y.dt, x.shape, x.dt, idx.elems())
+	}
+	flag := p.newBuf(n.Name+".range", dI64, []int{2}, nil)
+	flag.last = forever
+	bd := &binding{b: flag, host: &tensor.Tensor{Name: flag.name, DType: tensor.Int64, Shape: tensor.Shape{2}}}
+	p.hidden = append(p.hidden, bd)
+	prm := &gatherParams{N: int64(y.elems()), Inner: int64(max(inner, 1)), NIdx: int64(max(idx.elems(), 1)),
+		D: int32(x.shape[axis]), Esize: int32(x.dt.size()), IdxDtype: int32(idx.dt)}
+	fn := p.e.kern["dsgo_gather"]
+	p.step(n.Name, []*buf{x, idx}, []*buf{y, flag}, func(s *cuda.Stream) error {
+		prm.X, prm.Idx, prm.Y, prm.Err = int64(x.dev()), int64(idx.dev()), int64(y.dev()), int64(flag.dev())
+		if err := s.Memset(flag.dev(), 0, flag.bytes()); err != nil {
+			return err
+		}
+		return p.e.launch(s, fn, raw(prm), prm.N)
+	})
+	d := x.shape[axis]
+	p.tails = append(p.tails, func() error {
+		if binary.LittleEndian.Uint64(bd.raw) == 0 {
+			return nil
+		}
+		return fmt.Errorf("gpu: %s: index %d out of range for dimension %d", n.Name, int64(binary.LittleEndian.Uint64(bd.raw[8:])), d)
+	})
+	return nil
 }
 
 func lowerPad(p *Program, n *graph.Node) error {

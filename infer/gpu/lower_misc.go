@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/dsgo/dsgo/cuda"
-	"github.com/dsgo/dsgo/infer/cpu"
 	"github.com/dsgo/dsgo/infer/graph"
 )
 
@@ -323,40 +322,5 @@ func lowerRoiAlign(p *Program, n *graph.Node) error {
 		prm.X, prm.Rois, prm.Bidx, prm.Y = int64(x.dev()), int64(rois.dev()), int64(bi.dev()), int64(y.dev())
 		return p.e.launch(st, fn, raw(prm), cnt)
 	})
-	return nil
-}
-
-// lowerNMS runs NonMaxSuppression on the host after the graph (Run
-// copies boxes and scores back): its output's length depends on the
-// data, so, as on the CPU, it may only be a graph output.
-func lowerNMS(p *Program, n *graph.Node) error {
-	prm, err := cpu.NMSParamsOf(p.g, n)
-	if err != nil {
-		return err
-	}
-	bb, err := p.val(n.In(0))
-	if err != nil {
-		return err
-	}
-	sb, err := p.val(n.In(1))
-	if err != nil {
-		return err
-	}
-	// NonMaxSuppression runs on the host, after the graph, on copies of
-	// its inputs.
-	boxes, err := p.hostCopy(bb)
-	if err != nil {
-		return err
-	}
-	scores, err := p.hostCopy(sb)
-	if err != nil {
-		return err
-	}
-	y, run, err := cpu.NMSOutput(n.Outputs[0].Name, boxes, scores, prm)
-	if err != nil {
-		return err
-	}
-	p.outs = append(p.outs, &binding{v: n.Outputs[0], host: y})
-	p.tails = append(p.tails, run)
 	return nil
 }

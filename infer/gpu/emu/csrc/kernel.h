@@ -24,6 +24,18 @@ extern "C" void dsgo_emu_setidx(unsigned bx, unsigned by, unsigned bz, unsigned 
 #define __launch_bounds__(n)
 #define __restrict__ __restrict
 
+// __fmul_rn is a product rounded on its own, never fused into an add:
+// the host compiler (x86-64, no -mfma) fuses nothing.
+static inline float __fmul_rn(float a, float b) { return a * b; }
+
+// atomicAdd needs no atomicity: the emulated grid runs one thread at a
+// time.
+static inline int atomicAdd(int *p, int v) {
+	int old = *p;
+	*p = old + v;
+	return old;
+}
+
 template <typename T> static inline T min(T a, T b) { return a < b ? a : b; }
 template <typename T> static inline T max(T a, T b) { return a > b ? a : b; }
 

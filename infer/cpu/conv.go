@@ -108,10 +108,13 @@ func ConvWorkspace(x, w tensor.Shape, p ConvParams) (int, error) {
 // im2col.
 func (r *Runner) ConvScratch(x, w tensor.Shape, p ConvParams) (int, error) {
 	n, err := ConvWorkspace(x, w, p)
-	if r.blas {
+	if err != nil {
+		return 0, err
+	}
+	if g, _ := convGeometry(x, w, p); r.blas || directFits(g) {
 		n = 0
 	}
-	return n, err
+	return n, nil
 }
 
 // Conv2D computes dst = act(conv(x, w) + bias + residual) on NCHW data.
@@ -149,6 +152,12 @@ func (r *Runner) Conv2D(dst, x, w, bias, residual *tensor.Tensor, p ConvParams, 
 	act := p.Act
 	if g.depthwise() {
 		r.depthwise(dst.F32, x.F32, w.F32, b, res, g, act)
+		return nil
+	}
+	if directFits(g) {
+		d := &r.conv.plan
+		d.plan(g, w.F32, b, act, r.workers)
+		r.convDirect(d, dst.F32, x.F32, res)
 		return nil
 	}
 	if need, _ := r.ConvScratch(x.Shape, w.Shape, p); len(scratch) < need {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -132,9 +133,11 @@ func TestConv2DRejectsBadShapes(t *testing.T) {
 	if err := r.Conv2D(tensor.New(1, 2, 4, 4), x, w, nil, nil, ConvParams{}, make([]float32, 1000)); err == nil {
 		t.Error("wrong output shape accepted")
 	}
-	r.UseBLAS(false) // the pure-Go GEMM's convolutions need scratch
-	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, nil, nil, ConvParams{}, make([]float32, 3)); err == nil {
-		t.Error("short scratch accepted")
+	r.UseBLAS(false) // the pure-Go GEMM's convolutions need scratch (the direct kernel's do not)
+	if need, _ := r.ConvScratch(x.Shape, w.Shape, ConvParams{}); need > 3 {
+		if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, nil, nil, ConvParams{}, make([]float32, 3)); err == nil {
+			t.Error("short scratch accepted")
+		}
 	}
 	r.UseBLAS(true)
 	if err := r.Conv2D(tensor.New(1, 2, 3, 3), x, w, tensor.New(3), nil, ConvParams{}, make([]float32, 1000)); err == nil {
@@ -156,6 +159,67 @@ func TestConv2DAllocatesNothing(t *testing.T) {
 			r.Conv2D(y, x, w, bias, res, c.p, scratch) // warm the packing buffers
 			if a := testing.AllocsPerRun(10, func() { r.Conv2D(y, x, w, bias, res, c.p, scratch) }); a != 0 {
 				t.Errorf("%s case %d: %v allocations per call", name, i, a)
+			}
+		}
+	}
+}
+
+// TestConvDirectMatchesReference checks the direct kernel's convolutions
+// (vector and portable micro-kernel, one to three workers) on sizes that
+// exercise its edges: channels past one pass and not a multiple of 4,
+// rows not a multiple of 8 pixels, strides, dilations, pads, groups,
+// batches, 1x1 convolutions read in place, residual and activations.
+func TestConvDirectMatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the direct kernel runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	cases := []convCase{
+		{2, 300, 4, 6, 10, 1, ConvParams{Act: relu}, true, false},                                  // 1x1 in place, two passes
+		{1, 40, 8, 8, 9, 1, ConvParams{}, true, true},                                              // 1x1 in place, residual
+		{2, 37, 9, 13, 7, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false},         // tails, ReLU in the kernel
+		{1, 40, 11, 19, 13, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 0, 2, 1}, Act: relu}, true, true},
+		{1, 33, 12, 17, 6, 3, ConvParams{Dilations: [2]int{3, 3}, Pads: [4]int{3, 3, 3, 3}}, false, false},
+		{2, 6, 10, 16, 5, 5, ConvParams{Pads: [4]int{2, 2, 2, 2}, Act: silu}, true, false},
+		{1, 70, 7, 9, 10, 3, ConvParams{Group: 2, Pads: [4]int{1, 1, 1, 1}}, true, false},
+		{1, 5, 9, 30, 8, 3, ConvParams{Strides: [2]int{1, 2}, Dilations: [2]int{2, 1}, Pads: [4]int{0, 2, 1, 0}}, true, false},
+		{3, 3, 17, 24, 4, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // first layer
+		{1, 8, 3, 3, 3, 1, ConvParams{Strides: [2]int{2, 2}}, false, false},                                     // 1x1 stride 2
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i, c := range cases {
+		g := max(c.p.Group, 1)
+		x := randT(rng, c.n, c.c, c.h, c.w)
+		w := randT(rng, c.m, c.c/g, c.k, c.k)
+		out, err := ConvOutputShape(x.Shape, w.Shape, c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bias, res *tensor.Tensor
+		var bs, rs []float32
+		if c.bias {
+			bias = randT(rng, c.m)
+			bs = bias.F32
+		}
+		if c.res {
+			res = randT(rng, out...)
+			rs = res.F32
+		}
+		want := refConv(x, w, bs, rs, c.p).F32
+		for _, workers := range []int{1, 2, 3} {
+			r := NewRunner(Options{Workers: workers})
+			defer r.Close()
+			for _, portable := range []bool{false, true} {
+				y := tensor.New(out...)
+				d, ok := r.planConv(x, w, bias, y, true, c.p)
+				if !ok {
+					t.Fatalf("case %d: not planned for the direct kernel", i)
+				}
+				d.portable = portable
+				if err := r.convPlanned(d, y, x, res); err != nil {
+					t.Fatal(err)
+				}
+				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
 			}
 		}
 	}

@@ -2,13 +2,22 @@ package cpu
 
 import "github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 
-// convTask is a convolution cut into column tiles, run on the Runner's
+// convTask is the Runner's convolution state: the task of whichever
+// path runs, and the plan Conv2D makes for the direct kernel (its packed
+// weights reused from call to call).
+type convTask struct {
+	tiled  tiledTask
+	direct directTask
+	plan   directConv
+}
+
+// tiledTask is a convolution cut into column tiles, run on the Runner's
 // workers with OpenBLAS single-threaded inside each: a worker lays out one
 // tile's receptive fields (im2col), multiplies, and applies bias, residual
 // and activation while the tile is still in its cache. This keeps every
 // stage parallel and avoids OpenBLAS's own threads, which spin and yield
 // against ours between calls.
-type convTask struct {
+type tiledTask struct {
 	r                *Runner
 	y, x, w, b, res  []float32
 	g                convGeom
@@ -44,13 +53,13 @@ func (r *Runner) convTiled(y, x, w, b, res []float32, g convGeom, act Activation
 			}
 		}
 	}
-	t := &r.conv
-	*t = convTask{r: r, y: y, x: x, w: w, b: b, res: res, g: g, act: act, tile: tile, tilesPerNG: tiles}
+	t := &r.conv.tiled
+	*t = tiledTask{r: r, y: y, x: x, w: w, b: b, res: res, g: g, act: act, tile: tile, tilesPerNG: tiles}
 	r.pool.run(g.n*g.group*tiles, 1, t)
-	*t = convTask{}
+	*t = tiledTask{}
 }
 
-func (t *convTask) run(worker, lo, hi int) {
+func (t *tiledTask) run(worker, lo, hi int) {
 	g := t.g
 	ohw, hw, k := g.oh*g.ow, g.h*g.w, g.cg*g.kh*g.kw
 	for item := lo; item < hi; item++ {

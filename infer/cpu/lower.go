@@ -35,8 +35,12 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.grow(ws)
 	x, w, y := ins[0], ins[1], outs[0]
+	if d, ok := p.r.planConv(x, w, bias, y, n.In(1).Const != nil && (bias == nil || n.In(2).Const != nil), prm); ok {
+		// Weights packed once, here, for the direct kernel.
+		return func() error { return p.r.convPlanned(d, y, x, nil) }, nil
+	}
+	p.grow(ws)
 	return func() error { return p.r.Conv2D(y, x, w, bias, nil, prm, p.scratch) }, nil
 }
 

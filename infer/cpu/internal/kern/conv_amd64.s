@@ -1,0 +1,197 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Tile field offsets (see kern.go; TestTileLayout checks them).
+#define T_W 0
+#define T_WSTRIDE 8
+#define T_IN0 16
+#define T_IN1 24
+#define T_IN2 32
+#define T_TAPS 40
+#define T_NTAPS 48
+#define T_NC 56
+#define T_CSTRIDE 64
+#define T_OUT0 72
+#define T_OUT1 80
+#define T_OUT2 88
+#define T_LDO0 96
+#define T_LDO1 104
+#define T_LDO2 112
+#define T_BIAS 120
+#define T_NOB 128
+#define T_LASTROWS 136
+#define T_FLAGS 144
+
+// Register use: DX the Tile; R13 the block index; R12 the block's weight
+// panel, BX the weight cursor; R14 the block's bias; SI, DI, R8 the input
+// of vectors 0-2 at the current channel; R9/R10 the tap cursor and count;
+// R11 the channels left; CX the channel stride; AX a tap offset.
+// Y0-Y11 hold the sums: Y(3*row + vector). Y12-Y14 the input vectors,
+// Y15 a broadcast weight.
+
+// OUTV sets AX to vector v's output for block R13 and CX to its row
+// stride (LDO): AX = Out[v] + 4*LDO[v]*R13.
+#define OUTV(outoff, ldooff) \
+	MOVQ ldooff(DX), CX; \
+	MOVQ CX, AX; \
+	IMULQ R13, AX; \
+	SHLQ $2, AX; \
+	ADDQ outoff(DX), AX
+
+// ROWS sets R11 to the rows stored for block R13 (4, or LastRows for the
+// last block).
+#define ROWS(label) \
+	MOVQ $4, R11; \
+	MOVQ T_NOB(DX), R10; \
+	DECQ R10; \
+	CMPQ R13, R10; \
+	JNE label; \
+	MOVQ T_LASTROWS(DX), R11; \
+label:
+
+// LOADV loads up to R11 rows of one vector's sums from (AX) with stride CX.
+#define LOADV(a0, a1, a2, a3, done) \
+	VMOVUPS (AX), a0; \
+	CMPQ R11, $1; \
+	JEQ done; \
+	VMOVUPS (AX)(CX*1), a1; \
+	CMPQ R11, $2; \
+	JEQ done; \
+	VMOVUPS (AX)(CX*2), a2; \
+	CMPQ R11, $3; \
+	JEQ done; \
+	LEAQ (AX)(CX*2), AX; \
+	VMOVUPS (AX)(CX*1), a3; \
+done:
+
+// STOREV stores up to R11 rows of one vector's sums.
+#define STOREV(a0, a1, a2, a3, done) \
+	VMOVUPS a0, (AX); \
+	CMPQ R11, $1; \
+	JEQ done; \
+	VMOVUPS a1, (AX)(CX*1); \
+	CMPQ R11, $2; \
+	JEQ done; \
+	VMOVUPS a2, (AX)(CX*2); \
+	CMPQ R11, $3; \
+	JEQ done; \
+	LEAQ (AX)(CX*2), AX; \
+	VMOVUPS a3, (AX)(CX*1); \
+done:
+
+// STEP multiplies one (channel, tap) step into the sums: the tap's offset
+// is at (R9), its 4 weights at (BX).
+#define STEP \
+	MOVQ (R9), AX; \
+	VMOVUPS (SI)(AX*1), Y12; \
+	VMOVUPS (DI)(AX*1), Y13; \
+	VMOVUPS (R8)(AX*1), Y14; \
+	VBROADCASTSS 0(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y0; \
+	VFMADD231PS Y13, Y15, Y1; \
+	VFMADD231PS Y14, Y15, Y2; \
+	VBROADCASTSS 4(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y3; \
+	VFMADD231PS Y13, Y15, Y4; \
+	VFMADD231PS Y14, Y15, Y5; \
+	VBROADCASTSS 8(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y6; \
+	VFMADD231PS Y13, Y15, Y7; \
+	VFMADD231PS Y14, Y15, Y8; \
+	VBROADCASTSS 12(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y9; \
+	VFMADD231PS Y13, Y15, Y10; \
+	VFMADD231PS Y14, Y15, Y11
+
+// func conv4x24AVX2(t *Tile)
+TEXT ·conv4x24AVX2(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	MOVQ T_W(DX), R12
+	MOVQ T_BIAS(DX), R14
+	XORQ R13, R13
+
+block:
+	TESTQ $1, T_FLAGS(DX)
+	JNZ accumulate
+	VBROADCASTSS 0(R14), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VBROADCASTSS 4(R14), Y3
+	VMOVAPS Y3, Y4
+	VMOVAPS Y3, Y5
+	VBROADCASTSS 8(R14), Y6
+	VMOVAPS Y6, Y7
+	VMOVAPS Y6, Y8
+	VBROADCASTSS 12(R14), Y9
+	VMOVAPS Y9, Y10
+	VMOVAPS Y9, Y11
+	JMP sums
+
+accumulate:
+	ROWS(rowsLoad)
+	OUTV(T_OUT0, T_LDO0)
+	LOADV(Y0, Y3, Y6, Y9, load0)
+	OUTV(T_OUT1, T_LDO1)
+	LOADV(Y1, Y4, Y7, Y10, load1)
+	OUTV(T_OUT2, T_LDO2)
+	LOADV(Y2, Y5, Y8, Y11, load2)
+
+sums:
+	MOVQ T_IN0(DX), SI
+	MOVQ T_IN1(DX), DI
+	MOVQ T_IN2(DX), R8
+	MOVQ R12, BX
+	MOVQ T_CSTRIDE(DX), CX
+	MOVQ T_NC(DX), R11
+
+channel:
+	MOVQ T_TAPS(DX), R9
+	MOVQ T_NTAPS(DX), R10
+
+tap:
+	STEP
+	ADDQ $16, BX
+	ADDQ $8, R9
+	DECQ R10
+	JNZ tap
+
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	DECQ R11
+	JNZ channel
+
+	TESTQ $2, T_FLAGS(DX)
+	JZ store
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y12, Y0, Y0
+	VMAXPS Y12, Y1, Y1
+	VMAXPS Y12, Y2, Y2
+	VMAXPS Y12, Y3, Y3
+	VMAXPS Y12, Y4, Y4
+	VMAXPS Y12, Y5, Y5
+	VMAXPS Y12, Y6, Y6
+	VMAXPS Y12, Y7, Y7
+	VMAXPS Y12, Y8, Y8
+	VMAXPS Y12, Y9, Y9
+	VMAXPS Y12, Y10, Y10
+	VMAXPS Y12, Y11, Y11
+
+store:
+	ROWS(rowsStore)
+	OUTV(T_OUT0, T_LDO0)
+	STOREV(Y0, Y3, Y6, Y9, store0)
+	OUTV(T_OUT1, T_LDO1)
+	STOREV(Y1, Y4, Y7, Y10, store1)
+	OUTV(T_OUT2, T_LDO2)
+	STOREV(Y2, Y5, Y8, Y11, store2)
+
+	ADDQ T_WSTRIDE(DX), R12
+	ADDQ $16, R14
+	INCQ R13
+	CMPQ R13, T_NOB(DX)
+	JLT block
+
+	VZEROUPPER
+	RET

@@ -1,0 +1,122 @@
+// Package kern holds the CPU backend's register-blocked convolution
+// micro-kernel: it computes a tile of 4 output channels x 24 output
+// pixels (three vectors of 8 pixels, each from its own address) directly
+// from the input, with no im2col copy. Each (input channel, filter tap)
+// step broadcasts 4 prepacked weights and multiplies them into the three
+// input vectors, keeping the 12 partial sums in registers for the whole
+// reduction. The tap offsets are a table, so one kernel serves 1x1, 3x3,
+// dilated and (on phase-split input) strided convolutions alike.
+//
+// On amd64 with AVX2 and FMA the kernel is Go assembly (unless built with
+// the purego tag); elsewhere a Go loop computes the same sums.
+package kern
+
+import "unsafe"
+
+// Tile is one call of the micro-kernel. The caller sizes every operand:
+// the kernel reads In[v][CStride*c + Taps[t] + 0..7] (bytes) for c < NC,
+// t < NTaps, and writes 8 floats at Out[v] + LDO[v]*r for each stored row
+// r of each of NOB oc blocks (block b's rows start at Out[v] +
+// 4*LDO[v]*b). Pointers are unsafe because a tile may read a few floats
+// past a row, which the caller guarantees lies inside its buffers.
+type Tile struct {
+	W       unsafe.Pointer    // weights of block 0 at the first channel: [NC][NTaps][4] float32
+	WStride int               // bytes between the weight panels of consecutive blocks
+	In      [3]unsafe.Pointer // first input float of each of the three pixel vectors
+	Taps    unsafe.Pointer    // NTaps int byte offsets of the filter taps
+	NTaps   int
+	NC      int               // input channels
+	CStride int               // bytes between input channels
+	Out     [3]unsafe.Pointer // output of row 0 of block 0 for each vector
+	LDO     [3]int            // bytes between output rows (channels) for each vector
+	Bias    unsafe.Pointer    // 4*NOB float32 initial values (when not accumulating)
+	NOB     int               // output-channel blocks of 4
+	// LastRows is how many of the last block's 4 rows are stored (1-4);
+	// the others are computed but neither read nor written.
+	LastRows int
+	Flags    int // Accumulate, Relu
+}
+
+// Tile flags.
+const (
+	// Accumulate adds the sums to the output already there instead of
+	// starting from the bias.
+	Accumulate = 1
+	// Relu clamps the stored sums at 0.
+	Relu = 2
+)
+
+// Conv4x24 runs the micro-kernel t describes.
+func Conv4x24(t *Tile) {
+	if useAsm {
+		conv4x24AVX2(t)
+		return
+	}
+	Conv4x24Go(t)
+}
+
+// SIMD reports whether Conv4x24 runs the vector kernel (else the Go loop,
+// some tens of times slower).
+func SIMD() bool { return useAsm }
+
+// Conv4x24Go is the portable kernel: the same sums as the vector one, in
+// the same order per output.
+func Conv4x24Go(t *Tile) {
+	taps := unsafe.Slice((*int)(t.Taps), t.NTaps)
+	w := unsafe.Slice((*float32)(t.W), (t.NOB-1)*t.WStride/4+t.NC*t.NTaps*4)
+	bias := unsafe.Slice((*float32)(t.Bias), 4*t.NOB)
+	var acc [4][24]float32
+	for b := range t.NOB {
+		rows := 4
+		if b == t.NOB-1 {
+			rows = t.LastRows
+		}
+		for v := range 3 {
+			for r := range 4 {
+				var row *[8]float32
+				if r < rows {
+					row = outRow(t, v, b, r)
+				}
+				for i := range 8 {
+					switch {
+					case t.Flags&Accumulate == 0:
+						acc[r][8*v+i] = bias[4*b+r]
+					case row != nil:
+						acc[r][8*v+i] = row[i]
+					}
+				}
+			}
+		}
+		wb := w[b*t.WStride/4:]
+		for c := range t.NC {
+			for ti, off := range taps {
+				wt := wb[(c*t.NTaps+ti)*4 : (c*t.NTaps+ti)*4+4]
+				for v := range 3 {
+					x := (*[8]float32)(unsafe.Add(t.In[v], c*t.CStride+off))
+					for r := range 4 {
+						a := acc[r][8*v : 8*v+8]
+						for i := range 8 {
+							a[i] += wt[r] * x[i]
+						}
+					}
+				}
+			}
+		}
+		for v := range 3 {
+			for r := range rows {
+				row := outRow(t, v, b, r)
+				for i := range 8 {
+					s := acc[r][8*v+i]
+					if t.Flags&Relu != 0 {
+						s = max(s, 0)
+					}
+					row[i] = s
+				}
+			}
+		}
+	}
+}
+
+func outRow(t *Tile, v, b, r int) *[8]float32 {
+	return (*[8]float32)(unsafe.Add(t.Out[v], t.LDO[v]*(4*b+r)))
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/graph"
@@ -106,8 +107,10 @@ type Engine struct {
 	progs  []*Program
 	// presets are the tactics of an engine file, by input shapes.
 	presets map[string][]Tactic
-	act     dtype
-	log     io.Writer
+	// buildTime is the time spent in NewEngine and Compile.
+	buildTime time.Duration
+	act       dtype
+	log       io.Writer
 }
 
 // cublasWorkspace is what cuBLAS gets for its kernels (its recommended
@@ -119,6 +122,12 @@ const cublasWorkspace = 32 << 20
 // cache). On a machine without a usable GPU the error wraps
 // cuda.ErrUnavailable and says what is missing.
 func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
+	start := time.Now()
+	defer func() {
+		if e != nil {
+			e.buildTime += time.Since(start)
+		}
+	}()
 	if g == nil {
 		return nil, errors.New("gpu: nil graph")
 	}
@@ -196,6 +205,7 @@ func (e *Engine) Compile(shapes map[string]tensor.Shape) (*Program, error) {
 	if e == nil || e.ctx == nil {
 		return nil, errors.New("gpu: compile on a closed engine")
 	}
+	defer func(start time.Time) { e.buildTime += time.Since(start) }(time.Now())
 	bound, err := e.g.Bind(shapes)
 	if err != nil {
 		return nil, err

@@ -102,20 +102,30 @@ type BuildRequest struct {
 	Batches []int
 	// Shapes fixes other dynamic input dimensions (-1 for the batch).
 	Shapes map[string]tensor.Shape
-	// Source names the ONNX file and SourceSHA256 is the hash of its
-	// bytes (SourceHash), recorded so a changed model is noticed.
-	Source, SourceSHA256 string
+	Source
 }
 
-// SourceHash returns the hex SHA-256 of the file at path, as engine
-// files record their ONNX source.
-func SourceHash(path string) (string, error) {
+// Source is the ONNX model an engine is built from: its path and the hex
+// SHA-256 of its bytes (SourceOf), recorded so a changed model is
+// noticed.
+type Source struct {
+	Path, SHA256 string
+}
+
+// SourceOf returns the source record of the ONNX file at path.
+func SourceOf(path string) (Source, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("gpu: %w", err)
+		return Source{}, fmt.Errorf("gpu: %w", err)
 	}
 	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:]), nil
+	return Source{Path: path, SHA256: hex.EncodeToString(h[:])}, nil
+}
+
+// EngineFileName is the name DeepStream gives the engine it builds from
+// an ONNX model: model.onnx_b4_gpu0_fp16.engine beside the model.
+func EngineFileName(onnxPath string, maxBatch, device int, p Precision) string {
+	return fmt.Sprintf("%s_b%d_gpu%d_%s.engine", onnxPath, maxBatch, device, p)
 }
 
 // Build optimises g, prepares it on the GPU and compiles (tunes) one
@@ -123,27 +133,24 @@ func SourceHash(path string) (string, error) {
 // in the order of req.Batches, and the engine file describing them. The
 // caller owns the engine.
 func Build(g *graph.Graph, o Options, req BuildRequest) (*Engine, []*Program, *EngineFile, error) {
-	start := time.Now()
 	if g == nil {
 		return nil, nil, nil, errors.New("gpu: build: nil graph")
 	}
+	start := time.Now()
 	opt, err := graph.Optimize(g, graph.Options{})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var gb bytes.Buffer
-	if err := opt.Save(&gb); err != nil {
-		return nil, nil, nil, err
-	}
+	passes := time.Since(start)
 	e, err := NewEngine(opt, o)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	e.buildTime += passes
 	batches := req.Batches
 	if len(batches) == 0 {
 		batches = []int{1}
 	}
-	f := &EngineFile{Graph: opt, graph: gb.Bytes()}
 	var progs []*Program
 	for _, b := range batches {
 		shapes, err := BatchShapes(opt, req.Shapes, b)
@@ -151,25 +158,52 @@ func Build(g *graph.Graph, o Options, req BuildRequest) (*Engine, []*Program, *E
 			var p *Program
 			if p, err = e.Compile(shapes); err == nil {
 				progs = append(progs, p)
-				f.Header.Programs = append(f.Header.Programs, ProgramTactics{Shapes: plainShapes(shapes), Tactics: p.Tactics()})
 			}
 		}
 		if err != nil {
 			return nil, nil, nil, errors.Join(fmt.Errorf("gpu: build for batch %d: %w", b, err), e.Close())
 		}
 	}
-	h, err := e.describe()
+	f, err := e.EngineFile(req.Source)
 	if err != nil {
 		return nil, nil, nil, errors.Join(err, e.Close())
 	}
-	h.Programs, h.MaxBatch = f.Header.Programs, slices.Max(batches)
-	h.Source, h.SourceSHA256 = req.Source, req.SourceSHA256
-	sum := sha256.Sum256(f.graph)
+	return e, progs, f, nil
+}
+
+// EngineFile describes e and the programs it has compiled as an engine
+// file: e's graph (which should be optimised, with its batch dimension
+// free, as Build makes it), each program's input shapes and tactics, the
+// GPU, cuDNN and options, and the time spent preparing the engine and
+// compiling its programs.
+func (e *Engine) EngineFile(src Source) (*EngineFile, error) {
+	if e == nil || e.ctx == nil {
+		return nil, errors.New("gpu: engine file of a closed engine")
+	}
+	var gb bytes.Buffer
+	if err := e.g.Save(&gb); err != nil {
+		return nil, err
+	}
+	h, err := e.describe()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range e.progs {
+		shapes := map[string][]int{}
+		for _, v := range p.g.Inputs {
+			shapes[v.Name] = slices.Clone([]int(v.Shape))
+			if len(v.Shape) > 0 {
+				h.MaxBatch = max(h.MaxBatch, v.Shape[0])
+			}
+		}
+		h.Programs = append(h.Programs, ProgramTactics{Shapes: shapes, Tactics: p.Tactics()})
+	}
+	h.Source, h.SourceSHA256 = src.Path, src.SHA256
+	sum := sha256.Sum256(gb.Bytes())
 	h.GraphSHA256 = hex.EncodeToString(sum[:])
 	h.Built = time.Now().UTC().Truncate(time.Second)
-	h.BuildSeconds = time.Since(start).Seconds()
-	f.Header = h
-	return e, progs, f, nil
+	h.BuildSeconds = e.buildTime.Seconds()
+	return &EngineFile{Header: h, Graph: e.g, graph: gb.Bytes()}, nil
 }
 
 // describe fills the header fields that say what e runs on and how.
@@ -218,14 +252,6 @@ func BatchShapes(g *graph.Graph, fixed map[string]tensor.Shape, n int) (map[stri
 		out[v.Name] = s
 	}
 	return out, nil
-}
-
-func plainShapes(m map[string]tensor.Shape) map[string][]int {
-	out := make(map[string][]int, len(m))
-	for k, v := range m {
-		out[k] = []int(slices.Clone(v))
-	}
-	return out
 }
 
 // shapesKey identifies a set of input shapes.

@@ -24,7 +24,7 @@ func TestEngineFileRoundTrip(t *testing.T) {
 	dir := filepath.Join(testdata(t), "models", "classifier")
 	c := loadRef(t, dir)
 	src := filepath.Join(dir, "model.onnx")
-	sum, err := SourceHash(src)
+	source, err := SourceOf(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestEngineFileRoundTrip(t *testing.T) {
 		t.Run(prec.String(), func(t *testing.T) {
 			o := testOptions(prec)
 			o.Autotune = true
-			e, progs, f, err := Build(c.g, o, BuildRequest{Batches: []int{1, 4}, Source: src, SourceSHA256: sum})
+			e, progs, f, err := Build(c.g, o, BuildRequest{Batches: []int{1, 4}, Source: source})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +49,7 @@ func TestEngineFileRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := back.Check(EngineWant{Precision: prec, MaxBatch: 4, SourceSHA256: sum}); err != nil {
+			if err := back.Check(EngineWant{Precision: prec, MaxBatch: 4, SourceSHA256: source.SHA256}); err != nil {
 				t.Fatalf("the file does not match the GPU that built it: %v", err)
 			}
 			if back.Header.BuildSeconds <= 0 || back.Header.GPU == "" || back.Header.Arch == "" {
@@ -120,7 +120,7 @@ func runBatch(t *testing.T, p *Program, c *refCase) [][]float32 {
 func TestEngineFileMismatches(t *testing.T) {
 	needGPU(t)
 	c := loadRef(t, filepath.Join(testdata(t), "models", "classifier"))
-	e, _, f, err := Build(c.g, testOptions(FP32), BuildRequest{Batches: []int{2}, SourceSHA256: "abc"})
+	e, _, f, err := Build(c.g, testOptions(FP32), BuildRequest{Batches: []int{2}, Source: Source{SHA256: "abc"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 // deviceFlags choose the backend of run and bench.
 type deviceFlags struct {
 	gpu, fp16, nchw, autotune, find, nofuse, profile, json bool
+	engine                                                 string
 }
 
 func (d *deviceFlags) register(fs *flag.FlagSet) {
@@ -28,6 +31,56 @@ func (d *deviceFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&d.nofuse, "nofuse", false, "with --gpu: bias and activation in dsgo's kernel, not cuDNN's fused call")
 	fs.BoolVar(&d.profile, "profile", false, "with --gpu: print per-layer timings (bench)")
 	fs.BoolVar(&d.json, "json", false, "bench: print the result as one JSON line")
+	fs.StringVar(&d.engine, "engine", "", "run the engine file dsmodel build wrote (on the GPU it was built for) instead of --onnx")
+}
+
+// load reads the model: the ONNX file, or the engine file's graph with
+// --engine (which implies --gpu).
+func (d *deviceFlags) load(onnxPath string) (*graph.Graph, *gpu.EngineFile, error) {
+	if d.engine == "" {
+		if onnxPath == "" {
+			return nil, nil, fmt.Errorf("--onnx or --engine is required")
+		}
+		g, err := graph.LoadFile(onnxPath)
+		return g, nil, err
+	}
+	f, err := gpu.ReadEngineFile(d.engine)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.gpu = true
+	return f.Graph, f, nil
+}
+
+// compileGPU compiles g on the CUDA backend, from the engine file f when
+// there is one (which must match this GPU); the func frees it.
+func (d *deviceFlags) compileGPU(g *graph.Graph, f *gpu.EngineFile, shapes map[string]tensor.Shape) (*gpu.Program, func(), error) {
+	if f == nil {
+		p, err := gpu.Compile(g, shapes, d.options())
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, func() { p.Close() }, nil
+	}
+	o, err := f.Options(gpu.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.Check(gpu.EngineWant{Precision: o.Precision}); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", d.engine, err)
+	}
+	e, err := f.Open(gpu.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := e.Compile(shapes)
+	if err != nil {
+		return nil, nil, errors.Join(err, e.Close())
+	}
+	if n := p.Retuned(); n > 0 {
+		fmt.Fprintf(os.Stderr, "dsmodel: %d convolutions tuned afresh: the engine's tactics do not fit them\n", n)
+	}
+	return p, func() { e.Close() }, nil
 }
 
 func (d *deviceFlags) options() gpu.Options {
@@ -50,13 +103,9 @@ type program interface {
 }
 
 // compile compiles g for the chosen backend; the func frees it.
-func (d *deviceFlags) compile(g *graph.Graph, shapes map[string]tensor.Shape) (program, func(), error) {
+func (d *deviceFlags) compile(g *graph.Graph, f *gpu.EngineFile, shapes map[string]tensor.Shape) (program, func(), error) {
 	if d.gpu {
-		p, err := gpu.Compile(g, shapes, d.options())
-		if err != nil {
-			return nil, nil, err
-		}
-		return p, func() { p.Close() }, nil
+		return d.compileGPU(g, f, shapes)
 	}
 	r := cpu.NewRunner(cpu.Options{})
 	p, err := cpu.Compile(g, shapes, r)
@@ -81,13 +130,13 @@ type benchResult struct {
 
 // benchGPU times the CUDA backend: back-to-back RunDevice calls (as a
 // pipeline with device inputs runs) and Run round trips from the host.
-func benchGPU(g *graph.Graph, shapes map[string]tensor.Shape, model string, batch, iters int, d deviceFlags, stdout, stderr io.Writer) int {
+func benchGPU(g *graph.Graph, f *gpu.EngineFile, shapes map[string]tensor.Shape, model string, batch, iters int, d deviceFlags, stdout, stderr io.Writer) int {
 	start := time.Now()
-	p, err := gpu.Compile(g, shapes, d.options())
+	p, free, err := d.compileGPU(g, f, shapes)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	defer p.Close()
+	defer free()
 	compileS := time.Since(start).Seconds()
 	for name := range shapes {
 		t, _ := p.Input(name)

@@ -5,6 +5,9 @@
 //	dsmodel run --onnx m.onnx --input images=in.npy --out dir/   # one <output>.npy per output
 //	dsmodel bench --onnx m.onnx --batch 8                       # latency and throughput
 //	dsmodel bench --onnx m.onnx --batch 8 --gpu --fp16          # on the CUDA backend (run takes --gpu too)
+//	dsmodel build --onnx m.onnx --batch 8 --fp16                # engine file m.onnx_b8_gpu0_fp16.engine
+//	dsmodel bench --engine m.onnx_b8_gpu0_fp16.engine --batch 8 # run (or bench) a built engine
+//	dsmodel info m.onnx_b8_gpu0_fp16.engine                     # what an engine was built from and for
 //
 // The info subcommand loads the model into the graph IR, so it also reports
 // what dsgo cannot run: an unsupported op, a malformed file. Set
@@ -24,7 +27,9 @@ import (
 const usage = `usage: dsmodel info model.onnx
        dsmodel run --onnx model.onnx --input name=file.npy ... [--out dir]
        dsmodel bench --onnx model.onnx [--batch N] [--iterations N] [--threads N]
-       (run and bench: --gpu [--fp16] for the CUDA backend; bench: --json, --profile)`
+       dsmodel build --onnx model.onnx --batch N [--batches 1,4,N] [--fp16] [--autotune] [--gpu-id G] [--save-engine file]
+       dsmodel info file.engine
+       (run and bench: --gpu [--fp16] for the CUDA backend, or --engine file; bench: --json, --profile)`
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
@@ -35,9 +40,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "bench" {
 		return bench(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "build" {
+		return build(args[1:], stdout, stderr)
+	}
 	if len(args) != 2 || args[0] != "info" {
 		fmt.Fprintln(stderr, usage)
 		return 2
+	}
+	if isEngineFile(args[1]) {
+		if err := engineInfo(stdout, args[1]); err != nil {
+			fmt.Fprintf(stderr, "dsmodel: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	g, err := graph.LoadFile(args[1])
 	if err != nil {

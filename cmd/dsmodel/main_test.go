@@ -153,3 +153,53 @@ func TestRunOnTheGPU(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
 }
+
+// build writes an engine file that info describes and run executes with
+// the reference outputs; without a GPU build says it needs one.
+func TestBuildInfoAndRunAnEngine(t *testing.T) {
+	dir := filepath.Join("..", "..", "infer", "testdata", "models", "classifier")
+	tmp := t.TempDir()
+	model := filepath.Join(tmp, "model.onnx")
+	b, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(model, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"build", "--onnx", model, "--batch", "2", "--fp16"}, &stdout, &stderr)
+	if !cuda.Available() {
+		if code != 1 || !strings.Contains(stderr.String(), "not available") {
+			t.Fatalf("exit %d without a GPU: %s", code, stderr.String())
+		}
+		return
+	}
+	engine := model + "_b2_gpu0_fp16.engine"
+	if code != 0 || !strings.Contains(stdout.String(), "built "+engine) {
+		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"info", engine}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "fp16") || !strings.Contains(stdout.String(), "max batch 2") {
+		t.Fatalf("info: exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	out := t.TempDir()
+	if code := run([]string{"run", "--engine", engine, "--input", "input=" + filepath.Join(dir, "input_0.npy"), "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run --engine: exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	got, err := npy.ReadFile(filepath.Join(out, "probabilities.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := npy.ReadFile(filepath.Join(dir, "output_0.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.F32 {
+		if d := math.Abs(float64(got.F32[i] - want.F32[i])); d > 1e-2*(1+math.Abs(float64(want.F32[i]))) {
+			t.Fatalf("probability %d: %v, onnxruntime %v", i, got.F32[i], want.F32[i])
+		}
+	}
+}

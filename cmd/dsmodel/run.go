@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/dsgo/dsgo/infer/cpu"
-	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/npy"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
@@ -43,11 +42,11 @@ func runModel(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *model == "" {
-		fmt.Fprintln(stderr, "dsmodel run: --onnx is required")
+	if *model == "" && dev.engine == "" {
+		fmt.Fprintln(stderr, "dsmodel run: --onnx or --engine is required")
 		return 2
 	}
-	g, err := graph.LoadFile(*model)
+	g, ef, err := dev.load(*model)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -64,7 +63,7 @@ func runModel(args []string, stdout, stderr io.Writer) int {
 		}
 		data[in.Name], shapes[in.Name] = t, t.Shape
 	}
-	prog, closeProg, err := dev.compile(g, shapes)
+	prog, closeProg, err := dev.compile(g, ef, shapes)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -116,9 +115,13 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	g, err := graph.LoadFile(*model)
+	g, ef, err := dev.load(*model)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	name := *model
+	if name == "" {
+		name = dev.engine
 	}
 	shapes := map[string]tensor.Shape{}
 	for _, in := range g.Inputs {
@@ -134,7 +137,7 @@ func bench(args []string, stdout, stderr io.Writer) int {
 		shapes[in.Name] = s
 	}
 	if dev.gpu {
-		return benchGPU(g, shapes, *model, *batch, *iters, dev, stdout, stderr)
+		return benchGPU(g, ef, shapes, name, *batch, *iters, dev, stdout, stderr)
 	}
 	r := cpu.NewRunner(cpu.Options{Workers: *threads})
 	defer r.Close()
@@ -159,7 +162,7 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	}
 	per := time.Since(start) / time.Duration(*iters)
 	fmt.Fprintf(stdout, "%s batch %d, %d workers: %v per batch, %.1f inferences/s\n",
-		filepath.Base(*model), *batch, r.Workers(), per.Round(time.Microsecond), float64(*batch)/per.Seconds())
+		filepath.Base(name), *batch, r.Workers(), per.Round(time.Microsecond), float64(*batch)/per.Seconds())
 	return 0
 }
 

@@ -477,3 +477,81 @@ func TestGatherIndicesFromInput(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNMS times NonMaxSuppression on YOLO-sized inputs (8400 boxes)
+// on the device (RunToHost: inputs already there, rows copied back) side
+// by side with the CPU backend: 80 classes with a few candidates each,
+// and 4 classes whose every box is a candidate.
+func BenchmarkNMS(b *testing.B) {
+	needGPU(b)
+	for _, c := range []nmsCase{
+		{"80 classes, score over 0.25", 1, 80, 8400, 100, 0.45, 0.25, false, 0},
+		{"4 classes, every box", 1, 4, 8400, 100, 0.45, nan32, false, 0},
+	} {
+		g := c.graph()
+		shapes := map[string]tensor.Shape{"boxes": {c.batches, c.boxes, 4}, "scores": {c.batches, c.classes, c.boxes}}
+		rng := rand.New(rand.NewPCG(5, 5))
+		ins := c.data(rng)
+		for i := range ins["scores"].F32 { // 1% over 0.25
+			v := 0.25 * rng.Float32()
+			if rng.IntN(100) == 0 {
+				v = 0.26 + 0.7*rng.Float32()
+			}
+			ins["scores"].F32[i] = v
+		}
+		ins["boxes"].F32 = scaleBoxes(ins["boxes"].F32, 6.4)
+		b.Run(c.name+"/gpu", func(b *testing.B) {
+			p, err := Compile(g, shapes, testOptions(FP32))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			fillB(b, p.Input, ins)
+			if err := p.Run(); err != nil {
+				b.Fatal(err)
+			}
+			y, _ := p.Output("selected")
+			b.ResetTimer()
+			for range b.N {
+				if err := p.RunToHost(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(y.Shape[0]), "rows")
+		})
+		b.Run(c.name+"/cpu", func(b *testing.B) {
+			r := cpu.NewRunner(cpu.Options{})
+			defer r.Close()
+			p, err := cpu.Compile(g, shapes, r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fillB(b, p.Input, ins)
+			b.ResetTimer()
+			for range b.N {
+				if err := p.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			y, _ := p.Output("selected")
+			b.ReportMetric(float64(y.Shape[0]), "rows")
+		})
+	}
+}
+
+func scaleBoxes(v []float32, k float32) []float32 {
+	for i := range v {
+		v[i] *= k
+	}
+	return v
+}
+
+func fillB(b *testing.B, get func(string) (*tensor.Tensor, bool), ins map[string]*tensor.Tensor) {
+	for name, src := range ins {
+		dst, ok := get(name)
+		if !ok {
+			b.Fatalf("no input %s", name)
+		}
+		copy(dst.F32, src.F32)
+	}
+}

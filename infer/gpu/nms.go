@@ -79,8 +79,6 @@ func lowerNMS(p *Program, n *graph.Node) error {
 		return fmt.Errorf("boxes of type %v and scores of type %v must be float", bb.dt, sb.dt)
 	}
 	batches, classes, boxes := ss[0], ss[1], ss[2]
-	segs := batches * classes
-	perClass := min(boxes, max(prm.MaxOutputPerClass, 0))
 	rows := cpu.NMSMaxSelected(batches, classes, boxes, prm.MaxOutputPerClass)
 	out := n.Outputs[0]
 	if rows == 0 {
@@ -88,93 +86,33 @@ func lowerNMS(p *Program, n *graph.Node) error {
 		p.outs = append(p.outs, &binding{v: out, host: y})
 		return nil
 	}
-	mcap := nmsCapacity(segs, boxes)
-	words := (mcap + 63) / 64
+	mcap := nmsCapacity(batches*classes, boxes)
 	kp := &nmsParams{Batches: int32(batches), Classes: int32(classes), N: int32(boxes), Mcap: int32(mcap),
-		Words: int32(words), MaxOut: int32(perClass), BoxDtype: int32(bb.dt), ScoreDtype: int32(sb.dt),
-		IOUThr: prm.IOUThreshold, ScoreThr: prm.ScoreThreshold}
+		Words: int32((mcap + 63) / 64), MaxOut: int32(min(boxes, prm.MaxOutputPerClass)), BoxDtype: int32(bb.dt),
+		ScoreDtype: int32(sb.dt), IOUThr: prm.IOUThreshold, ScoreThr: prm.ScoreThreshold}
 	if prm.CenterPointBox {
 		kp.Center = 1
 	}
-	tmp := func(what string, dt dtype, size int) *buf {
-		return p.newBuf(n.Name+"."+what, dt, []int{size}, nil)
-	}
-	cnt, kcnt, offs := tmp("count", dI32, segs), tmp("kept", dI32, segs), tmp("offsets", dI32, segs)
-	cand, candScore := tmp("candidates", dI32, segs*mcap), tmp("candidate_scores", dF32, segs*mcap)
-	order, corners := tmp("order", dI32, segs*mcap), tmp("corners", dF32, 4*segs*mcap)
-	mask, keep := tmp("mask", dI64, segs*words*mcap), tmp("keep", dI32, segs*perClass)
-	res := tmp("rows", dI64, 2+3*rows)
-	res.last = forever
-	head := &binding{b: &buf{name: res.name + ".head", dt: dI64, shape: []int{2 + 3*min(rows, nmsHeadRows)}, base: res},
-		host: &tensor.Tensor{Name: res.name, DType: tensor.Int64}}
-	head.b.stride = contiguous(head.b.shape)
-	head.host.Shape = slices.Clone(tensor.Shape(head.b.shape))
-	p.hidden = append(p.hidden, head)
-
-	fn := [6]*cuda.Function{p.e.kern["dsgo_nms_select"], p.e.kern["dsgo_nms_sort"], p.e.kern["dsgo_nms_mask"],
-		p.e.kern["dsgo_nms_reduce"], p.e.kern["dsgo_nms_offsets"], p.e.kern["dsgo_nms_write"]}
-	threads := [6]int64{int64(segs * boxes), int64(segs * mcap), int64(segs * mcap), int64(segs), 1, int64(segs * perClass)}
-	p.step(n.Name, []*buf{bb, sb}, []*buf{cnt, kcnt, offs, cand, candScore, order, corners, mask, keep, res},
-		func(st *cuda.Stream) error {
-			kp.Boxes, kp.Scores, kp.Cnt, kp.Cand = int64(bb.dev()), int64(sb.dev()), int64(cnt.dev()), int64(cand.dev())
-			kp.CandScore, kp.Order, kp.Corners = int64(candScore.dev()), int64(order.dev()), int64(corners.dev())
-			kp.Mask, kp.Keep, kp.Kcnt, kp.Offs = int64(mask.dev()), int64(keep.dev()), int64(kcnt.dev()), int64(offs.dev())
-			kp.Res = int64(res.dev())
-			if err := st.Memset(cnt.dev(), 0, cnt.bytes()); err != nil {
-				return err
-			}
-			for i, f := range fn {
-				if err := p.e.launch(st, f, raw(kp), threads[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	res, head := p.nmsKernels(n.Name, bb, sb, kp, rows)
 
 	// The host's part: the rows, or the CPU backend's kernel when a batch
 	// and class had more candidates than the device took.
-	var y *tensor.Tensor
-	var host func() error
+	y := &tensor.Tensor{Name: out.Name, DType: tensor.Int64, Shape: tensor.Shape{rows, 3}, Raw: make([]byte, 8*3*rows)}
+	var fallback func() error
 	if boxes > mcap {
-		hb, err := p.keepFloat(bb)
-		if err != nil {
+		if y, fallback, err = p.nmsOnHost(out.Name, bb, sb, prm); err != nil {
 			return err
 		}
-		hs, err := p.keepFloat(sb)
-		if err != nil {
-			return err
-		}
-		hbt := &tensor.Tensor{Name: bb.name, DType: tensor.Float32, Shape: slices.Clone(tensor.Shape(bs)), F32: make([]float32, hb.elems())}
-		hst := &tensor.Tensor{Name: sb.name, DType: tensor.Float32, Shape: slices.Clone(tensor.Shape(ss)), F32: make([]float32, hs.elems())}
-		var run func() error
-		if y, run, err = cpu.NMSOutput(out.Name, hbt, hst, prm); err != nil {
-			return err
-		}
-		host = func() error {
-			s := p.e.s
-			if err := cuda.CopyToHost(s, hbt.F32, hb.dev()); err != nil {
-				return err
-			}
-			if err := cuda.CopyToHost(s, hst.F32, hs.dev()); err != nil {
-				return err
-			}
-			if err := s.Synchronize(); err != nil {
-				return err
-			}
-			return run()
-		}
-	} else {
-		y = &tensor.Tensor{Name: out.Name, DType: tensor.Int64, Shape: tensor.Shape{rows, 3}, Raw: make([]byte, 8*3*rows)}
 	}
 	p.outs = append(p.outs, &binding{v: out, host: y})
 	p.tails = append(p.tails, func() error {
 		h := head.host.Raw
 		total, over := int64(binary.LittleEndian.Uint64(h)), binary.LittleEndian.Uint64(h[8:])
 		if over != 0 {
-			if host == nil {
+			if fallback == nil {
 				return fmt.Errorf("gpu: %s: more candidates than boxes", n.Name)
 			}
-			return host()
+			return fallback()
 		}
 		if total < 0 || total > int64(rows) {
 			return fmt.Errorf("gpu: %s: %d rows selected of at most %d", n.Name, total, rows)
@@ -193,6 +131,83 @@ func lowerNMS(p *Program, n *graph.Node) error {
 		return s.Synchronize()
 	})
 	return nil
+}
+
+// nmsKernels adds the step that runs the dsgo_nms_* kernels with kp (its
+// sizes set) on boxes bb and scores sb. It returns the buffer of the
+// result (the total, the overflow flag, then rows int64 rows) and the
+// binding through which Run copies the head of it.
+func (p *Program) nmsKernels(name string, bb, sb *buf, kp *nmsParams, rows int) (*buf, *binding) {
+	segs, boxes, mcap, words := int(kp.Batches*kp.Classes), int(kp.N), int(kp.Mcap), int(kp.Words)
+	perClass := int(kp.MaxOut)
+	tmp := func(what string, dt dtype, size int) *buf {
+		return p.newBuf(name+"."+what, dt, []int{size}, nil)
+	}
+	cnt, kcnt, offs := tmp("count", dI32, segs), tmp("kept", dI32, segs), tmp("offsets", dI32, segs)
+	cand, candScore := tmp("candidates", dI32, segs*mcap), tmp("candidate_scores", dF32, segs*mcap)
+	order, corners := tmp("order", dI32, segs*mcap), tmp("corners", dF32, 4*segs*mcap)
+	mask, keep := tmp("mask", dI64, segs*words*mcap), tmp("keep", dI32, segs*perClass)
+	res := tmp("rows", dI64, 2+3*rows)
+	res.last = forever
+	hs := []int{2 + 3*min(rows, nmsHeadRows)}
+	head := &binding{b: &buf{name: res.name + ".head", dt: dI64, shape: hs, stride: contiguous(hs), base: res},
+		host: &tensor.Tensor{Name: res.name, DType: tensor.Int64, Shape: slices.Clone(tensor.Shape(hs))}}
+	p.hidden = append(p.hidden, head)
+
+	fn := [6]*cuda.Function{p.e.kern["dsgo_nms_select"], p.e.kern["dsgo_nms_sort"], p.e.kern["dsgo_nms_mask"],
+		p.e.kern["dsgo_nms_reduce"], p.e.kern["dsgo_nms_offsets"], p.e.kern["dsgo_nms_write"]}
+	threads := [6]int64{int64(segs * boxes), int64(segs * mcap), int64(segs * mcap), int64(segs), 1, int64(segs * perClass)}
+	p.step(name, []*buf{bb, sb}, []*buf{cnt, kcnt, offs, cand, candScore, order, corners, mask, keep, res},
+		func(st *cuda.Stream) error {
+			kp.Boxes, kp.Scores, kp.Cnt, kp.Cand = int64(bb.dev()), int64(sb.dev()), int64(cnt.dev()), int64(cand.dev())
+			kp.CandScore, kp.Order, kp.Corners = int64(candScore.dev()), int64(order.dev()), int64(corners.dev())
+			kp.Mask, kp.Keep, kp.Kcnt, kp.Offs = int64(mask.dev()), int64(keep.dev()), int64(kcnt.dev()), int64(offs.dev())
+			kp.Res = int64(res.dev())
+			if err := st.Memset(cnt.dev(), 0, cnt.bytes()); err != nil {
+				return err
+			}
+			for i, f := range fn {
+				if err := p.e.launch(st, f, raw(kp), threads[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	return res, head
+}
+
+// nmsOnHost prepares the CPU backend's NonMaxSuppression on float32
+// copies of the boxes and scores that stay on the device after the
+// graph: its output tensor and the function that copies them to the host
+// and runs it.
+func (p *Program) nmsOnHost(name string, bb, sb *buf, prm cpu.NMSParams) (*tensor.Tensor, func() error, error) {
+	db, err := p.keepFloat(bb)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := p.keepFloat(sb)
+	if err != nil {
+		return nil, nil, err
+	}
+	hb := &tensor.Tensor{Name: bb.name, DType: tensor.Float32, Shape: slices.Clone(tensor.Shape(bb.shape)), F32: make([]float32, db.elems())}
+	hs := &tensor.Tensor{Name: sb.name, DType: tensor.Float32, Shape: slices.Clone(tensor.Shape(sb.shape)), F32: make([]float32, ds.elems())}
+	y, run, err := cpu.NMSOutput(name, hb, hs, prm)
+	if err != nil {
+		return nil, nil, err
+	}
+	return y, func() error {
+		s := p.e.s
+		if err := cuda.CopyToHost(s, hb.F32, db.dev()); err != nil {
+			return err
+		}
+		if err := cuda.CopyToHost(s, hs.F32, ds.dev()); err != nil {
+			return err
+		}
+		if err := s.Synchronize(); err != nil {
+			return err
+		}
+		return run()
+	}, nil
 }
 
 // keepFloat returns a row-major float32 copy of b that stays on the

@@ -1,13 +1,21 @@
 package infer
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dsgo/dsgo/cuda"
+	"github.com/dsgo/dsgo/infer/gpu"
 	"github.com/dsgo/dsgo/meta"
+	"github.com/dsgo/dsgo/pipeline"
 )
 
 // On a GPU, nvinfer runs the model there (backend=auto) and finds the same
@@ -107,4 +115,107 @@ classifier-threshold=0.0
 		t.Fatalf("labels differ:\nCPU %v\nGPU %v", cpuLabels, gpuLabels)
 	}
 	t.Logf("%d objects labelled alike", len(gpuLabels))
+}
+
+// model-engine-file on the GPU, as DeepStream treats it: a missing file
+// is built from onnx-file and written; the next start deserializes it
+// (same file, same boxes); a file built for another precision or a
+// smaller batch is rebuilt and rewritten, each step saying so on the bus;
+// without onnx-file an engine that does not fit is an error.
+func TestEngineFileIsBuiltThenLoaded(t *testing.T) {
+	if !cuda.Available() {
+		t.Skip("no GPU: ", cuda.Init())
+	}
+	dir := t.TempDir()
+	engine := filepath.Join(dir, "pgie.engine")
+	cfg := detectorConfig(t, dir, "0.3")
+	body, _ := os.ReadFile(cfg)
+	setConfig := func(extra string) {
+		t.Helper()
+		b := strings.Replace(string(body), "[property]\n", "[property]\nmodel-engine-file="+engine+"\n"+extra, 1)
+		if err := os.WriteFile(cfg, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := func(wantMsg string) []string {
+		t.Helper()
+		var boxes []string
+		p, err := pipeline.Launch(sources + "nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=gpu config-file-path=" + cfg + " ! appsink name=out sync=false")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.SetState(pipeline.StateNull)
+		sink := p.ByName("out").(*pipeline.AppSink)
+		if _, err := p.SetState(pipeline.StatePlaying); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		for {
+			b, err := sink.Pull(ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%v (bus: %v)", err, p.Bus().TryPop(pipeline.MessageError))
+			}
+			for _, f := range meta.GetBatchMeta(b).Frames {
+				for _, o := range f.Objects {
+					r := o.RectParams
+					boxes = append(boxes, fmt.Sprintf("%d %.2f %.2f %.2f %.2f", o.ClassID, r.Left, r.Top, r.Width, r.Height))
+				}
+			}
+			b.Unref()
+		}
+		var msgs []string
+		for m := p.Bus().TryPop(pipeline.MessageInfo | pipeline.MessageWarning); m != nil; m = p.Bus().TryPop(pipeline.MessageInfo | pipeline.MessageWarning) {
+			msgs = append(msgs, m.Err.Error())
+		}
+		if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, wantMsg) }) {
+			t.Fatalf("no message saying %q: %q", wantMsg, msgs)
+		}
+		return boxes
+	}
+	header := func() gpu.EngineHeader {
+		t.Helper()
+		f, err := gpu.ReadEngineFile(engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Header
+	}
+	setConfig("")
+	built := start("serialized engine to " + engine)
+	if h := header(); h.Precision != "fp32" || h.MaxBatch != 2 || len(h.Programs) != 1 {
+		t.Fatalf("built engine: %+v", h)
+	}
+	st, _ := os.Stat(engine)
+	loaded := start("deserialized engine " + engine)
+	if st2, _ := os.Stat(engine); !st2.ModTime().Equal(st.ModTime()) {
+		t.Error("a fitting engine file was rewritten")
+	}
+	if len(built) == 0 || !slices.Equal(built, loaded) {
+		t.Fatalf("boxes differ: built %d, loaded %d", len(built), len(loaded))
+	}
+	setConfig("network-mode=2\n")
+	start("built for fp32, the configuration wants fp16")
+	if h := header(); h.Precision != "fp16" {
+		t.Fatalf("rebuilt engine: %+v", h)
+	}
+	setConfig("network-mode=2\nbatch-size=3\n")
+	start("built for batches up to 2, the configuration wants 3")
+	if h := header(); h.MaxBatch != 3 {
+		t.Fatalf("rebuilt engine: %+v", h)
+	}
+	// Without onnx-file a mismatched engine cannot be rebuilt.
+	b := strings.Replace(string(body), "onnx-file=", "model-engine-file="+engine+"\n#", 1)
+	os.WriteFile(cfg, []byte(strings.Replace(b, "[property]\n", "[property]\nnetwork-mode=0\n", 1)), 0o644)
+	p, err := pipeline.Launch(sources + "nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=gpu config-file-path=" + cfg + " ! fakesink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetState(pipeline.StateNull)
+	if _, err := p.SetState(pipeline.StatePlaying); err == nil || !strings.Contains(err.Error(), "no onnx-file") {
+		t.Fatalf("mismatched engine without onnx-file: %v", err)
+	}
 }

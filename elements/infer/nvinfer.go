@@ -32,7 +32,9 @@ import (
 // results become ClassifierMeta on each object. The model runs on the GPU
 // backend (infer/gpu: cuDNN/cuBLAS, FP16 with network-mode=2) when a GPU
 // is there and on the CPU backend (infer/cpu) otherwise; the backend
-// property forces either.
+// property forces either. On the GPU, model-engine-file is loaded when it
+// was built for this GPU, precision, batch size and model, and otherwise
+// built and written, as DeepStream does with TensorRT engines.
 type Infer struct {
 	pipeline.TransformBase
 	configPath  string
@@ -59,6 +61,8 @@ type Infer struct {
 	engines     []*engine    // by batch size, compiled when first needed
 	backend     int          // property: 0 auto, 1 cpu, 2 gpu
 	gpu         *gpu.Engine  // the GPU engine, when the model runs there
+	engineOut   string       // where to save the engine built at start
+	engineSrc   gpu.Source   // the ONNX file it was built from
 	gpre        *gpuPre      // its preprocessing on the device
 	gpuPreOn    bool         // property gpu-preprocessing
 	eng         *engine      // the one in use
@@ -109,7 +113,7 @@ var inferClass = &pipeline.ElementClass{
 		pipeline.EnumProp("backend", "Where the model runs: auto (the GPU when there is one), cpu or gpu", 0, []string{"auto", "cpu", "gpu"}, func(e *Infer) *int { return &e.backend }),
 		pipeline.BoolProp("gpu-preprocessing", "With the GPU backend, scale and normalise frames on the GPU (one kernel per batch) instead of on the CPU; not yet verified on a GPU, so off by default", false, func(e *Infer) *bool { return &e.gpuPreOn }),
 		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
-		pipeline.StringProp("model-engine-file", "Serialized engine (accepted; the CPU backend builds from onnx-file)", "", func(e *Infer) *string { return &e.engineFile }, nil),
+		pipeline.StringProp("model-engine-file", "Engine file (dsmodel build) to load on the GPU instead of building from onnx-file; rebuilt and rewritten when it does not fit (empty: from the config)", "", func(e *Infer) *string { return &e.engineFile }, nil),
 		pipeline.ReadOnlyProp("inferences", "Model runs since start (batches of frames or objects)", pipeline.PropInt, func(e *Infer) any { return e.runs.Load() }),
 	},
 }
@@ -136,16 +140,16 @@ func (e *Infer) Start(context.Context) error {
 		e.PostWarning(fmt.Errorf("%s", w.String()), "")
 	}
 	e.applyOverrides(cfg)
-	if cfg.ONNXFile == "" {
-		return fmt.Errorf("%s: onnx-file is required (engine files come with the GPU backend)", cfg.File)
-	}
-	g, err := graph.LoadFile(cfg.ONNXFile)
+	g, err := e.loadModel(cfg, max(cfg.BatchSize, 1))
 	if err != nil {
+		e.closeBackend()
 		return err
 	}
 	if err := e.compile(cfg, g); err != nil {
+		e.closeBackend()
 		return err
 	}
+	e.saveEngine(cfg)
 	if err := e.pickParsers(cfg); err != nil {
 		return err
 	}
@@ -173,6 +177,9 @@ func (e *Infer) applyOverrides(cfg *configs.InferConfig) {
 	}
 	if e.onClassIDs != "" {
 		cfg.OperateOnClassIDs, _ = parseClassIDs(e.onClassIDs) // checked when set
+	}
+	if e.engineFile != "" {
+		cfg.ModelEngineFile = e.engineFile
 	}
 }
 
@@ -270,47 +277,6 @@ func (en *engine) progCloser() (io.Closer, bool) {
 	return c, ok
 }
 
-// Backends the backend property chooses.
-const (
-	backendAuto = iota
-	backendCPU
-	backendGPU
-)
-
-// pickBackend prepares the GPU engine (gpu-id, network-mode) when a GPU is
-// there and backend allows, and the CPU runner otherwise; with
-// backend=auto a GPU that fails to start is a warning and the CPU runs
-// the model.
-func (e *Infer) pickBackend(cfg *configs.InferConfig, g *graph.Graph) error {
-	if e.backend == backendGPU || (e.backend == backendAuto && cuda.Available()) {
-		opts := gpu.Options{Device: cfg.GPUID, Precision: gpu.FP32}
-		if e.gpuID > 0 {
-			opts.Device = int(e.gpuID)
-		}
-		switch cfg.NetworkMode {
-		case 1:
-			e.PostWarning(fmt.Errorf("%s: network-mode=1 (INT8) is not supported yet: running FP16", cfg.File), "")
-			opts.Precision = gpu.FP16
-		case 2:
-			opts.Precision = gpu.FP16
-		}
-		eng, err := gpu.NewEngine(g, opts)
-		if err == nil {
-			e.gpu = eng
-			e.PostInfo(fmt.Sprintf("%s: running on GPU %d (%s)", cfg.ONNXFile, opts.Device, opts.Precision))
-			return nil
-		}
-		if e.backend == backendGPU {
-			return fmt.Errorf("%s: backend=gpu: %w", cfg.File, err)
-		}
-		e.PostWarning(fmt.Errorf("%s: GPU backend unavailable, running on the CPU: %w", cfg.File, err), "")
-	}
-	if e.runner == nil {
-		e.runner = cpu.NewRunner(cpu.Options{})
-	}
-	return nil
-}
-
 // closeBackend releases the compiled programs and the GPU engine.
 func (e *Infer) closeBackend() {
 	if e.gpre != nil {
@@ -347,9 +313,6 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 		c, h, w = cfg.InferDims[0], cfg.InferDims[1], cfg.InferDims[2]
 	}
 	b := max(cfg.BatchSize, 1)
-	if err := e.pickBackend(cfg, g); err != nil {
-		return err
-	}
 	e.model, e.inName, e.inShape, e.outputNames = g, in.Name, tensor.Shape{b, c, h, w}, cfg.OutputBlobNames
 	e.net = meta.NetworkInfo{Width: w, Height: h, Channels: c}
 	e.engines = make([]*engine, b+1)

@@ -2,9 +2,11 @@ package infer
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/dsgo/dsgo/cuda"
 	_ "github.com/dsgo/dsgo/elements/streammux"
 	_ "github.com/dsgo/dsgo/elements/testsrc"
+	"github.com/dsgo/dsgo/infer/gpu"
+	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/meta"
 	"github.com/dsgo/dsgo/pipeline"
 )
@@ -464,5 +468,60 @@ func TestBackendGPUWithoutGPUFails(t *testing.T) {
 	defer p.SetState(pipeline.StateNull)
 	if _, err := p.SetState(pipeline.StatePlaying); err == nil || !strings.Contains(err.Error(), "backend=gpu") {
 		t.Fatalf("got %v, want an error naming backend=gpu", err)
+	}
+}
+
+// Without a GPU, a config naming only model-engine-file runs the engine
+// file's graph on the CPU and finds what onnx-file finds; an unreadable
+// engine file is an error naming it.
+func TestEngineFileWithoutONNXRunsOnTheCPU(t *testing.T) {
+	dir := t.TempDir()
+	g, err := graph.LoadFile(model("detectnet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err = graph.Optimize(g, graph.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gpu.NewEngineFile(g, gpu.EngineHeader{Version: gpu.EngineVersion, GPU: "NVIDIA H100 80GB HBM3", Arch: "sm_90",
+		Precision: "fp32", Layout: "auto", MaxBatch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := filepath.Join(dir, "pgie.engine")
+	if err := f.WriteFile(engine); err != nil {
+		t.Fatal(err)
+	}
+	boxes := func(cfg string) []string {
+		var out []string
+		runBatches(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=cpu config-file-path="+
+			cfg+" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+			for _, f := range b.Frames {
+				for _, o := range f.Objects {
+					r := o.RectParams
+					out = append(out, fmt.Sprintf("%d %.3f %.3f %.3f %.3f", o.ClassID, r.Left, r.Top, r.Width, r.Height))
+				}
+			}
+		})
+		return out
+	}
+	cfg := detectorConfig(t, dir, "0.3")
+	want := boxes(cfg)
+	body, _ := os.ReadFile(cfg)
+	noONNX := strings.Replace(string(body), "onnx-file=", "model-engine-file="+engine+"\n#", 1)
+	if err := os.WriteFile(cfg, []byte(noONNX), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := boxes(cfg); len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("engine graph on the CPU: %d boxes %v, onnx-file: %d %v", len(got), got, len(want), want)
+	}
+	os.WriteFile(engine, []byte("not an engine"), 0o644)
+	p, err := pipeline.Launch(sources + "nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=cpu config-file-path=" + cfg + " ! fakesink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetState(pipeline.StateNull)
+	if _, err := p.SetState(pipeline.StatePlaying); err == nil || !strings.Contains(err.Error(), engine) {
+		t.Fatalf("a damaged engine file without onnx-file: %v", err)
 	}
 }

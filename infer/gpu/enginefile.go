@@ -180,10 +180,6 @@ func (e *Engine) EngineFile(src Source) (*EngineFile, error) {
 	if e == nil || e.ctx == nil {
 		return nil, errors.New("gpu: engine file of a closed engine")
 	}
-	var gb bytes.Buffer
-	if err := e.g.Save(&gb); err != nil {
-		return nil, err
-	}
 	h, err := e.describe()
 	if err != nil {
 		return nil, err
@@ -199,11 +195,23 @@ func (e *Engine) EngineFile(src Source) (*EngineFile, error) {
 		h.Programs = append(h.Programs, ProgramTactics{Shapes: shapes, Tactics: p.Tactics()})
 	}
 	h.Source, h.SourceSHA256 = src.Path, src.SHA256
-	sum := sha256.Sum256(gb.Bytes())
-	h.GraphSHA256 = hex.EncodeToString(sum[:])
 	h.Built = time.Now().UTC().Truncate(time.Second)
 	h.BuildSeconds = e.buildTime.Seconds()
-	return &EngineFile{Header: h, Graph: e.g, graph: gb.Bytes()}, nil
+	return NewEngineFile(e.g, h)
+}
+
+// NewEngineFile assembles an engine file from an optimised graph and a
+// header (the graph checksum is set here), for tools that write engine
+// files without building them on a GPU, and for tests.
+func NewEngineFile(g *graph.Graph, h EngineHeader) (*EngineFile, error) {
+	var gb bytes.Buffer
+	if err := g.Save(&gb); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(gb.Bytes())
+	h.GraphSHA256 = hex.EncodeToString(sum[:])
+	h.Format = EngineFormat
+	return &EngineFile{Header: h, Graph: g, graph: gb.Bytes()}, nil
 }
 
 // describe fills the header fields that say what e runs on and how.

@@ -56,11 +56,11 @@ test-short:
 ## and the inference backend on emulated CUDA libraries: go test -tags kcheck,nogst ./infer/gpu
 ## bench/gpu/compare.sh times the backend against PyTorch on the GPU machine.
 .PHONY: test-gpu test-gpu-build
-GPU_TEST_PKGS := ./cuda ./infer/gpu
+GPU_TEST_PKGS := ./cuda ./infer/gpu ./elements/infer ./cmd/dsmodel
 test-gpu-build:
 	mkdir -p $(BIN)/gputest
-	for p in $(GPU_TEST_PKGS); do CGO_ENABLED=1 $(GO) test -c -tags nogst,noblas -o $(BIN)/gputest/$$(basename $$p).test $$p || exit 1; done
-	CGO_ENABLED=1 $(GO) build -tags nogst,noblas -o $(BIN)/gputest/dsmodel ./cmd/dsmodel
+	for p in $(GPU_TEST_PKGS); do CGO_ENABLED=1 $(GO) test -c -tags nogst,noblas -ldflags="-s -w" -o $(BIN)/gputest/$$(basename $$p).test $$p || exit 1; done
+	CGO_ENABLED=1 $(GO) build -tags nogst,noblas -ldflags="-s -w" -o $(BIN)/gputest/dsmodel ./cmd/dsmodel
 
 test-gpu: test-gpu-build
 	bench/gpu/run.sh

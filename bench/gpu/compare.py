@@ -2,8 +2,11 @@
 """compare.py: dsgo's CUDA backend against PyTorch on the same GPU, in one run.
 
 Exports ResNet-50 (torchvision, random weights) to ONNX (opset 17, dynamic
-batch), then for it and the DetectNet-style reference model
-(infer/testdata/models/detectnet) times, at each batch size, in FP16:
+batch), then for it, the DetectNet-style reference model
+(infer/testdata/models/detectnet) and the sample models (--models sample:
+samples/models/primary_detector, yolo: samples/models/yolo_detector, their
+PyTorch modules from samples/models/train) times, at each batch size, in
+FP16:
 
   - dsgo: `dsmodel bench --gpu --fp16 --json` (CUDA graph replay, inputs and
     outputs on the device);
@@ -127,6 +130,19 @@ def main():
     for name in args.models.split(","):
         if name == "detectnet":
             models[name] = (detectnet(), os.path.join(root, "infer/testdata/models/detectnet/model.onnx"), (3, 272, 480))
+        elif name in ("sample", "yolo"):
+            # The sample models of samples/models, rebuilt from their training
+            # scripts' module definitions (random weights: throughput does not
+            # depend on them).
+            sys.path.insert(0, os.path.join(root, "samples/models/train"))
+            if name == "sample":
+                import train_detectnet as T
+                net = T.Exported(T.DetectNet())
+                models[name] = (net, os.path.join(root, "samples/models/primary_detector/model.onnx"), (3, 368, 640))
+            else:
+                import train_dense as T
+                net = T.YoloExport(T.Dense())
+                models[name] = (net, os.path.join(root, "samples/models/yolo_detector/model.onnx"), (3, 384, 640))
         elif name == "resnet50":
             path = os.path.join(args.onnx_dir, "resnet50.onnx")
             t0 = time.time()

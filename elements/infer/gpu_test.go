@@ -49,11 +49,16 @@ func TestGPUBackendFindsWhatTheCPUFinds(t *testing.T) {
 	}
 	cpuBoxes := run("backend=cpu", "0")
 	for _, tc := range []struct {
+		props    string
 		mode     string
 		tol      float64 // pixels
 		minShare float64 // of the CPU's boxes the GPU must find
-	}{{"0", 0.01, 1}, {"2", 4, 0.8}} { // FP16: the random-weight test model sits near its threshold
-		gpuBoxes := run("backend=gpu", tc.mode)
+	}{
+		{"backend=gpu gpu-preprocessing=false", "0", 0.01, 1},
+		{"backend=gpu gpu-preprocessing=true", "0", 0.01, 1}, // the kernel scales as the CPU does
+		{"backend=gpu", "2", 4, 0.8},                         // FP16: the random-weight test model sits near its threshold
+	} {
+		gpuBoxes := run(tc.props, tc.mode)
 		used := make([]bool, len(gpuBoxes))
 		found := 0
 		for _, c := range cpuBoxes {
@@ -68,9 +73,9 @@ func TestGPUBackendFindsWhatTheCPUFinds(t *testing.T) {
 		}
 		share := float64(found) / float64(max(len(cpuBoxes), 1))
 		if share < tc.minShare || (tc.minShare == 1 && len(gpuBoxes) != len(cpuBoxes)) {
-			t.Fatalf("network-mode=%s: the GPU's %d boxes include %d of the CPU's %d (within %g px)", tc.mode, len(gpuBoxes), found, len(cpuBoxes), tc.tol)
+			t.Fatalf("%s network-mode=%s: the GPU's %d boxes include %d of the CPU's %d (within %g px)", tc.props, tc.mode, len(gpuBoxes), found, len(cpuBoxes), tc.tol)
 		}
-		t.Logf("network-mode=%s: %d of the CPU's %d boxes found (GPU: %d)", tc.mode, found, len(cpuBoxes), len(gpuBoxes))
+		t.Logf("%s network-mode=%s: %d of the CPU's %d boxes found (GPU: %d)", tc.props, tc.mode, found, len(cpuBoxes), len(gpuBoxes))
 	}
 }
 
@@ -202,7 +207,8 @@ func TestEngineFileIsBuiltThenLoaded(t *testing.T) {
 	if h := header(); h.Precision != "fp16" {
 		t.Fatalf("rebuilt engine: %+v", h)
 	}
-	setConfig("network-mode=2\nbatch-size=3\n")
+	body = []byte(strings.Replace(string(body), "batch-size=2", "batch-size=3", 1))
+	setConfig("network-mode=2\n")
 	start("built for batches up to 2, the configuration wants 3")
 	if h := header(); h.MaxBatch != 3 {
 		t.Fatalf("rebuilt engine: %+v", h)

@@ -111,7 +111,7 @@ var inferClass = &pipeline.ElementClass{
 		pipeline.IntProp("infer-on-gie-id", "Secondary mode: infer on objects of this gie-unique-id (-1: from the config)", -1, -1, 1<<30, func(e *Infer) *int64 { return &e.onGIEID }),
 		pipeline.StringProp("infer-on-class-ids", "Secondary mode: infer on objects of these classes, colon-separated as DeepStream's \"0:2\" (empty: from the config)", "", func(e *Infer) *string { return &e.onClassIDs }, checkClassIDs),
 		pipeline.EnumProp("backend", "Where the model runs: auto (the GPU when there is one), cpu or gpu", 0, []string{"auto", "cpu", "gpu"}, func(e *Infer) *int { return &e.backend }),
-		pipeline.BoolProp("gpu-preprocessing", "With the GPU backend, scale and normalise frames on the GPU (one kernel per batch) instead of on the CPU; not yet verified on a GPU, so off by default", false, func(e *Infer) *bool { return &e.gpuPreOn }),
+		pipeline.BoolProp("gpu-preprocessing", "With the GPU backend, scale, convert and normalise frames (or object crops) on the GPU, one kernel per batch, instead of on the CPU", true, func(e *Infer) *bool { return &e.gpuPreOn }),
 		pipeline.IntProp("gpu-id", "GPU to use", 0, 0, 64, func(e *Infer) *int64 { return &e.gpuID }),
 		pipeline.StringProp("model-engine-file", "Engine file (dsmodel build) to load on the GPU instead of building from onnx-file; rebuilt and rewritten when it does not fit (empty: from the config)", "", func(e *Infer) *string { return &e.engineFile }, nil),
 		pipeline.ReadOnlyProp("inferences", "Model runs since start (batches of frames or objects)", pipeline.PropInt, func(e *Infer) any { return e.runs.Load() }),

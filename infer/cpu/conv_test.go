@@ -175,16 +175,16 @@ func TestConvDirectMatchesReference(t *testing.T) {
 	}
 	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
 	cases := []convCase{
-		{2, 300, 4, 6, 10, 1, ConvParams{Act: relu}, true, false},                                  // 1x1 in place, two passes
-		{1, 40, 8, 8, 9, 1, ConvParams{}, true, true},                                              // 1x1 in place, residual
-		{2, 37, 9, 13, 7, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false},         // tails, ReLU in the kernel
+		{2, 300, 4, 6, 10, 1, ConvParams{Act: relu}, true, false},                          // 1x1 in place, two passes
+		{1, 40, 8, 8, 9, 1, ConvParams{}, true, true},                                      // 1x1 in place, residual
+		{2, 37, 9, 13, 7, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // tails, ReLU in the kernel
 		{1, 40, 11, 19, 13, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 0, 2, 1}, Act: relu}, true, true},
 		{1, 33, 12, 17, 6, 3, ConvParams{Dilations: [2]int{3, 3}, Pads: [4]int{3, 3, 3, 3}}, false, false},
 		{2, 6, 10, 16, 5, 5, ConvParams{Pads: [4]int{2, 2, 2, 2}, Act: silu}, true, false},
 		{1, 70, 7, 9, 10, 3, ConvParams{Group: 2, Pads: [4]int{1, 1, 1, 1}}, true, false},
 		{1, 5, 9, 30, 8, 3, ConvParams{Strides: [2]int{1, 2}, Dilations: [2]int{2, 1}, Pads: [4]int{0, 2, 1, 0}}, true, false},
 		{3, 3, 17, 24, 4, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // first layer
-		{1, 8, 3, 3, 3, 1, ConvParams{Strides: [2]int{2, 2}}, false, false},                                     // 1x1 stride 2
+		{1, 8, 3, 3, 3, 1, ConvParams{Strides: [2]int{2, 2}}, false, false},                                       // 1x1 stride 2
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i, c := range cases {

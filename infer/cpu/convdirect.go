@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -12,19 +13,25 @@ import (
 // input, so there is no im2col matrix (9x the input for a 3x3 kernel).
 //
 // The output is cut into bands of rows, one work item per (image, band).
-// A worker copies the band's input rows once into its buffer, zero-padded
-// and, for strided convolutions, split into stride phases (plane (a, b)
-// holds padded pixels (i*sh+a, j*sw+b)), so that every filter tap of every
-// output vector reads 8 consecutive floats at a fixed offset: the taps
-// table. 1x1 convolutions without stride or padding read the input in
-// place. The kernel then walks the band's vectors three at a time, over
-// all output channels, kc input channels per pass (the pass's input stays
-// in L1, the weights stream from L2); bias and ReLU are applied in the
-// kernel, residual and other activations to the band while it is in cache.
+// The kernel walks a band's vectors three at a time, over all output
+// channels, kc input channels per pass; bias and ReLU are applied in the
+// kernel, residual and other activations to the band while it is in
+// cache. For each pass a worker first copies the pass's channels of the
+// band's input rows into its buffer, zero-padded and, for strided
+// convolutions, split into stride phases (plane (a, b) holds padded pixels
+// (i*sh+a, j*sw+b)), so that every filter tap of every output vector reads
+// 8 consecutive floats at a fixed offset: the taps table. Filter rows that
+// fall wholly in the padding of a triple of vectors are left out of its
+// taps. 1x1 convolutions without stride or padding read the input in
+// place.
 
-// directBandBytes bounds one band's input copy so that it stays in a
-// core's L2 cache next to the weights.
-const directBandBytes = 160 << 10
+// directOutBytes bounds one band's output (per group), which the passes
+// accumulate into, so that it stays in a core's L2 cache.
+const directOutBytes = 128 << 10
+
+// directPassBytes bounds one pass's input copy: it stays in L2 while the
+// kernel reads each of its rows for up to kh output rows.
+const directPassBytes = 96 << 10
 
 // directSteps is about how many (channel, tap) steps one kernel pass
 // makes: 32 channels of a 3x3 filter, whose input rows fit in L1.
@@ -41,9 +48,13 @@ type directConv struct {
 	w        []float32 // [group][block][cg][tap][4]
 	bias     []float32 // [group][block*4]
 	taps     []int     // byte offsets of the filter taps in a channel's planes
-	obs      int       // blocks of 4 output channels per group
-	kc       int       // input channels per kernel pass
-	relu     bool      // ReLU applied by the kernel (no residual)
+	// rowTaps holds, per output row, the filter rows [lo, hi) that read
+	// inside the input as lo | hi<<8 (at least one row, so that rows
+	// wholly in the padding get the bias).
+	rowTaps []int
+	obs     int  // blocks of 4 output channels per group
+	kc      int  // input channels per kernel pass
+	relu    bool // ReLU applied by the kernel (no residual)
 	// flat: the input is read in place (1x1, stride 1, no pads, planes a
 	// multiple of 8 pixels); bands are then runs of band pixels.
 	flat  bool
@@ -56,14 +67,15 @@ type directConv struct {
 
 // directFits reports whether the direct kernel runs this convolution:
 // any non-depthwise convolution when the vector kernel is there.
-func directFits(g convGeom) bool { return kern.SIMD() && !g.depthwise() }
+func directFits(g convGeom) bool { return kern.SIMD() && !g.depthwise() && g.kh < 256 }
 
 // plan lays out a convolution of geometry g with weights w (M x cg x kh x
 // kw) and bias b (M or nil) for a Runner of the given workers, reusing
 // d's slices.
 func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers int) {
-	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0]}
+	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0]}
 	d.obs = (g.mg + 3) / 4
+	d.relu = act.Kind == ActRelu
 	ntaps := g.kh * g.kw
 	d.packWeights(w, b)
 	d.kc = max(1, min(g.cg, directSteps/ntaps))
@@ -71,31 +83,50 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	if d.flat {
 		d.taps = append(d.taps, 0)
 		d.planFlatBands(workers)
-	} else {
-		d.planes = g.sh * g.sw
-		d.wq = g.ow + (g.kw-1)*g.dw/g.sw
-		rowBytes := 4 * g.cg * d.planes * d.wq // input copy per output row, roughly
-		halo := (g.kh - 1) * g.dh / g.sh
-		// At least the halo rows, so that bands copy at most twice the input.
-		d.band = max(1, halo, directBandBytes/max(rowBytes, 1)-halo)
-		d.balanceBands(g.oh, workers)
-		d.hq = d.band + (g.kh-1)*g.dh/g.sh
-		for i := range g.kh {
-			for j := range g.kw {
-				r, s := i*g.dh, j*g.dw
-				plane := (r%g.sh)*g.sw + s%g.sw
-				d.taps = append(d.taps, 4*(plane*d.hq*d.wq+r/g.sh*d.wq+s/g.sw))
-			}
-		}
-		// The last vector of a row reads up to 7 floats past the row.
-		d.inLen = g.cg*d.planes*d.hq*d.wq + 8
+		d.bufLen = d.obs * 32
+		return
 	}
+	d.planes = g.sh * g.sw
+	d.wq = g.ow + (g.kw-1)*g.dw/g.sw
+	halo := (g.kh - 1) * g.dh / g.sh
+	// Tall bands copy the halo rows less often; the band's output must
+	// stay in cache for the passes.
+	d.band = max(1, halo, directOutBytes/(4*g.mg*g.ow))
+	d.balanceBands(g.oh, workers)
+	d.layout(d.band, max(1, min(d.kc, directPassBytes/(4*d.planes*(d.band+halo)*d.wq))))
+}
+
+// layout sets the band height and channels per pass of a row-band plan
+// and what follows from them: the taps table and the worker buffer.
+func (d *directConv) layout(band, kc int) {
+	g := d.g
+	d.band, d.kc = band, kc
+	d.bands = (g.oh + band - 1) / band
+	d.hq = band + (g.kh-1)*g.dh/g.sh
+	plane := d.hq * d.wq
+	d.taps = d.taps[:0]
+	for i := range g.kh {
+		for j := range g.kw {
+			r, s := i*g.dh, j*g.dw
+			ph := (r%g.sh)*g.sw + s%g.sw
+			d.taps = append(d.taps, 4*(ph*plane+r/g.sh*d.wq+s/g.sw))
+		}
+	}
+	d.rowTaps = d.rowTaps[:0]
+	for oh := range g.oh {
+		lo, hi := validRange(g.kh, g.h, g.dh, oh*g.sh-g.pt)
+		if lo >= hi {
+			lo, hi = 0, 1
+		}
+		d.rowTaps = append(d.rowTaps, lo|hi<<8)
+	}
+	// The last vector of a row reads up to 7 floats past the row.
+	d.inLen = d.kc*d.planes*plane + 8
 	tails := 0
-	if !d.flat && g.ow%8 != 0 {
+	if g.ow%8 != 0 {
 		tails = d.band
 	}
 	d.bufLen = d.inLen + (tails+1)*d.obs*32
-	d.relu = act.Kind == ActRelu
 }
 
 // packWeights lays the weights out as the kernel reads them: per group
@@ -207,7 +238,6 @@ func (r *Runner) convPlanned(d *directConv, y, x, residual *tensor.Tensor) error
 
 // directTask runs a planned convolution over (image, band) items.
 type directTask struct {
-	r       *Runner
 	d       *directConv
 	y, x    []float32
 	res     []float32
@@ -224,7 +254,7 @@ func (r *Runner) convDirect(d *directConv, y, x, res []float32) {
 		}
 	}
 	t := &r.conv.direct
-	*t = directTask{r: r, d: d, y: y, x: x, res: res, scratch: r.cols,
+	*t = directTask{d: d, y: y, x: x, res: res, scratch: r.cols,
 		epilog: res != nil || (d.act.Kind != ActNone && !d.relu)}
 	r.pool.run(d.g.n*d.bands, 1, t)
 	*t = directTask{}
@@ -256,17 +286,16 @@ func (t *directTask) run(worker, lo, hi int) {
 				if t.res != nil {
 					rs = t.res[base+m*ohw+q0 : base+m*ohw+q1]
 				}
-				epilogue(seg, 0, rs, d.act)
+				epilogue(seg, 0, rs, t.d.act)
 			}
 		}
 	}
 }
 
 // bandVectors enumerates one band's output vectors of 8 pixels, in the
-// order the kernel takes them three at a time.
+// order the kernel takes them three at a time, row by row (or, flat, along
+// the plane).
 type bandVectors struct {
-	in         []float32 // channel 0 of the band's input (buffer or x)
-	inStride   int       // floats between input channels
 	y          []float32 // output channel 0 of the group
 	ldy        int       // floats between output channels (a plane)
 	tails      []float32 // scratch for vectors that do not fit in a row
@@ -275,21 +304,28 @@ type bandVectors struct {
 	perRow     int       // vectors per output row (0: flat)
 	ow, oh0    int       // output row width and the band's first row
 	wq, q0     int       // input row stride, first output pixel (flat)
-	obs        int
-	tailStride int // floats per tail vector's rows
+	tailStride int       // floats per tail vector's rows
+	// The cursor: the next vector, its row in the band and column.
+	k, row, col int
 }
 
-// at returns vector k's input offset in in and its output and row stride
-// (bytes).
-func (b *bandVectors) at(k int) (int, unsafe.Pointer, int) {
+// next returns the next vector's input offset, output and output row
+// stride (bytes) and moves on; past the last vector it returns input -1
+// and the dummy output.
+func (b *bandVectors) next() (int, unsafe.Pointer, int) {
+	k := b.k
 	if k >= b.n {
-		return 0, unsafe.Pointer(&b.dummy[0]), 32
+		return -1, unsafe.Pointer(&b.dummy[0]), 32
 	}
+	b.k++
 	if b.perRow == 0 {
 		p := b.q0 + 8*k
 		return p, unsafe.Pointer(&b.y[p]), 4 * b.ldy
 	}
-	row, ow := k/b.perRow, k%b.perRow*8
+	row, ow := b.row, b.col
+	if b.col += 8; b.col >= b.ow {
+		b.row, b.col = b.row+1, 0
+	}
 	in := row*b.wq + ow
 	if ow+8 > b.ow {
 		return in, unsafe.Pointer(&b.tails[row*b.tailStride]), 32
@@ -297,47 +333,53 @@ func (b *bandVectors) at(k int) (int, unsafe.Pointer, int) {
 	return in, unsafe.Pointer(&b.y[(b.oh0+row)*b.ow+ow]), 4 * b.ldy
 }
 
-// passes runs the kernel over the band's vectors for group gi, kc input
-// channels per pass.
-func (t *directTask) passes(gi int, b *bandVectors) {
+// rewind moves the cursor back to the band's first vector.
+func (b *bandVectors) rewind() { b.k, b.row, b.col = 0, 0, 0 }
+
+// pass sets up the kernel call for the pass over input channels [c0,
+// c0+nc) of group gi with all taps.
+func (t *directTask) pass(tl *kern.Tile, gi, c0, nc, cstride int) {
 	d, g := t.d, t.d.g
 	ntaps := len(d.taps)
-	tl := kern.Tile{
+	*tl = kern.Tile{
+		W:        unsafe.Pointer(&d.w[(gi*d.obs*g.cg+c0)*ntaps*4]),
 		WStride:  4 * g.cg * ntaps * 4,
 		Taps:     unsafe.Pointer(&d.taps[0]),
 		NTaps:    ntaps,
-		CStride:  4 * b.inStride,
+		NC:       nc,
+		CStride:  4 * cstride,
 		Bias:     unsafe.Pointer(&d.bias[gi*d.obs*4]),
 		NOB:      d.obs,
 		LastRows: g.mg - (d.obs-1)*4,
 	}
-	wbase := gi * d.obs * g.cg * ntaps * 4
-	for c0 := 0; c0 < g.cg; c0 += d.kc {
-		tl.NC = min(d.kc, g.cg-c0)
-		tl.W = unsafe.Pointer(&d.w[wbase+c0*ntaps*4])
-		tl.Flags = 0
-		if c0 > 0 {
-			tl.Flags |= kern.Accumulate
-		}
-		if c0+tl.NC == g.cg && d.relu && t.res == nil {
-			tl.Flags |= kern.Relu
-		}
-		cin := b.in[c0*b.inStride:]
-		for k := 0; k < b.n; k += 3 {
-			in0, _, _ := b.at(k)
-			for v := range 3 {
-				in, out, ldo := b.at(k + v)
-				if k+v >= b.n {
-					in = in0
-				}
-				tl.In[v], tl.Out[v], tl.LDO[v] = unsafe.Pointer(&cin[in]), out, ldo
-			}
-			if d.portable {
-				kern.Conv4x24Go(&tl)
-			} else {
-				kern.Conv4x24(&tl)
-			}
-		}
+	if c0 > 0 {
+		tl.Flags |= kern.Accumulate
+	}
+	if c0+nc == g.cg && d.relu && t.res == nil {
+		tl.Flags |= kern.Relu
+	}
+}
+
+// triple points the kernel at the band's next three vectors (a missing
+// one at the first's input and the dummy output) and runs it; in is the
+// pass's input.
+func (t *directTask) triple(tl *kern.Tile, b *bandVectors, in []float32) {
+	in0, out, ldo := b.next()
+	in1, out1, ldo1 := b.next()
+	in2, out2, ldo2 := b.next()
+	if in1 < 0 {
+		in1 = in0
+	}
+	if in2 < 0 {
+		in2 = in0
+	}
+	tl.In[0], tl.Out[0], tl.LDO[0] = unsafe.Pointer(&in[in0]), out, ldo
+	tl.In[1], tl.Out[1], tl.LDO[1] = unsafe.Pointer(&in[in1]), out1, ldo1
+	tl.In[2], tl.Out[2], tl.LDO[2] = unsafe.Pointer(&in[in2]), out2, ldo2
+	if t.d.portable {
+		kern.Conv4x24Go(tl)
+	} else {
+		kern.Conv4x24(tl)
 	}
 }
 
@@ -345,14 +387,34 @@ func (t *directTask) passes(gi int, b *bandVectors) {
 func (t *directTask) rowBand(buf []float32, n, gi, oh0, oh1 int) {
 	d, g := t.d, t.d.g
 	in := buf[:d.inLen]
-	t.fillBand(in, n, gi, oh0)
 	perRow := (g.ow + 7) / 8
 	scr := buf[d.inLen:]
-	b := bandVectors{in: in, inStride: d.planes * d.hq * d.wq,
-		y: t.y[(n*g.m+gi*g.mg)*g.oh*g.ow:], ldy: g.oh * g.ow,
+	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*g.oh*g.ow:], ldy: g.oh * g.ow,
 		dummy: scr[:d.obs*32], tails: scr[d.obs*32:], tailStride: d.obs * 32,
-		n: (oh1 - oh0) * perRow, perRow: perRow, ow: g.ow, oh0: oh0, wq: d.wq, obs: d.obs}
-	t.passes(gi, &b)
+		n: (oh1 - oh0) * perRow, perRow: perRow, ow: g.ow, oh0: oh0, wq: d.wq}
+	var tl kern.Tile
+	for c0 := 0; c0 < g.cg; c0 += d.kc {
+		nc := min(d.kc, g.cg-c0)
+		t.fillPass(in, n, gi, oh0, c0, nc)
+		t.pass(&tl, gi, c0, nc, d.planes*d.hq*d.wq)
+		w, taps := tl.W, tl.Taps
+		b.rewind()
+		for b.k < b.n {
+			// The filter rows that read inside the input for some row of
+			// the triple: the first row's top and the last row's bottom.
+			j := b.col/8 + min(2, b.n-1-b.k) // the last vector's column...
+			last := b.row                    // ... and row
+			for ; j >= perRow; j -= perRow {
+				last++
+			}
+			lo, hi := d.rowTaps[oh0+last]&0xff, d.rowTaps[oh0+b.row]>>8
+			tl.W = unsafe.Add(w, lo*g.kw*16)
+			tl.Taps = unsafe.Add(taps, lo*g.kw*8)
+			tl.NTaps = (hi - lo) * g.kw
+			tl.WSkip = (len(d.taps) - tl.NTaps) * 16
+			t.triple(&tl, &b, in)
+		}
+	}
 	if g.ow%8 == 0 {
 		return
 	}
@@ -370,42 +432,101 @@ func (t *directTask) rowBand(buf []float32, n, gi, oh0, oh1 int) {
 func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 	d, g := t.d, t.d.g
 	hw := g.h * g.w
-	b := bandVectors{in: t.x[(n*g.c+gi*g.cg)*hw:], inStride: hw,
-		y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[:d.obs*32],
-		n: (q1 - q0) / 8, q0: q0, obs: d.obs}
-	t.passes(gi, &b)
+	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[:d.obs*32], n: (q1 - q0) / 8, q0: q0}
+	var tl kern.Tile
+	for c0 := 0; c0 < g.cg; c0 += d.kc {
+		nc := min(d.kc, g.cg-c0)
+		t.pass(&tl, gi, c0, nc, hw)
+		in := t.x[(n*g.c+gi*g.cg+c0)*hw:]
+		for b.rewind(); b.k < b.n; {
+			t.triple(&tl, &b, in)
+		}
+	}
 }
 
-// fillBand copies the input rows that output rows from oh0 (a band of
-// d.band) read, for the channels of group gi of image n, into in: zero
-// padded and split into the stride's phase planes.
-func (t *directTask) fillBand(in []float32, n, gi, oh0 int) {
+// fillPass copies channels [c0, c0+nc) of group gi of image n, in the
+// input rows that output rows from oh0 (a band of d.band) read, into in:
+// zero padded and split into the stride's phase planes.
+func (t *directTask) fillPass(in []float32, n, gi, oh0, c0, nc int) {
 	d, g := t.d, t.d.g
 	hw, plane := g.h*g.w, d.hq*d.wq
-	for c := range g.cg {
-		src := t.x[(n*g.c+gi*g.cg+c)*hw : (n*g.c+gi*g.cg+c+1)*hw]
-		for a := range g.sh {
-			for bp := range g.sw {
-				dst := in[(c*d.planes+a*g.sw+bp)*plane : (c*d.planes+a*g.sw+bp+1)*plane]
-				off := bp - g.pl
-				lo, hi := validRange(d.wq, g.w, g.sw, off)
-				for i := range d.hq {
-					row := dst[i*d.wq : (i+1)*d.wq]
-					ih := oh0*g.sh - g.pt + i*g.sh + a
-					if ih < 0 || ih >= g.h || lo >= hi {
-						clear(row)
-						continue
+	for c := range nc {
+		ch := n*g.c + gi*g.cg + c0 + c
+		src := t.x[ch*hw : (ch+1)*hw]
+		// Row i of phase a is input row ih0+i*sh+a: in this order the
+		// input is read front to back.
+		for i := range d.hq {
+			for a := range g.sh {
+				dst := in[(c*d.planes+a*g.sw)*plane : (c*d.planes+(a+1)*g.sw)*plane]
+				ih := oh0*g.sh - g.pt + i*g.sh + a
+				if ih < 0 || ih >= g.h {
+					for b := range g.sw {
+						clear(dst[b*plane+i*d.wq : b*plane+(i+1)*d.wq])
 					}
-					clear(row[:lo])
-					clear(row[hi:])
-					s := src[ih*g.w:]
-					if g.sw == 1 {
-						copy(row[lo:hi], s[lo+off:hi+off])
-						continue
-					}
-					gatherStrided(row[lo:hi], s[lo*g.sw+off:], g.sw)
+					continue
+				}
+				s := src[ih*g.w : (ih+1)*g.w]
+				if g.sw == 2 {
+					d.fillRow2(dst[i*d.wq:(i+1)*d.wq], dst[plane+i*d.wq:plane+(i+1)*d.wq], s)
+					continue
+				}
+				for b := range g.sw {
+					d.fillRow(dst[b*plane+i*d.wq:b*plane+(i+1)*d.wq], s, b)
 				}
 			}
 		}
+	}
+}
+
+// fillRow sets row[j] to input pixel j*sw+b-pl of s, or 0 in the padding.
+func (d *directConv) fillRow(row, s []float32, b int) {
+	g := d.g
+	off := b - g.pl
+	lo, hi := validRange(len(row), g.w, g.sw, off)
+	clear(row[:lo])
+	clear(row[hi:])
+	if g.sw == 1 {
+		copy(row[lo:hi], s[lo+off:hi+off])
+		return
+	}
+	gatherStrided(row[lo:hi], s[lo*g.sw+off:], g.sw)
+}
+
+// fillRow2 fills a stride-2 row's two column phases in one pass over s.
+func (d *directConv) fillRow2(row0, row1, s []float32) {
+	g := d.g
+	// Phase b reads s[2j+b-pl]: the phase whose offset is even takes s's
+	// even pixels (j = i - offE/2 for pixel 2i), the other its odd ones
+	// (j = i - (offO-1)/2 for pixel 2i+1).
+	even, odd, offE, offO := row0, row1, -g.pl, 1-g.pl
+	if g.pl%2 != 0 {
+		even, odd, offE, offO = row1, row0, 1-g.pl, -g.pl
+	}
+	shE, shO := offE/2, (offO-1)/2
+	loE, hiE := validRange(len(even), g.w, 2, offE)
+	loO, hiO := validRange(len(odd), g.w, 2, offO)
+	clear(even[:loE])
+	clear(even[hiE:])
+	clear(odd[:loO])
+	clear(odd[hiO:])
+	iLo, iHi := max(loE+shE, loO+shO), min(hiE+shE, hiO+shO)
+	done := 0
+	if iLo < iHi {
+		done = vecmath.Deinterleave2(even[iLo-shE:iHi-shE], odd[iLo-shO:iHi-shO], s[2*iLo:])
+	} else {
+		iLo = loE + shE
+	}
+	// The pixels the vector loop left: before its start and after its end.
+	for j := loE; j < min(hiE, iLo-shE); j++ {
+		even[j] = s[2*j+offE]
+	}
+	for j := max(loE, iLo+done-shE); j < hiE; j++ {
+		even[j] = s[2*j+offE]
+	}
+	for j := loO; j < min(hiO, iLo-shO); j++ {
+		odd[j] = s[2*j+offO]
+	}
+	for j := max(loO, iLo+done-shO); j < hiO; j++ {
+		odd[j] = s[2*j+offO]
 	}
 }

@@ -22,6 +22,7 @@
 #define T_NOB 128
 #define T_LASTROWS 136
 #define T_FLAGS 144
+#define T_WSKIP 152
 
 // Register use: DX the Tile; R13 the block index; R12 the block's weight
 // panel, BX the weight cursor; R14 the block's bias; SI, DI, R8 the input
@@ -81,25 +82,25 @@ done:
 done:
 
 // STEP multiplies one (channel, tap) step into the sums: the tap's offset
-// is at (R9), its 4 weights at (BX).
-#define STEP \
-	MOVQ (R9), AX; \
+// is at toff(R9), its 4 weights at woff(BX).
+#define STEP(toff, woff) \
+	MOVQ toff(R9), AX; \
 	VMOVUPS (SI)(AX*1), Y12; \
 	VMOVUPS (DI)(AX*1), Y13; \
 	VMOVUPS (R8)(AX*1), Y14; \
-	VBROADCASTSS 0(BX), Y15; \
+	VBROADCASTSS (woff+0)(BX), Y15; \
 	VFMADD231PS Y12, Y15, Y0; \
 	VFMADD231PS Y13, Y15, Y1; \
 	VFMADD231PS Y14, Y15, Y2; \
-	VBROADCASTSS 4(BX), Y15; \
+	VBROADCASTSS (woff+4)(BX), Y15; \
 	VFMADD231PS Y12, Y15, Y3; \
 	VFMADD231PS Y13, Y15, Y4; \
 	VFMADD231PS Y14, Y15, Y5; \
-	VBROADCASTSS 8(BX), Y15; \
+	VBROADCASTSS (woff+8)(BX), Y15; \
 	VFMADD231PS Y12, Y15, Y6; \
 	VFMADD231PS Y13, Y15, Y7; \
 	VFMADD231PS Y14, Y15, Y8; \
-	VBROADCASTSS 12(BX), Y15; \
+	VBROADCASTSS (woff+12)(BX), Y15; \
 	VFMADD231PS Y12, Y15, Y9; \
 	VFMADD231PS Y13, Y15, Y10; \
 	VFMADD231PS Y14, Y15, Y11
@@ -148,14 +149,30 @@ sums:
 channel:
 	MOVQ T_TAPS(DX), R9
 	MOVQ T_NTAPS(DX), R10
+	CMPQ R10, $3
+	JLT tap
+
+tap3:	// three taps at a time
+	STEP(0, 0)
+	STEP(8, 16)
+	STEP(16, 32)
+	ADDQ $48, BX
+	ADDQ $24, R9
+	SUBQ $3, R10
+	CMPQ R10, $3
+	JGE tap3
+	TESTQ R10, R10
+	JZ taps_done
 
 tap:
-	STEP
+	STEP(0, 0)
 	ADDQ $16, BX
 	ADDQ $8, R9
 	DECQ R10
 	JNZ tap
 
+taps_done:
+	ADDQ T_WSKIP(DX), BX
 	ADDQ CX, SI
 	ADDQ CX, DI
 	ADDQ CX, R8

@@ -15,7 +15,7 @@ import "unsafe"
 
 // Tile is one call of the micro-kernel. The caller sizes every operand:
 // the kernel reads In[v][CStride*c + Taps[t] + 0..7] (bytes) for c < NC,
-// t < NTaps, and writes 8 floats at Out[v] + LDO[v]*r for each stored row
+// 0 < t < NTaps (NTaps >= 1), and writes 8 floats at Out[v] + LDO[v]*r for each stored row
 // r of each of NOB oc blocks (block b's rows start at Out[v] +
 // 4*LDO[v]*b). Pointers are unsafe because a tile may read a few floats
 // past a row, which the caller guarantees lies inside its buffers.
@@ -35,6 +35,9 @@ type Tile struct {
 	// the others are computed but neither read nor written.
 	LastRows int
 	Flags    int // Accumulate, Relu
+	// WSkip is how many bytes of weights to skip after each channel's
+	// NTaps taps: those of the taps left out of Taps (0 when all are in).
+	WSkip int
 }
 
 // Tile flags.
@@ -63,7 +66,7 @@ func SIMD() bool { return useAsm }
 // the same order per output.
 func Conv4x24Go(t *Tile) {
 	taps := unsafe.Slice((*int)(t.Taps), t.NTaps)
-	w := unsafe.Slice((*float32)(t.W), (t.NOB-1)*t.WStride/4+t.NC*t.NTaps*4)
+	w := unsafe.Slice((*float32)(t.W), (t.NOB-1)*t.WStride/4+t.NC*(t.NTaps*4+t.WSkip/4))
 	bias := unsafe.Slice((*float32)(t.Bias), 4*t.NOB)
 	var acc [4][24]float32
 	for b := range t.NOB {
@@ -88,9 +91,10 @@ func Conv4x24Go(t *Tile) {
 			}
 		}
 		wb := w[b*t.WStride/4:]
+		wc := t.NTaps*4 + t.WSkip/4 // floats per channel
 		for c := range t.NC {
 			for ti, off := range taps {
-				wt := wb[(c*t.NTaps+ti)*4 : (c*t.NTaps+ti)*4+4]
+				wt := wb[c*wc+ti*4 : c*wc+ti*4+4]
 				for v := range 3 {
 					x := (*[8]float32)(unsafe.Add(t.In[v], c*t.CStride+off))
 					for r := range 4 {

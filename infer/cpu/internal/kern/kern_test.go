@@ -19,7 +19,7 @@ func TestTileLayout(t *testing.T) {
 		{"CStride", unsafe.Offsetof(x.CStride), 64}, {"Out", unsafe.Offsetof(x.Out), 72},
 		{"LDO", unsafe.Offsetof(x.LDO), 96}, {"Bias", unsafe.Offsetof(x.Bias), 120},
 		{"NOB", unsafe.Offsetof(x.NOB), 128}, {"LastRows", unsafe.Offsetof(x.LastRows), 136},
-		{"Flags", unsafe.Offsetof(x.Flags), 144},
+		{"Flags", unsafe.Offsetof(x.Flags), 144}, {"WSkip", unsafe.Offsetof(x.WSkip), 152},
 	} {
 		if f.got != f.want {
 			t.Errorf("Tile.%s at offset %d; the assembly reads it at %d", f.name, f.got, f.want)
@@ -32,6 +32,7 @@ func TestTileLayout(t *testing.T) {
 type tileCase struct {
 	nob, lastRows, nc, flags int
 	taps                     []int // float offsets
+	skip                     int   // weights of taps left out, per channel
 	cstride                  int   // floats
 	in, w, bias              []float32
 	inOff                    [3]int
@@ -39,10 +40,10 @@ type tileCase struct {
 	ldo                      int       // floats
 }
 
-func newTileCase(rng *rand.Rand, nob, lastRows, nc, flags int, taps []int) *tileCase {
-	c := &tileCase{nob: nob, lastRows: lastRows, nc: nc, flags: flags, taps: taps, cstride: 61, ldo: 13}
+func newTileCase(rng *rand.Rand, nob, lastRows, nc, flags int, taps []int, skip int) *tileCase {
+	c := &tileCase{nob: nob, lastRows: lastRows, nc: nc, flags: flags, taps: taps, skip: skip, cstride: 61, ldo: 13}
 	c.in = randSlice(rng, nc*c.cstride+100)
-	c.w = randSlice(rng, nob*nc*len(taps)*4)
+	c.w = randSlice(rng, nob*nc*(len(taps)+skip)*4)
 	c.bias = randSlice(rng, 4*nob)
 	c.inOff = [3]int{0, 17, 5} // vectors overlap and come in any order
 	c.out = randSlice(rng, 3*4*nob*c.ldo)
@@ -74,7 +75,7 @@ func (c *tileCase) want() []float32 {
 					}
 					for ch := range c.nc {
 						for ti, off := range c.taps {
-							s += float64(c.w[((b*c.nc+ch)*len(c.taps)+ti)*4+r]) * float64(c.in[c.inOff[v]+ch*c.cstride+off+i])
+							s += float64(c.w[((b*c.nc+ch)*(len(c.taps)+c.skip)+ti)*4+r]) * float64(c.in[c.inOff[v]+ch*c.cstride+off+i])
 						}
 					}
 					if c.flags&Relu != 0 {
@@ -101,7 +102,7 @@ func (c *tileCase) tile(out []float32) Tile {
 	for i, o := range c.taps {
 		taps[i] = 4 * o
 	}
-	t := Tile{W: unsafe.Pointer(&c.w[0]), WStride: 4 * c.nc * len(c.taps) * 4, Taps: unsafe.Pointer(&taps[0]),
+	t := Tile{W: unsafe.Pointer(&c.w[0]), WStride: 4 * c.nc * (len(c.taps) + c.skip) * 4, WSkip: 16 * c.skip, Taps: unsafe.Pointer(&taps[0]),
 		NTaps: len(taps), NC: c.nc, CStride: 4 * c.cstride, Bias: unsafe.Pointer(&c.bias[0]),
 		NOB: c.nob, LastRows: c.lastRows, Flags: c.flags}
 	for v := range 3 {
@@ -121,14 +122,16 @@ func TestConv4x24MatchesFloat64(t *testing.T) {
 	for _, tc := range []struct {
 		nob, lastRows, nc, flags int
 		taps                     []int
+		skip                     int
 	}{
-		{1, 4, 1, 0, []int{0}},
-		{1, 1, 3, Relu, []int{0}},
-		{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}},
-		{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}},
-		{4, 4, 16, 0, []int{3, 1}},
+		{1, 4, 1, 0, []int{0}, 0},
+		{1, 1, 3, Relu, []int{0}, 0},
+		{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}, 0},
+		{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}, 0},
+		{4, 4, 16, 0, []int{3, 1}, 0},
+		{2, 4, 6, 0, []int{9, 10, 11, 18, 19, 20}, 3}, // a 3x3 filter's last two rows
 	} {
-		c := newTileCase(rng, tc.nob, tc.lastRows, tc.nc, tc.flags, tc.taps)
+		c := newTileCase(rng, tc.nob, tc.lastRows, tc.nc, tc.flags, tc.taps, tc.skip)
 		want := c.want()
 		for name, k := range kernels {
 			got := c.run(k)
@@ -146,7 +149,7 @@ func TestConv4x24MatchesFloat64(t *testing.T) {
 func BenchmarkConv4x24(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	taps := []int{0, 1, 2, 42, 43, 44, 84, 85, 86}
-	c := newTileCase(rng, 28, 4, 32, Accumulate, taps)
+	c := newTileCase(rng, 28, 4, 32, Accumulate, taps, 0)
 	c.cstride = 42 * 4
 	c.in = randSlice(rng, c.nc*c.cstride+100)
 	c.inOff = [3]int{0, 8, 16}

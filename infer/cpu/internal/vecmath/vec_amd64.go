@@ -19,3 +19,6 @@ func addAVX2(y []float32, b float32)
 
 //go:noescape
 func gather2AVX2(d, s []float32, blocks int)
+
+//go:noescape
+func deinterleave2AVX2(even, odd, s []float32, blocks int)

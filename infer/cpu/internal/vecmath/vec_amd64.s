@@ -227,3 +227,30 @@ gather2_loop:
 gather2_done:
 	VZEROUPPER
 	RET
+
+// func deinterleave2AVX2(even, odd, s []float32, blocks int): even[i] =
+// s[2i], odd[i] = s[2i+1] for i < 8*blocks (reads s[:16*blocks]).
+TEXT ·deinterleave2AVX2(SB), NOSPLIT, $0-80
+	MOVQ even_base+0(FP), DI
+	MOVQ odd_base+24(FP), DX
+	MOVQ s_base+48(FP), SI
+	MOVQ blocks+72(FP), CX
+	TESTQ CX, CX
+	JZ deinterleave2_done
+deinterleave2_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ deinterleave2_loop
+deinterleave2_done:
+	VZEROUPPER
+	RET

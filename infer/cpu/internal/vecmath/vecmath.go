@@ -58,3 +58,15 @@ func Gather2(d, s []float32) int {
 	gather2AVX2(d, s, blocks)
 	return 8 * blocks
 }
+
+// Deinterleave2 sets even[i] = s[2i] and odd[i] = s[2i+1] (a stride-2
+// convolution's two column phases of an input row, in one pass over it)
+// for a prefix of both and returns how many elements of each it did.
+func Deinterleave2(even, odd, s []float32) int {
+	blocks := min(len(even)/8, len(odd)/8, len(s)/16)
+	if !hasAVX2 || blocks == 0 {
+		return 0
+	}
+	deinterleave2AVX2(even, odd, s, blocks)
+	return 8 * blocks
+}

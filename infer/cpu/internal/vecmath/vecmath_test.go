@@ -83,3 +83,24 @@ func TestAddReluAddGather2(t *testing.T) {
 		}
 	}
 }
+
+func TestDeinterleave2(t *testing.T) {
+	for _, n := range []int{0, 7, 8, 9, 16, 21, 40} {
+		s := make([]float32, 2*n+1)
+		for i := range s {
+			s[i] = float32(i)
+		}
+		for _, no := range []int{n, max(n-1, 0)} {
+			even, odd := make([]float32, n), make([]float32, no)
+			k := Deinterleave2(even, odd, s[:2*n])
+			if hasAVX2 && k != min(n/8, no/8)*8 {
+				t.Fatalf("n=%d, %d odd: did %d", n, no, k)
+			}
+			for i := range k {
+				if even[i] != float32(2*i) || odd[i] != float32(2*i+1) {
+					t.Fatalf("n=%d: [%d] = %v, %v", n, i, even[i], odd[i])
+				}
+			}
+		}
+	}
+}

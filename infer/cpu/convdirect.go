@@ -55,8 +55,9 @@ type directConv struct {
 	obs     int  // blocks of 4 output channels per group
 	kc      int  // input channels per kernel pass
 	relu    bool // ReLU applied by the kernel (no residual)
-	// flat: the input is read in place (1x1, stride 1, no pads, planes a
-	// multiple of 8 pixels); bands are then runs of band pixels.
+	// flat: a 1x1 convolution without stride or pads whose planes are a
+	// multiple of 8 pixels; bands are then runs of band pixels, copied per
+	// pass into the buffer as kc rows of band pixels.
 	flat  bool
 	band  int // output rows (flat: pixels) per band
 	bands int // bands per image
@@ -82,8 +83,11 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	d.flat = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pointwise() && (g.h*g.w)%8 == 0
 	if d.flat {
 		d.taps = append(d.taps, 0)
+		d.kc = min(g.cg, 256)
+		d.band = 24 * max(1, min(directOutBytes/(4*g.mg), directPassBytes/(4*d.kc))/24)
 		d.planFlatBands(workers)
-		d.bufLen = d.obs * 32
+		d.inLen = d.kc*d.band + 8
+		d.bufLen = d.inLen + d.obs*32
 		return
 	}
 	d.planes = g.sh * g.sw
@@ -183,11 +187,10 @@ func (d *directConv) balanceBands(rows, workers int) {
 	d.bands = (rows + d.band - 1) / d.band
 }
 
-// planFlatBands cuts each image's pixels into runs of a multiple of 8
-// that split evenly over the workers.
+// planFlatBands cuts each image's pixels into runs of a multiple of 8 (at
+// most d.band) that split evenly over the workers.
 func (d *directConv) planFlatBands(workers int) {
 	hw := d.g.h * d.g.w
-	d.band = 1536
 	d.balanceBands(hw, workers)
 	d.band = (d.band + 7) &^ 7
 	d.bands = (hw + d.band - 1) / d.band
@@ -320,7 +323,7 @@ func (b *bandVectors) next() (int, unsafe.Pointer, int) {
 	b.k++
 	if b.perRow == 0 {
 		p := b.q0 + 8*k
-		return p, unsafe.Pointer(&b.y[p]), 4 * b.ldy
+		return 8 * k, unsafe.Pointer(&b.y[p]), 4 * b.ldy
 	}
 	row, ow := b.row, b.col
 	if b.col += 8; b.col >= b.ow {
@@ -428,16 +431,22 @@ func (t *directTask) rowBand(buf []float32, n, gi, oh0, oh1 int) {
 }
 
 // flatBand computes output pixels [q0, q1) of group gi of image n of a
-// 1x1 convolution, reading the input in place.
+// 1x1 convolution.
 func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 	d, g := t.d, t.d.g
 	hw := g.h * g.w
-	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[:d.obs*32], n: (q1 - q0) / 8, q0: q0}
+	in := buf[:d.inLen]
+	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[d.inLen : d.inLen+d.obs*32], n: (q1 - q0) / 8, q0: q0}
 	var tl kern.Tile
 	for c0 := 0; c0 < g.cg; c0 += d.kc {
 		nc := min(d.kc, g.cg-c0)
-		t.pass(&tl, gi, c0, nc, hw)
-		in := t.x[(n*g.c+gi*g.cg+c0)*hw:]
+		// The pass's channels side by side: the kernel then reads one
+		// stream instead of one per channel.
+		x := t.x[(n*g.c+gi*g.cg+c0)*hw:]
+		for c := range nc {
+			copy(in[c*d.band:c*d.band+q1-q0], x[c*hw+q0:c*hw+q1])
+		}
+		t.pass(&tl, gi, c0, nc, d.band)
 		for b.rewind(); b.k < b.n; {
 			t.triple(&tl, &b, in)
 		}

@@ -267,6 +267,58 @@ __device__ __forceinline__ void ew(const EwParams &p) {
 DSGO_KERNEL(dsgo_ew_f, EwParams) { ew<float>(p); }
 DSGO_KERNEL(dsgo_ew_d, EwParams) { ew<double>(p); }
 
+// EpiParams: a convolution's epilogue over a contiguous channels-last
+// float16 tensor, two elements per thread: y = act(op(y, b, r)), b the
+// bias (per channel: bchan) or a full operand, r a full operand (the
+// residual); absent operands have pointer 0. The arithmetic is dsgo_ew's,
+// so results are the same bit for bit.
+struct EpiParams {
+	long long n2;          // element pairs
+	long long y, b, r;     // float16
+	int c, bchan, op, act; // channels (even)
+	float alpha, beta, lo, hi;
+};
+
+__device__ __forceinline__ void unpack2(long long ptr, long long i, float *lo, float *hi) {
+	unsigned int v = ((const unsigned int *)ptr)[i];
+	*lo = h2f((unsigned short)(v & 0xffffu));
+	*hi = h2f((unsigned short)(v >> 16));
+}
+
+DSGO_KERNEL(dsgo_epi_h2, EpiParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.n2) return;
+	float a0, a1, b0 = 0.0f, b1 = 0.0f, c0 = 0.0f, c1 = 0.0f;
+	unpack2(p.y, i, &a0, &a1);
+	if (p.b) unpack2(p.b, p.bchan ? (long long)(((2 * i) % p.c) / 2) : i, &b0, &b1);
+	if (p.r) unpack2(p.r, i, &c0, &c1);
+	float v0 = combine<float>(p.op, a0, b0, c0, 0.0f, 0.0f);
+	float v1 = combine<float>(p.op, a1, b1, c1, 0.0f, 0.0f);
+	if (p.act != ACT_NONE) {
+		v0 = actf(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
+		v1 = actf(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
+	}
+	((unsigned int *)p.y)[i] = (unsigned int)f2h(v0) | ((unsigned int)f2h(v1) << 16);
+}
+
+// NhwcParams: a float32 NCHW batch to float16 NHWC (the network input of
+// a channels-last program), one thread per pixel: each reads its C
+// planes (coalesced across the warp) and writes its C channels together.
+struct NhwcParams {
+	long long x, y;
+	long long pixels; // N*H*W
+	int c, hw;
+};
+
+DSGO_KERNEL(dsgo_to_nhwc_h, NhwcParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.pixels) return;
+	long long n = i / p.hw, px = i - n * p.hw;
+	const float *x = (const float *)p.x + n * p.c * p.hw + px;
+	unsigned short *y = (unsigned short *)p.y + i * p.c;
+	for (int k = 0; k < p.c; k++) y[k] = f2h(x[(long long)k * p.hw]);
+}
+
 // ---------------------------------------------------------------------
 // Gather through a map: out[i] = map[i] >= 0 ? in[map[i]] : fill, for
 // elements of esize bytes (fill holds the fill element's bits).

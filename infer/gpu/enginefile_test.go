@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
 )
 
 // TestEngineFileRoundTrip builds the reference classifier for batches 1
@@ -238,4 +240,62 @@ func FuzzDecodeEngineFile(f *testing.F) {
 			t.Fatal("decoded without a graph")
 		}
 	})
+}
+
+// TestSampleModelsMatchOnnxruntime runs the trained sample models of
+// samples/models (a DetectNet-style detector with ReLU residual blocks, a
+// YOLO-style one with SiLU residual blocks, upsampling and concats) in
+// FP32 and FP16 against onnxruntime's outputs; their residual Add+SiLU
+// and Add+ReLU run inside the convolutions' epilogues.
+func TestSampleModelsMatchOnnxruntime(t *testing.T) {
+	needGPU(t)
+	root := filepath.Join(testdata(t), "..", "..", "samples", "models")
+	for _, name := range []string{"primary_detector", "yolo_detector"} {
+		c := loadRef(t, filepath.Join(root, name))
+		c.ins[0] = nchwInput(t, c.ins[0], 0.0039215697906911373) // net-scale-factor
+		for _, prec := range []Precision{FP32, FP16} {
+			t.Run(name+"/"+prec.String(), func(t *testing.T) {
+				p, err := Compile(c.g, c.shapes(), testOptions(prec))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				c.fill(t, p)
+				if err := p.Run(); err != nil {
+					t.Fatal(err)
+				}
+				for i, n := range c.man.Outputs {
+					got, _ := p.Output(n)
+					t.Logf("%s: error %.3g", n, checkOutput(t, prec, n, got, c.outs[i]))
+				}
+				for _, st := range p.steps {
+					if strings.HasSuffix(st.name, "act/Sigmoid") || strings.HasSuffix(st.name, "act/Mul") {
+						t.Errorf("step %s was not fused into its convolution", st.name)
+					}
+				}
+			})
+		}
+	}
+}
+
+// nchwInput turns the sample models' uint8 NHWC images into the network
+// input, float32(x) * scale in NCHW, as nvinfer's preprocessing (and the
+// reference) does.
+func nchwInput(t *testing.T, u8 *tensor.Tensor, scale float32) *tensor.Tensor {
+	t.Helper()
+	if u8.DType != tensor.Uint8 || len(u8.Shape) != 4 {
+		t.Fatalf("sample input %v %v, want uint8 NHWC", u8.DType, u8.Shape)
+	}
+	n, h, w, c := u8.Shape[0], u8.Shape[1], u8.Shape[2], u8.Shape[3]
+	x := tensor.New(n, c, h, w)
+	for i := range n {
+		for y := range h {
+			for xx := range w {
+				for k := range c {
+					x.F32[((i*c+k)*h+y)*w+xx] = float32(u8.Raw[((i*h+y)*w+xx)*c+k]) * scale
+				}
+			}
+		}
+	}
+	return x
 }

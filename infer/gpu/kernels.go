@@ -31,6 +31,17 @@ type ewParams struct {
 	_, _                        int32
 }
 
+type epiParams struct {
+	N2, Y, B, R         int64
+	C, Bchan, Op, Act   int32
+	Alpha, Beta, Lo, Hi float32
+}
+
+type nhwcParams struct {
+	X, Y, Pixels int64
+	C, HW        int32
+}
+
 type mapParams struct {
 	N, Src, Dst, Map int64
 	Fill             uint64
@@ -124,7 +135,8 @@ const (
 // kernelNames are the kernels a program uses, loaded once per engine.
 var kernelNames = []string{"dsgo_ew_f", "dsgo_ew_d", "dsgo_map", "dsgo_pool", "dsgo_gap", "dsgo_resize",
 	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign", "dsgo_gather",
-	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write"}
+	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write",
+	"dsgo_epi_h2", "dsgo_to_nhwc_h"}
 
 // raw returns the bytes of a parameter struct.
 func raw[T any](p *T) []byte {

@@ -13,9 +13,9 @@ import (
 // fusion is a residual connection folded into a convolution's epilogue:
 // Add(conv, res) and, when it follows, Relu, as ResNets end their blocks.
 type fusion struct {
-	res  *graph.Value
-	out  *graph.Value
-	relu bool
+	res *graph.Value
+	out *graph.Value
+	act int32 // the activation after the Add: actNone, actRelu or actSiLU
 }
 
 // findResidualFusions finds Conv -> Add(other) [-> Relu] chains where the
@@ -68,13 +68,41 @@ func (p *Program) findResidualFusions() map[*graph.Node]*fusion {
 		}
 		fu := &fusion{res: res, out: add.Outputs[0]}
 		p.skip[add] = true
-		if a := add.Outputs[0]; !outs[a] && len(cons[a]) == 1 && cons[a][0].Op == "Relu" {
-			fu.relu, fu.out = true, cons[a][0].Outputs[0]
-			p.skip[cons[a][0]] = true
+		if a := add.Outputs[0]; !outs[a] {
+			if relu := cons[a]; len(relu) == 1 && relu[0].Op == "Relu" {
+				fu.act, fu.out = actRelu, relu[0].Outputs[0]
+				p.skip[relu[0]] = true
+			} else if sig, mul, ok := siluOf(a, cons, outs); ok {
+				fu.act, fu.out = actSiLU, mul.Outputs[0]
+				p.skip[sig], p.skip[mul] = true, true
+			}
 		}
 		f[conv] = fu
 	}
 	return f
+}
+
+// siluOf recognises a*sigmoid(a) spelt as ONNX exports SiLU: a feeds a
+// Sigmoid and a Mul, and the Sigmoid feeds only that Mul.
+func siluOf(a *graph.Value, cons map[*graph.Value][]*graph.Node, outs map[*graph.Value]bool) (sig, mul *graph.Node, ok bool) {
+	if len(cons[a]) != 2 {
+		return nil, nil, false
+	}
+	sig, mul = cons[a][0], cons[a][1]
+	if sig.Op != "Sigmoid" {
+		sig, mul = mul, sig
+	}
+	if sig.Op != "Sigmoid" || mul.Op != "Mul" || len(mul.Inputs) != 2 {
+		return nil, nil, false
+	}
+	s := sig.Outputs[0]
+	if outs[s] || len(cons[s]) != 1 || cons[s][0] != mul {
+		return nil, nil, false
+	}
+	if !(mul.Inputs[0] == a && mul.Inputs[1] == s) && !(mul.Inputs[0] == s && mul.Inputs[1] == a) {
+		return nil, nil, false
+	}
+	return sig, mul, true
 }
 
 // convAct reads a Conv's fused activation as an epilogue activation.
@@ -139,9 +167,11 @@ type convStep struct {
 	algo    int
 	ws      int
 	fused   bool // cuDNN's bias+ReLU(+residual) call
-	epi     *ewKernel
-	bwd     bool // ConvTranspose: backward data
-	st      *step
+	epi     interface {
+		run(*Engine, *cuda.Stream) error
+	}
+	bwd bool // ConvTranspose: backward data
+	st  *step
 }
 
 func (c *convStep) run(s *cuda.Stream) error { return c.exec(s, c.p.workspace()) }
@@ -378,8 +408,8 @@ func lowerConv(p *Program, n *graph.Node) error {
 		if res, err = p.val(fu.res); err != nil {
 			return err
 		}
-		if fu.relu {
-			sp.act = actRelu
+		if fu.act != actNone {
+			sp.act = fu.act
 		}
 	}
 	pads := n.AttrInts("pads")
@@ -496,6 +526,10 @@ func (c *convStep) epilogue(sp ewSpec, bias *buf) error {
 		return nil
 	}
 	sp.op = [...]int32{opCopy, opAdd, opAdd3}[len(ins)-1]
+	if k := c.p.fastEpilogue(c.y, bias, c.res, sp); k != nil {
+		c.epi = k
+		return nil
+	}
 	args := make([]arg, len(ins))
 	for i, b := range ins {
 		args[i] = arg{b: b}
@@ -602,4 +636,49 @@ func lowerConvTranspose(p *Program, n *graph.Node) error {
 	c.st = p.step(n.Name, reads, []*buf{y}, c.run)
 	p.tuners = append(p.tuners, c.tune)
 	return nil
+}
+
+// epiKernel is a convolution epilogue on dsgo_epi_h2.
+type epiKernel struct {
+	prm     epiParams
+	y, b, r *buf
+	fn      *cuda.Function
+}
+
+// fastEpilogue plans the epilogue y = act(op(y, bias, res)) on
+// dsgo_epi_h2 when every operand is float16, y and res are contiguous
+// channels-last with an even channel count and the bias is a contiguous
+// vector; it returns nil for other cases (dsgo_ew does them).
+func (p *Program) fastEpilogue(y, bias, res *buf, sp ewSpec) *epiKernel {
+	if y.dt != dF16 || len(y.shape) != 4 || !slices.Equal(y.stride, nhwcStrides(y.shape)) || y.shape[1]%2 != 0 {
+		return nil
+	}
+	if bias != nil && (bias.dt != dF16 || bias.elems() != y.shape[1] || !slices.Equal(bias.stride, contiguous(bias.shape))) {
+		return nil
+	}
+	if res != nil && (res.dt != dF16 || !slices.Equal(res.shape, y.shape) || !slices.Equal(res.stride, y.stride)) {
+		return nil
+	}
+	k := &epiKernel{y: y, fn: p.e.kern["dsgo_epi_h2"], prm: epiParams{N2: int64(y.elems() / 2), C: int32(y.shape[1]),
+		Op: sp.op, Act: sp.act, Alpha: sp.alpha, Beta: sp.beta, Lo: sp.lo, Hi: sp.hi}}
+	// The operands in dsgo_ew's order: y, then the bias, then the residual.
+	switch {
+	case bias != nil:
+		k.b, k.r, k.prm.Bchan = bias, res, 1
+	case res != nil:
+		k.b = res
+	}
+	return k
+}
+
+func (k *epiKernel) run(e *Engine, s *cuda.Stream) error {
+	k.prm.Y = int64(k.y.dev())
+	k.prm.B, k.prm.R = 0, 0
+	if k.b != nil {
+		k.prm.B = int64(k.b.dev())
+	}
+	if k.r != nil {
+		k.prm.R = int64(k.r.dev())
+	}
+	return e.launch(s, k.fn, raw(&k.prm), k.prm.N2)
 }

@@ -270,6 +270,17 @@ func (p *Program) bindInput(v *graph.Value) error {
 	if err != nil {
 		return err
 	}
+	if nhwc && dt == dF32 && b.dt == dF16 && slices.Equal(b.stride, nhwcStrides(b.shape)) {
+		// The common case (an image batch into a channels-last FP16
+		// program) has its own kernel, a pixel per thread.
+		prm := &nhwcParams{Pixels: int64(b.shape[0] * b.shape[2] * b.shape[3]), C: int32(b.shape[1]), HW: int32(b.shape[2] * b.shape[3])}
+		fn := p.e.kern["dsgo_to_nhwc_h"]
+		p.step("convert input "+v.Name, []*buf{api}, []*buf{b}, func(s *cuda.Stream) error {
+			prm.X, prm.Y = int64(api.dev()), int64(b.dev())
+			return p.e.launch(s, fn, raw(prm), prm.Pixels)
+		})
+		return nil
+	}
 	return p.ew("convert input "+v.Name, b, []*buf{api}, ewSpec{op: opCopy})
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
+	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -222,5 +223,43 @@ func TestConvDirectMatchesReference(t *testing.T) {
 				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
 			}
 		}
+	}
+}
+
+// TestProgramConvResidual runs a Conv node with a fourth input, the
+// residual a graph pass may fuse into it (onnxruntime's FusedConv Z),
+// and a fused ReLU, through Compile: the sum is activated once.
+func TestProgramConvResidual(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	w, b := randT(rng, 6, 5, 3, 3), randT(rng, 6)
+	x := &graph.Value{Name: "x", DType: tensor.Float32, Shape: tensor.Shape{-1, 5, 9, 11}}
+	z := &graph.Value{Name: "z", DType: tensor.Float32, Shape: tensor.Shape{-1, 6, 9, 11}}
+	y := &graph.Value{Name: "y", DType: tensor.Float32}
+	g := &graph.Graph{Opset: 13, Inputs: []*graph.Value{x, z}, Outputs: []*graph.Value{y},
+		Initializers: map[string]*tensor.Tensor{"w": w, "b": b},
+		Nodes: []*graph.Node{{Op: "Conv", Name: "conv", Outputs: []*graph.Value{y},
+			Inputs: []*graph.Value{x, {Name: "w", DType: tensor.Float32, Shape: w.Shape, Const: w},
+				{Name: "b", DType: tensor.Float32, Shape: b.Shape, Const: b}, z},
+			Attrs: map[string]graph.Attr{"pads": {Kind: graph.AttrIntsKind, Ints: []int64{1, 1, 1, 1}},
+				graph.FusedActivation: {Kind: graph.AttrStringKind, String: "Relu"}}}}}
+	for name, r := range runners(t) {
+		prog, err := Compile(g, map[string]tensor.Shape{"x": {2, 5, 9, 11}, "z": {2, 6, 9, 11}}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xt, _ := prog.Input("x")
+		zt, _ := prog.Input("z")
+		for i := range xt.F32 {
+			xt.F32[i] = rng.Float32()*2 - 1
+		}
+		for i := range zt.F32 {
+			zt.F32[i] = rng.Float32()*2 - 1
+		}
+		if err := prog.Run(); err != nil {
+			t.Fatal(err)
+		}
+		yt, _ := prog.Output("y")
+		want := refConv(xt, w, b.F32, zt.F32, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActRelu}})
+		assertClose(t, name, yt.F32, want.F32, 1e-4)
 	}
 }

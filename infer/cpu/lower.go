@@ -27,9 +27,14 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	}
 	prm := ConvParams{Group: n.AttrInt("group", 1), Strides: pair(n.AttrInts("strides"), 1),
 		Dilations: pair(n.AttrInts("dilations"), 1), Pads: pads4(n.AttrInts("pads")), Act: act}
-	var bias *tensor.Tensor
+	// An optional fourth input (onnxruntime's FusedConv calls it Z) is a
+	// residual added before the fused activation.
+	var bias, res *tensor.Tensor
 	if len(ins) > 2 {
 		bias = ins[2]
+	}
+	if len(ins) > 3 {
+		res = ins[3]
 	}
 	ws, err := p.r.ConvScratch(ins[0].Shape, ins[1].Shape, prm)
 	if err != nil {
@@ -38,10 +43,10 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	x, w, y := ins[0], ins[1], outs[0]
 	if d, ok := p.r.planConv(x, w, bias, y, n.In(1).Const != nil && (bias == nil || n.In(2).Const != nil), prm); ok {
 		// Weights packed once, here, for the direct kernel.
-		return func() error { return p.r.convPlanned(d, y, x, nil) }, nil
+		return func() error { return p.r.convPlanned(d, y, x, res) }, nil
 	}
 	p.grow(ws)
-	return func() error { return p.r.Conv2D(y, x, w, bias, nil, prm, p.scratch) }, nil
+	return func() error { return p.r.Conv2D(y, x, w, bias, res, prm, p.scratch) }, nil
 }
 
 func lowerBatchNorm(p *Program, n *graph.Node) (func() error, error) {

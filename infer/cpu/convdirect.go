@@ -285,11 +285,13 @@ func (t *directTask) run(worker, lo, hi int) {
 			base := (n*g.m + gi*g.mg) * ohw
 			for m := range g.mg {
 				seg := t.y[base+m*ohw+q0 : base+m*ohw+q1]
-				var rs []float32
 				if t.res != nil {
-					rs = t.res[base+m*ohw+q0 : base+m*ohw+q1]
+					rs := t.res[base+m*ohw+q0 : base+m*ohw+q1]
+					for i := vecmath.AddTo(seg, rs); i < len(seg); i++ {
+						seg[i] += rs[i]
+					}
 				}
-				epilogue(seg, 0, rs, t.d.act)
+				d.act.apply(seg)
 			}
 		}
 	}

@@ -22,3 +22,6 @@ func gather2AVX2(d, s []float32, blocks int)
 
 //go:noescape
 func deinterleave2AVX2(even, odd, s []float32, blocks int)
+
+//go:noescape
+func addToAVX2(y, x []float32)

@@ -254,3 +254,23 @@ deinterleave2_loop:
 deinterleave2_done:
 	VZEROUPPER
 	RET
+
+// func addToAVX2(y, x []float32): y += x, 8 at a time (len(y) a multiple
+// of 8).
+TEXT ·addToAVX2(SB), NOSPLIT, $0-48
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	SHRQ $3, CX
+	JZ addTo_done
+addTo_loop:
+	VMOVUPS (DI), Y0
+	VADDPS (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ addTo_loop
+addTo_done:
+	VZEROUPPER
+	RET

@@ -70,3 +70,15 @@ func Deinterleave2(even, odd, s []float32) int {
 	deinterleave2AVX2(even, odd, s, blocks)
 	return 8 * blocks
 }
+
+// AddTo adds x to y element by element (a convolution's residual) for a
+// prefix of y and returns how many elements it did; x must be at least as
+// long as y.
+func AddTo(y, x []float32) int {
+	n := len(y) &^ 7
+	if !hasAVX2 || n == 0 || len(x) < n {
+		return 0
+	}
+	addToAVX2(y[:n], x[:n])
+	return n
+}

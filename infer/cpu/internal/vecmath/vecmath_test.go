@@ -104,3 +104,25 @@ func TestDeinterleave2(t *testing.T) {
 		}
 	}
 }
+
+func TestAddTo(t *testing.T) {
+	for _, n := range []int{0, 7, 8, 13, 64} {
+		y, x := make([]float32, n), make([]float32, n)
+		for i := range y {
+			y[i], x[i] = float32(i), float32(3*i)+0.5
+		}
+		k := AddTo(y, x)
+		if hasAVX2 && k != n&^7 {
+			t.Fatalf("n=%d: did %d", n, k)
+		}
+		for i := range n {
+			want := float32(i)
+			if i < k {
+				want = float32(4*i) + 0.5
+			}
+			if y[i] != want {
+				t.Fatalf("n=%d: y[%d] = %v, want %v", n, i, y[i], want)
+			}
+		}
+	}
+}

@@ -31,7 +31,11 @@ const directOutBytes = 128 << 10
 
 // directPassBytes bounds one pass's input copy: it stays in L2 while the
 // kernel reads each of its rows for up to kh output rows.
-const directPassBytes = 96 << 10
+const directPassBytes = 192 << 10
+
+// directMinSteps is the fewest (channel, tap) steps per pass worth
+// lowering the bands for.
+const directMinSteps = 144
 
 // directSteps is about how many (channel, tap) steps one kernel pass
 // makes: 32 channels of a 3x3 filter, whose input rows fit in L1.
@@ -84,7 +88,7 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	if d.flat {
 		d.taps = append(d.taps, 0)
 		d.kc = min(g.cg, 256)
-		d.band = 24 * max(1, min(directOutBytes/(4*g.mg), directPassBytes/(4*d.kc))/24)
+		d.band = 24 * max(1, min(directOutBytes/(4*g.mg), directPassBytes/2/(4*d.kc))/24)
 		d.planFlatBands(workers)
 		d.inLen = d.kc*d.band + 8
 		d.bufLen = d.inLen + d.obs*32
@@ -95,9 +99,19 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	halo := (g.kh - 1) * g.dh / g.sh
 	// Tall bands copy the halo rows less often; the band's output must
 	// stay in cache for the passes.
-	d.band = max(1, halo, directOutBytes/(4*g.mg*g.ow))
+	band := max(1, halo, directOutBytes/(4*g.mg*g.ow))
+	fit := func(band int) int { return max(1, min(d.kc, directPassBytes/(4*d.planes*(band+halo)*d.wq))) }
+	// Lower bands leave room for more channels per pass: a pass needs
+	// enough (channel, tap) steps to pay for loading and storing its sums.
+	kc := fit(band)
+	for kc < d.kc && kc*ntaps < directMinSteps && band > max(2, halo) {
+		band--
+		kc = fit(band)
+	}
+	passes := (g.cg + kc - 1) / kc
+	d.band = band
 	d.balanceBands(g.oh, workers)
-	d.layout(d.band, max(1, min(d.kc, directPassBytes/(4*d.planes*(d.band+halo)*d.wq))))
+	d.layout(d.band, (g.cg+passes-1)/passes)
 }
 
 // layout sets the band height and channels per pass of a row-band plan

@@ -31,6 +31,9 @@ func benchRunners(b *testing.B) []struct {
 	return rs
 }
 
+// benchConv measures a convolution on all cores with each of the paths
+// side by side: the direct kernel (weights packed once, as Programs run
+// it), OpenBLAS on im2col tiles (when linked) and the pure-Go GEMM.
 func benchConv(b *testing.B, xs, ws tensor.Shape, p ConvParams) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, w, bias := randT(rng, xs...), randT(rng, ws...), randT(rng, ws[0])
@@ -38,20 +41,63 @@ func benchConv(b *testing.B, xs, ws tensor.Shape, p ConvParams) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	g, err := convGeometry(xs, ws, p)
+	if err != nil {
+		b.Fatal(err)
+	}
 	n, _ := ConvWorkspace(xs, ws, p)
 	y, scratch := tensor.New(out...), make([]float32, n)
 	flops := 2 * float64(out.NumElements()*ws[1]*ws[2]*ws[3])
-	for _, rr := range benchRunners(b) {
-		b.Run(rr.name, func(b *testing.B) {
+	r := NewRunner(Options{})
+	b.Cleanup(r.Close)
+	paths := []struct {
+		name string
+		run  func()
+	}{}
+	if d, ok := r.planConv(x, w, bias, y, true, p); ok {
+		paths = append(paths, struct {
+			name string
+			run  func()
+		}{"direct", func() { r.convPlanned(d, y, x, nil) }})
+	}
+	if haveBLAS && !g.depthwise() {
+		paths = append(paths, struct {
+			name string
+			run  func()
+		}{"openblas-im2col", func() { r.convTiled(y.F32, x.F32, w.F32, bias.F32, nil, g, p.Act) }})
+	}
+	rg := NewRunner(Options{})
+	rg.UseBLAS(false)
+	b.Cleanup(rg.Close)
+	paths = append(paths, struct {
+		name string
+		run  func()
+	}{"go", func() {
+		if g.depthwise() {
+			rg.depthwise(y.F32, x.F32, w.F32, bias.F32, nil, g, p.Act)
+			return
+		}
+		rg.convGEMM(y.F32, x.F32, w.F32, g, scratch)
+	}})
+	for _, pa := range paths {
+		b.Run(pa.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := rr.r.Conv2D(y, x, w, bias, nil, p, scratch); err != nil {
-					b.Fatal(err)
-				}
+				pa.run()
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
+}
+
+func BenchmarkConv3x3_112to112_23x40(b *testing.B) {
+	benchConv(b, tensor.Shape{1, 112, 23, 40}, tensor.Shape{112, 112, 3, 3},
+		ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActRelu}})
+}
+
+func BenchmarkConv3x3s2_24to32_184x320(b *testing.B) {
+	benchConv(b, tensor.Shape{1, 24, 184, 320}, tensor.Shape{32, 24, 3, 3},
+		ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActRelu}})
 }
 
 func BenchmarkConv3x3_64to64_56(b *testing.B) {

@@ -88,7 +88,7 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	if d.flat {
 		d.taps = append(d.taps, 0)
 		d.kc = min(g.cg, 256)
-		d.band = 24 * max(1, min(directOutBytes/(4*g.mg), directPassBytes/2/(4*d.kc))/24)
+		d.band = 24 * max(1, min(directOutBytes/(4*g.mg), directPassBytes/(4*d.kc))/24)
 		d.planFlatBands(workers)
 		d.inLen = d.kc*d.band + 8
 		d.bufLen = d.inLen + d.obs*32

@@ -11,11 +11,12 @@ import (
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
-// BenchmarkModelsVsOnnxruntime runs the reference models on dsgo's CPU
-// backend and on onnxruntime side by side, same model, batch and threads
-// (2 intra-op threads, as GOMAXPROCS here). onnxruntime is loaded from
-// ONNXRUNTIME_LIB (make bench sets it from the npm package
-// onnxruntime-node); without it only dsgo is measured.
+// BenchmarkModelsVsOnnxruntime runs the reference models and the sample
+// detectors on dsgo's CPU backend and on onnxruntime side by side, same
+// model, batch and threads (1 and 2: dsgo's workers, onnxruntime's
+// intra-op threads). onnxruntime is loaded from ONNXRUNTIME_LIB (make
+// bench sets it from the npm package onnxruntime-node); without it only
+// dsgo is measured.
 //
 //	go test -run '^$' -bench ModelsVsOnnxruntime ./infer/cpu/
 func BenchmarkModelsVsOnnxruntime(b *testing.B) {
@@ -27,13 +28,14 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 		}
 		defer ort.DestroyEnvironment()
 	}
-	models := map[string]string{ // the reference models and the trained sample detector
+	models := map[string]string{ // the reference models and the trained samples
 		"classifier":              filepath.Join("..", "testdata", "models", "classifier", "model.onnx"),
 		"detectnet":               filepath.Join("..", "testdata", "models", "detectnet", "model.onnx"),
 		"yolo":                    filepath.Join("..", "testdata", "models", "yolo", "model.onnx"),
 		"sample_primary_detector": filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx"),
+		"sample_yolo_detector":    filepath.Join("..", "..", "samples", "models", "yolo_detector", "model.onnx"),
 	}
-	for _, name := range []string{"classifier", "detectnet", "yolo", "sample_primary_detector"} {
+	for _, name := range []string{"classifier", "detectnet", "yolo", "sample_primary_detector", "sample_yolo_detector"} {
 		for _, batch := range []int{1, 8} {
 			path := models[name]
 			g, err := graph.LoadFile(path)
@@ -42,39 +44,42 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 			}
 			in := g.Inputs[0]
 			shape := tensor.Shape{batch, in.Shape[1], in.Shape[2], in.Shape[3]}
-			b.Run(name+"/batch"+itoa(batch)+"/dsgo", func(b *testing.B) {
-				r := NewRunner(Options{})
-				defer r.Close()
-				prog, err := Compile(g, map[string]tensor.Shape{in.Name: shape}, r)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					if err := prog.Run(); err != nil {
+			for _, threads := range []int{1, 2} {
+				prefix := name + "/batch" + itoa(batch) + "/threads" + itoa(threads)
+				b.Run(prefix+"/dsgo", func(b *testing.B) {
+					r := NewRunner(Options{Workers: threads})
+					defer r.Close()
+					prog, err := Compile(g, map[string]tensor.Shape{in.Name: shape}, r)
+					if err != nil {
 						b.Fatal(err)
 					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if err := prog.Run(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
+				})
+				if lib == "" {
+					continue
 				}
-				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
-			})
-			if lib == "" {
-				continue
+				b.Run(prefix+"/onnxruntime", func(b *testing.B) {
+					benchORT(b, path, g, shape, batch, threads)
+				})
 			}
-			b.Run(name+"/batch"+itoa(batch)+"/onnxruntime", func(b *testing.B) {
-				benchORT(b, path, g, shape, batch)
-			})
 		}
 	}
 }
 
-func benchORT(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, batch int) {
+func benchORT(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, batch, threads int) {
 	opts, err := ort.NewSessionOptions()
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer opts.Destroy()
-	opts.SetIntraOpNumThreads(2)
+	opts.SetIntraOpNumThreads(threads)
 	opts.SetInterOpNumThreads(1)
 	x, err := ort.NewTensor(ort.NewShape(int64(shape[0]), int64(shape[1]), int64(shape[2]), int64(shape[3])), make([]float32, shape.NumElements()))
 	if err != nil {

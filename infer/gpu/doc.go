@@ -18,7 +18,10 @@
 // producers on the GPU). Running allocates nothing.
 //
 // NonMaxSuppression, whose output length depends on the data, runs on the
-// host after the graph (on copies of its inputs) with the CPU backend's
-// kernel. Without a GPU every entry point fails with an error that wraps
+// device inside the graph; Run copies back its count and rows (the CPU
+// kernel runs instead only when a batch and class has more candidates
+// than the device's capacity, see nms.go). Engine files (enginefile.go)
+// store the optimised graph with the tactics tuned for each batch size.
+// Without a GPU every entry point fails with an error that wraps
 // cuda.ErrUnavailable.
 package gpu

@@ -306,23 +306,6 @@ func (p *Program) bindOutput(v *graph.Value) error {
 	return p.ew("output "+v.Name, api, []*buf{b}, ewSpec{op: opCopy})
 }
 
-// hostCopy makes a row-major float32 (or integer) copy of b that Run
-// brings to the host for a host step, and returns its host tensor.
-func (p *Program) hostCopy(b *buf) (*tensor.Tensor, error) {
-	dt := b.dt
-	if dt == dF16 {
-		dt = dF32
-	}
-	c := p.newBuf(b.name+".host", dt, b.shape, nil)
-	c.last = forever
-	if err := p.ew("to host "+b.name, c, []*buf{b}, ewSpec{op: opCopy}); err != nil {
-		return nil, err
-	}
-	bd := &binding{b: c, host: &tensor.Tensor{Name: b.name, DType: dt.tensor(), Shape: slices.Clone(b.shape)}}
-	p.hidden = append(p.hidden, bd)
-	return bd.host, nil
-}
-
 // allocate places the arena bufs, allocates the arena, the pinned host
 // tensors and the convolution workspace (after choosing algorithms).
 func (p *Program) allocate() error {

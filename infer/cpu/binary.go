@@ -31,7 +31,8 @@ func pow32(x, y float32) float32 {
 // Binary computes dst = op(a, b) with NumPy broadcasting. Same-shape,
 // scalar and per-channel operands take contiguous loops: dimensions that
 // are walked alike are merged, so a [C,1,1] operand against N x C x H x W
-// is a scalar per H*W run. dst may alias a when it has a's shape.
+// is a scalar per H*W run. dst may alias a when it has a's shape. Int32
+// and int64 operands (of one type) take binaryInt.
 func Binary(op BinaryOp, dst, a, b *tensor.Tensor) error {
 	if op < OpAdd || op > OpMax {
 		return fmt.Errorf("cpu: binary: unknown op %d", op)
@@ -40,6 +41,9 @@ func Binary(op BinaryOp, dst, a, b *tensor.Tensor) error {
 	n, err := broadcastInto(&shape, a.Shape, b.Shape)
 	if err != nil {
 		return err
+	}
+	if a.DType == tensor.Int64 || a.DType == tensor.Int32 {
+		return binaryInt(op, dst, a, b, shape[:n])
 	}
 	if err := checkF32("binary: a", a, a.Shape); err != nil {
 		return err

@@ -88,9 +88,10 @@ func ConvOutputShape(x, w tensor.Shape, p ConvParams) (tensor.Shape, error) {
 	return tensor.Shape{g.n, g.m, g.oh, g.ow}, nil
 }
 
-// ConvWorkspace returns the scratch length (in float32s) Conv2D needs:
-// the im2col matrix of one group of one image, or 0 for the 1x1 and
-// depthwise paths.
+// ConvWorkspace returns the scratch length (in float32s) that Conv2D's
+// pure-Go GEMM path needs: the im2col matrix of one group of one image, or
+// 0 for the 1x1 and depthwise paths. Runner.ConvScratch says what a given
+// Runner needs (often nothing).
 func ConvWorkspace(x, w tensor.Shape, p ConvParams) (int, error) {
 	g, err := convGeometry(x, w, p)
 	if err != nil {
@@ -103,9 +104,9 @@ func ConvWorkspace(x, w tensor.Shape, p ConvParams) (int, error) {
 }
 
 // ConvScratch returns the scratch elements Conv2D needs on this Runner:
-// none with OpenBLAS, whose tiled convolutions use the Runner's own
-// per-worker tiles, and ConvWorkspace for the pure-Go GEMM's whole-image
-// im2col.
+// none for the direct kernel and for OpenBLAS, which use the Runner's own
+// per-worker buffers, and ConvWorkspace for the pure-Go GEMM's
+// whole-image im2col.
 func (r *Runner) ConvScratch(x, w tensor.Shape, p ConvParams) (int, error) {
 	n, err := ConvWorkspace(x, w, p)
 	if err != nil {
@@ -119,8 +120,11 @@ func (r *Runner) ConvScratch(x, w tensor.Shape, p ConvParams) (int, error) {
 
 // Conv2D computes dst = act(conv(x, w) + bias + residual) on NCHW data.
 // bias (length M) and residual (dst's shape) may be nil. scratch must hold
-// ConvScratch elements. 1x1 stride-1 convolutions are one GEMM per
-// image and group, depthwise ones a direct loop, the rest im2col + GEMM.
+// ConvScratch elements. Depthwise convolutions are a direct loop; the
+// others run on the direct AVX2 kernel (convdirect.go) where the CPU has
+// one, packing w into the Runner's buffer on each call (Programs pack it
+// once at compile time), else on im2col tiles and OpenBLAS, else im2col
+// and the pure-Go GEMM.
 func (r *Runner) Conv2D(dst, x, w, bias, residual *tensor.Tensor, p ConvParams, scratch []float32) error {
 	g, err := convGeometry(x.Shape, w.Shape, p)
 	if err != nil {

@@ -1,16 +1,13 @@
 package infer
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/gpu"
@@ -145,37 +142,15 @@ func TestEngineFileIsBuiltThenLoaded(t *testing.T) {
 	start := func(wantMsg string) []string {
 		t.Helper()
 		var boxes []string
-		p, err := pipeline.Launch(sources + "nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=gpu config-file-path=" + cfg + " ! appsink name=out sync=false")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.SetState(pipeline.StateNull)
-		sink := p.ByName("out").(*pipeline.AppSink)
-		if _, err := p.SetState(pipeline.StatePlaying); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		for {
-			b, err := sink.Pull(ctx)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%v (bus: %v)", err, p.Bus().TryPop(pipeline.MessageError))
-			}
-			for _, f := range meta.GetBatchMeta(b).Frames {
+		_, msgs := runBatchesMessages(t, sources+"nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=gpu config-file-path="+cfg+
+			" ! appsink name=out sync=false", func(b *meta.BatchMeta) {
+			for _, f := range b.Frames {
 				for _, o := range f.Objects {
 					r := o.RectParams
 					boxes = append(boxes, fmt.Sprintf("%d %.2f %.2f %.2f %.2f", o.ClassID, r.Left, r.Top, r.Width, r.Height))
 				}
 			}
-			b.Unref()
-		}
-		var msgs []string
-		for m := p.Bus().TryPop(pipeline.MessageInfo | pipeline.MessageWarning); m != nil; m = p.Bus().TryPop(pipeline.MessageInfo | pipeline.MessageWarning) {
-			msgs = append(msgs, m.Err.Error())
-		}
+		})
 		if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, wantMsg) }) {
 			t.Fatalf("no message saying %q: %q", wantMsg, msgs)
 		}

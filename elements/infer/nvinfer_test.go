@@ -61,6 +61,14 @@ topk=5
 // batch's frames' objects as seen by the sink.
 func runBatches(t *testing.T, desc string, check func(batch *meta.BatchMeta)) int {
 	t.Helper()
+	n, _ := runBatchesMessages(t, desc, check)
+	return n
+}
+
+// runBatchesMessages is runBatches that also returns the texts of the
+// info and warning messages the pipeline posted.
+func runBatchesMessages(t *testing.T, desc string, check func(batch *meta.BatchMeta)) (int, []string) {
+	t.Helper()
 	p, err := pipeline.Launch(desc)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +83,12 @@ func runBatches(t *testing.T, desc string, check func(batch *meta.BatchMeta)) in
 	for n := 0; ; n++ {
 		b, err := sink.Pull(ctx)
 		if err == io.EOF {
-			return n
+			var msgs []string
+			const types = pipeline.MessageInfo | pipeline.MessageWarning
+			for m := p.Bus().TryPop(types); m != nil; m = p.Bus().TryPop(types) {
+				msgs = append(msgs, m.Err.Error())
+			}
+			return n, msgs
 		}
 		if err != nil {
 			t.Fatalf("after %d batches: %v (bus: %v)", n, err, p.Bus().TryPop(pipeline.MessageError))

@@ -189,25 +189,10 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			for _, dir := range refDirs(t) {
 				c := loadRef(t, dir)
 				t.Run(c.name, func(t *testing.T) {
-					p, err := Compile(c.g, c.shapes(), testOptions(prec))
-					if err != nil {
-						t.Fatal(err)
-					}
+					p, worst := c.run(t, testOptions(prec))
 					defer p.Close()
 					if ok, err := p.Captured(); !ok {
 						t.Errorf("not captured as a CUDA graph: %v", err)
-					}
-					c.fill(t, p)
-					if err := p.Run(); err != nil {
-						t.Fatal(err)
-					}
-					worst := 0.0
-					for i, n := range c.man.Outputs {
-						got, ok := p.Output(n)
-						if !ok {
-							t.Fatalf("no output %s", n)
-						}
-						worst = max(worst, checkOutput(t, prec, n, got, c.outs[i]))
 					}
 					report = append(report, fmt.Sprintf("%s=%.2g", c.name, worst))
 				})
@@ -216,6 +201,32 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			t.Logf("%s worst errors: %s", prec, strings.Join(report, " "))
 		})
 	}
+}
+
+// run compiles the case with o, runs it on the reference inputs and
+// checks every output against onnxruntime's at o's precision; it returns
+// the program (the caller closes it) and the worst error.
+func (c *refCase) run(t testing.TB, o Options) (*Program, float64) {
+	t.Helper()
+	p, err := Compile(c.g, c.shapes(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.fill(t, p)
+	if err := p.Run(); err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i, n := range c.man.Outputs {
+		got, ok := p.Output(n)
+		if !ok {
+			p.Close()
+			t.Fatalf("no output %s", n)
+		}
+		worst = max(worst, checkOutput(t, o.Precision, n, got, c.outs[i]))
+	}
+	return p, worst
 }
 
 func detectnet(t testing.TB) *refCase {
@@ -347,18 +358,7 @@ func TestAutotunePicksAWorkingAlgorithm(t *testing.T) {
 	for _, prec := range []Precision{FP32, FP16} {
 		o := testOptions(prec)
 		o.Autotune = true
-		p, err := Compile(c.g, c.shapes(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.fill(t, p)
-		if err := p.Run(); err != nil {
-			t.Fatal(err)
-		}
-		for i, n := range c.man.Outputs {
-			got, _ := p.Output(n)
-			checkOutput(t, prec, n, got, c.outs[i])
-		}
+		p, _ := c.run(t, o)
 		for _, s := range p.steps {
 			if strings.Contains(s.name, "Conv") && !strings.Contains(s.detail, " ms)") {
 				t.Errorf("%s: %s: not timed", prec, s.name)
@@ -412,19 +412,8 @@ func TestStepByStepMatchesGraph(t *testing.T) {
 	c := detectnet(t)
 	o := testOptions(FP32)
 	o.NoGraph, o.NoFusedConv, o.Find = true, true, true
-	p, err := Compile(c.g, c.shapes(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, _ := c.run(t, o)
 	defer p.Close()
-	c.fill(t, p)
-	if err := p.Run(); err != nil {
-		t.Fatal(err)
-	}
-	for i, n := range c.man.Outputs {
-		got, _ := p.Output(n)
-		checkOutput(t, FP32, n, got, c.outs[i])
-	}
 	var sb strings.Builder
 	if err := p.Profile(&sb, 2); err != nil {
 		t.Fatal(err)

@@ -82,11 +82,8 @@ func (p *Program) gatherStep(name string, x, y *buf, m []int32, fill float32) er
 // mapped lowers a data-movement op through cpuOp (which fills its output
 // from an index tensor shaped like the input).
 func mapped(p *Program, n *graph.Node, fill float32, cpuOp func(dst, x *tensor.Tensor) error) error {
-	x, err := p.val(n.In(0))
+	x, err := p.canonVal(n.In(0))
 	if err != nil {
-		return err
-	}
-	if x, err = p.canon(x); err != nil {
 		return err
 	}
 	y, err := p.define(n.Outputs[0], false)
@@ -131,18 +128,12 @@ func lowerGather(p *Program, n *graph.Node) error {
 // backend's Gather: the kernel flags it, and Run reads the flag back
 // with the outputs.
 func lowerGatherIndexed(p *Program, n *graph.Node) error {
-	x, err := p.val(n.In(0))
+	x, err := p.canonVal(n.In(0))
 	if err != nil {
 		return err
 	}
-	if x, err = p.canon(x); err != nil {
-		return err
-	}
-	idx, err := p.val(n.In(1))
+	idx, err := p.canonVal(n.In(1))
 	if err != nil {
-		return err
-	}
-	if idx, err = p.canon(idx); err != nil {
 		return err
 	}
 	if idx.dt != dI32 && idx.dt != dI64 {

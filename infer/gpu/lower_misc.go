@@ -122,11 +122,8 @@ func (p *Program) rowStep(name, kernel string, x *buf, axis, k int, largest bool
 }
 
 func lowerSoftmax(p *Program, n *graph.Node) error {
-	x, err := p.val(n.In(0))
+	x, err := p.canonVal(n.In(0))
 	if err != nil {
-		return err
-	}
-	if x, err = p.canon(x); err != nil {
 		return err
 	}
 	def := -1
@@ -152,11 +149,8 @@ func lowerArgMax(p *Program, n *graph.Node) error {
 	if n.AttrInt("select_last_index", 0) != 0 {
 		return fmt.Errorf("select_last_index is not supported")
 	}
-	x, err := p.val(n.In(0))
+	x, err := p.canonVal(n.In(0))
 	if err != nil {
-		return err
-	}
-	if x, err = p.canon(x); err != nil {
 		return err
 	}
 	axis, err := axisOf(n, len(x.shape), 0)
@@ -175,11 +169,8 @@ func lowerArgMax(p *Program, n *graph.Node) error {
 }
 
 func lowerTopK(p *Program, n *graph.Node) error {
-	x, err := p.val(n.In(0))
+	x, err := p.canonVal(n.In(0))
 	if err != nil {
-		return err
-	}
-	if x, err = p.canon(x); err != nil {
 		return err
 	}
 	k := n.AttrInt("k", 0)
@@ -219,11 +210,8 @@ func lowerTopK(p *Program, n *graph.Node) error {
 }
 
 func lowerReduce(p *Program, n *graph.Node) error {
-	x, err := p.val(n.In(0))
+	x, err := p.canonVal(n.In(0))
 	if err != nil {
-		return err
-	}
-	if x, err = p.canon(x); err != nil {
 		return err
 	}
 	axes := n.AttrInts("axes")

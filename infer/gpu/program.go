@@ -239,6 +239,15 @@ func sameLayout(shape, a, b []int) bool {
 // canon returns b in row-major order.
 func (p *Program) canon(b *buf) (*buf, error) { return p.withStrides(b, contiguous(b.shape)) }
 
+// canonVal returns value v in row-major order (see val and canon).
+func (p *Program) canonVal(v *graph.Value) (*buf, error) {
+	b, err := p.val(v)
+	if err != nil {
+		return nil, err
+	}
+	return p.canon(b)
+}
+
 // layoutFor returns a 4-D b in NHWC or NCHW order.
 func (p *Program) layoutFor(b *buf, nhwc bool) (*buf, error) {
 	if nhwc && len(b.shape) == 4 {

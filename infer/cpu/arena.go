@@ -44,7 +44,7 @@ func (p *Program) planArena() {
 			touch(v, i)
 		}
 	}
-	for _, vs := range [][]*graph.Value{p.g.Inputs, p.g.Outputs} {
+	for _, vs := range [][]*graph.Value{p.g.Inputs, p.g.Outputs, p.keep} {
 		for _, v := range vs {
 			touch(v, -1)
 			touch(v, len(p.steps))

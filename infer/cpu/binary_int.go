@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dsgo/dsgo/infer/tensor"
 )
@@ -23,14 +24,14 @@ func binaryInt(op BinaryOp, dst, a, b *tensor.Tensor, shape tensor.Shape) error 
 		return fmt.Errorf("cpu: binary: types %v, %v into %v", a.DType, b.DType, dst.DType)
 	}
 	size := dt.Size()
-	for _, c := range []struct {
-		what string
-		t    *tensor.Tensor
-		s    tensor.Shape
-	}{{"a", a, a.Shape}, {"b", b, b.Shape}, {"output", dst, shape}} {
-		if !c.t.Shape.Equal(c.s) || len(c.t.Raw) < c.s.NumElements()*size {
-			return fmt.Errorf("cpu: binary: %s is %v%v with %d bytes, want %v", c.what, c.t.DType, c.t.Shape, len(c.t.Raw), c.s)
-		}
+	if err := checkRaw("a", a, a.Shape, size); err != nil {
+		return err
+	}
+	if err := checkRaw("b", b, b.Shape, size); err != nil {
+		return err
+	}
+	if err := checkRaw("output", dst, shape, size); err != nil {
+		return err
 	}
 	if dst.Len() == 0 {
 		return nil
@@ -73,6 +74,15 @@ func binaryInt(op BinaryOp, dst, a, b *tensor.Tensor, shape tensor.Shape) error 
 				binary.LittleEndian.PutUint32(dst.Raw[4*at:], uint32(int32(z)))
 			}
 		}
+	}
+	return nil
+}
+
+// checkRaw checks that t has shape s and its bytes, size per element.
+func checkRaw(what string, t *tensor.Tensor, s tensor.Shape, size int) error {
+	if !t.Shape.Equal(s) || len(t.Raw) < s.NumElements()*size {
+		want := slices.Clone(s) // a copy: s may live on the caller's stack
+		return fmt.Errorf("cpu: binary: %s is %v%v with %d bytes, want %v", what, t.DType, t.Shape, len(t.Raw), want)
 	}
 	return nil
 }

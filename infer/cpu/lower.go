@@ -420,10 +420,10 @@ func lowerRoiAlign(p *Program, n *graph.Node) (func() error, error) {
 
 // lowerNMS runs NonMaxSuppression, whose row count depends on the data:
 // its output is allocated for the most rows possible and its shape set on
-// each run, so it may only be a graph output (as in exported detectors),
-// not feed other nodes.
+// each run; nodes it feeds run in the program's tail (tail.go), compiled
+// for the row count.
 func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
-	prm, err := NMSParamsOf(p.g, n)
+	prm, err := nmsParams(n) // nodes its rows feed run in the program's tail
 	if err != nil {
 		return nil, err
 	}
@@ -445,16 +445,22 @@ func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
 
 // NMSParamsOf decodes a NonMaxSuppression node of g: its attribute and its
 // constant max_output_boxes_per_class, iou_threshold and score_threshold
-// inputs. Its output's size depends on the data, so it must be an output
-// of g; every backend lowers NonMaxSuppression with it.
+// inputs, for a backend that needs its output to be an output of g (its
+// size depends on the data) and feed no node, as the GPU backend does.
 func NMSParamsOf(g *graph.Graph, n *graph.Node) (NMSParams, error) {
-	prm := NMSParams{ScoreThreshold: float32(math.Inf(-1)), CenterPointBox: n.AttrInt("center_point_box", 0) == 1}
 	out := n.Outputs[0]
 	for _, m := range g.Nodes {
 		if slices.Contains(m.Inputs, out) {
-			return prm, fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
+			return NMSParams{}, fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
 		}
 	}
+	return nmsParams(n)
+}
+
+// nmsParams decodes a NonMaxSuppression node's attribute and constant
+// inputs.
+func nmsParams(n *graph.Node) (NMSParams, error) {
+	prm := NMSParams{ScoreThreshold: float32(math.Inf(-1)), CenterPointBox: n.AttrInt("center_point_box", 0) == 1}
 	if v := n.In(2); v != nil {
 		m, err := constInts(v)
 		if err != nil || len(m) != 1 {

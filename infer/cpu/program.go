@@ -25,6 +25,10 @@ type Program struct {
 	views     map[*tensor.Tensor]*tensor.Tensor
 	arenaSize int // float32 elements
 	unshared  int // what the arena's tensors would take without reuse
+	// tail runs the nodes after a NonMaxSuppression whose rows feed
+	// them; keep are the values it reads, live until the end of a run.
+	tail *tail
+	keep []*graph.Value
 }
 
 type step struct {
@@ -51,7 +55,11 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 			return nil, err
 		}
 	}
+	t, tailNodes, keep := splitTail(bound)
 	for _, n := range bound.Nodes {
+		if tailNodes[n] {
+			continue
+		}
 		lower, ok := lowerings[n.Op]
 		if !ok {
 			return nil, fmt.Errorf("cpu: %s: no CPU kernel for %s yet", n, n.Op)
@@ -63,6 +71,12 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 		if run != nil {
 			p.steps = append(p.steps, step{n, run})
 		}
+	}
+	if t != nil {
+		if err := t.bind(p, keep); err != nil {
+			return nil, err
+		}
+		p.tail, p.keep = t, keep
 	}
 	for _, out := range bound.Outputs {
 		if _, err := p.tensor(out); err != nil {
@@ -142,6 +156,11 @@ func (p *Program) Run() error {
 	for _, s := range p.steps {
 		if err := s.run(); err != nil {
 			return fmt.Errorf("cpu: %s: %w", s.node, err)
+		}
+	}
+	if p.tail != nil {
+		if err := p.tail.run(); err != nil {
+			return fmt.Errorf("cpu: %w", err)
 		}
 	}
 	return nil

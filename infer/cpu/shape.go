@@ -3,6 +3,7 @@ package cpu
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/dsgo/dsgo/infer/tensor"
 )
@@ -260,11 +261,21 @@ func Gather(dst, x, indices *tensor.Tensor, axis int) error {
 	r := copy(out[:], x.Shape[:axis])
 	r += copy(out[r:], indices.Shape)
 	r += copy(out[r:], x.Shape[axis+1:])
-	if err := checkF32("gather: input", x, x.Shape); err != nil {
-		return err
-	}
-	if err := checkF32("gather: output", dst, out[:r]); err != nil {
-		return err
+	size := 0 // bytes per element of Raw data; 0 for float32
+	if x.DType == tensor.Float32 {
+		if err := checkF32("gather: input", x, x.Shape); err != nil {
+			return err
+		}
+		if err := checkF32("gather: output", dst, out[:r]); err != nil {
+			return err
+		}
+	} else {
+		size = x.DType.Size()
+		if size == 0 || dst.DType != x.DType || len(x.Raw) != x.Shape.NumElements()*size ||
+			!dst.Shape.Equal(out[:r]) || len(dst.Raw) != dst.Shape.NumElements()*size {
+			want := slices.Clone(out[:r]) // a copy: out stays on the stack
+			return fmt.Errorf("cpu: gather: %v%v into %v%v (want %v)", x.DType, x.Shape, dst.DType, dst.Shape, want)
+		}
 	}
 	outer, inner := around(x.Shape, axis)
 	d, n := x.Shape[axis], indices.Len()
@@ -277,7 +288,12 @@ func Gather(dst, x, indices *tensor.Tensor, axis int) error {
 			if k < 0 || k >= d {
 				return fmt.Errorf("cpu: gather: index %d out of range for dimension %d", indexAt(indices, i), d)
 			}
-			copy(dst.F32[(o*n+i)*inner:(o*n+i+1)*inner], x.F32[(o*d+k)*inner:(o*d+k+1)*inner])
+			to, from := (o*n+i)*inner, (o*d+k)*inner
+			if size == 0 {
+				copy(dst.F32[to:to+inner], x.F32[from:from+inner])
+			} else {
+				copy(dst.Raw[to*size:(to+inner)*size], x.Raw[from*size:(from+inner)*size])
+			}
 		}
 	}
 	return nil

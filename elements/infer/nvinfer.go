@@ -316,7 +316,17 @@ func (e *Infer) compile(cfg *configs.InferConfig, g *graph.Graph) error {
 	e.model, e.inName, e.inShape, e.outputNames = g, in.Name, tensor.Shape{b, c, h, w}, cfg.OutputBlobNames
 	e.net = meta.NetworkInfo{Width: w, Height: h, Channels: c}
 	e.engines = make([]*engine, b+1)
-	if err := e.useBatch(b); err != nil {
+	err := e.useBatch(b)
+	if err != nil && e.gpu != nil && e.backend == backendAuto {
+		// A model the GPU backend cannot compile (an op it lacks) still
+		// runs on the CPU.
+		e.PostWarning(fmt.Errorf("%s: the GPU backend cannot run the model, running on the CPU: %w", cfg.File, err), "")
+		e.closeBackend()
+		e.runner = cpu.NewRunner(cpu.Options{})
+		e.engines = make([]*engine, b+1)
+		err = e.useBatch(b)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.ONNXFile, err)
 	}
 	e.pre = Preprocessor{NetW: w, NetH: h, Color: ColorFormat(cfg.ModelColorFormat), NetScaleFactor: float32(cfg.NetScaleFactor),

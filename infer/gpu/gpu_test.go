@@ -264,8 +264,7 @@ func TestRunAllocatesNothing(t *testing.T) {
 }
 
 // TestRunsDoNotLeak runs a program 100,000 times (300 when emulated):
-// device memory stays flat,
-// and closing the engine gives its memory back.
+// device memory stays flat, and closing the engine gives its memory back.
 func TestRunsDoNotLeak(t *testing.T) {
 	needGPU(t)
 	c := classifier(t)

@@ -65,9 +65,12 @@ func SIMD() bool { return useAsm }
 // Conv4x24Go is the portable kernel: the same sums as the vector one, in
 // the same order per output.
 func Conv4x24Go(t *Tile) {
+	// Operands are reached by pointer arithmetic, one small array at a
+	// time, never as one slice over a whole operand: with WSkip the last
+	// channel's weight run ends before the panel does, and a slice longer
+	// than its allocation is invalid (checkptr rejects it).
 	taps := unsafe.Slice((*int)(t.Taps), t.NTaps)
-	w := unsafe.Slice((*float32)(t.W), (t.NOB-1)*t.WStride/4+t.NC*(t.NTaps*4+t.WSkip/4))
-	bias := unsafe.Slice((*float32)(t.Bias), 4*t.NOB)
+	bias := func(i int) float32 { return *(*float32)(unsafe.Add(t.Bias, 4*i)) }
 	var acc [4][24]float32
 	for b := range t.NOB {
 		rows := 4
@@ -83,18 +86,18 @@ func Conv4x24Go(t *Tile) {
 				for i := range 8 {
 					switch {
 					case t.Flags&Accumulate == 0:
-						acc[r][8*v+i] = bias[4*b+r]
+						acc[r][8*v+i] = bias(4*b + r)
 					case row != nil:
 						acc[r][8*v+i] = row[i]
 					}
 				}
 			}
 		}
-		wb := w[b*t.WStride/4:]
-		wc := t.NTaps*4 + t.WSkip/4 // floats per channel
+		wb := unsafe.Add(t.W, b*t.WStride)
+		wc := t.NTaps*16 + t.WSkip // bytes per channel
 		for c := range t.NC {
 			for ti, off := range taps {
-				wt := wb[c*wc+ti*4 : c*wc+ti*4+4]
+				wt := (*[4]float32)(unsafe.Add(wb, c*wc+ti*16))
 				for v := range 3 {
 					x := (*[8]float32)(unsafe.Add(t.In[v], c*t.CStride+off))
 					for r := range 4 {

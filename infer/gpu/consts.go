@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -91,22 +92,27 @@ func (e *Engine) upload(key string, dt dtype, shape, stride []int, data []byte) 
 	}
 	// Constants folded from shapes may share a name across batch sizes
 	// with other contents: the key includes a hash of the data.
-	key = fmt.Sprintf("%s%v%v#%x", key, shape, stride, maphash.Bytes(e.seed, data))
-	if b, ok := e.consts[key]; ok {
+	sh := e.sh
+	key = fmt.Sprintf("%s%v%v#%x", key, shape, stride, maphash.Bytes(sh.seed, data))
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if b, ok := sh.consts[key]; ok {
 		return b, nil
 	}
-	m, err := e.ctx.Alloc(max(len(data), align))
+	m, err := sh.ctx.Alloc(max(len(data), align))
 	if err != nil {
 		return nil, fmt.Errorf("constant %s: %w", key, err)
 	}
 	if len(data) > 0 {
-		if err := cuda.CopyToDevice(e.s, m.Ptr(), data); err != nil {
+		// Finished before it is shared: another context's stream may be
+		// the first to read it.
+		if err := errors.Join(cuda.CopyToDevice(e.s, m.Ptr(), data), e.s.Synchronize()); err != nil {
 			m.Free()
 			return nil, err
 		}
 	}
 	b := &buf{name: key, dt: dt, shape: slices.Clone(shape), stride: stride, mem: m}
-	e.consts[key] = b
+	sh.consts[key] = b
 	return b, nil
 }
 

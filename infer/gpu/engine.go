@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/dsgo/dsgo/cuda"
@@ -98,12 +99,10 @@ type Engine struct {
 	s      *cuda.Stream
 	blas   *cuda.BLAS
 	dnn    *cuda.DNN
-	mod    *cuda.Module
-	kern   map[string]*cuda.Function
+	sh     *shared
+	kern   map[string]*cuda.Function // sh's, read-only
 	args   *cuda.Args
 	blasWS *cuda.DeviceMemory
-	consts map[string]*buf // weights by name, form and content
-	seed   maphash.Seed
 	progs  []*Program
 	// presets are the tactics of an engine file, by input shapes.
 	presets map[string][]Tactic
@@ -111,6 +110,19 @@ type Engine struct {
 	buildTime time.Duration
 	act       dtype
 	log       io.Writer
+}
+
+// shared is what an engine's execution contexts (NewContext) have in
+// common: the weights on the device and dsgo's kernels. The last context
+// closed frees them.
+type shared struct {
+	ctx    *cuda.Context   // its own hold on the primary context
+	mu     sync.Mutex      // contexts compile programs concurrently
+	consts map[string]*buf // weights by name, form and content
+	seed   maphash.Seed
+	mod    *cuda.Module
+	kern   map[string]*cuda.Function
+	refs   int
 }
 
 // cublasWorkspace is what cuBLAS gets for its kernels (its recommended
@@ -140,55 +152,117 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 	if o.WorkspaceLimit <= 0 {
 		o.WorkspaceLimit = 256 << 20
 	}
-	e = &Engine{opts: o, g: g, kern: map[string]*cuda.Function{}, consts: map[string]*buf{}, args: cuda.NewArgs(),
-		act: dF32, log: o.Log, seed: maphash.MakeSeed()}
+	sh := &shared{consts: map[string]*buf{}, kern: map[string]*cuda.Function{}, seed: maphash.MakeSeed(), refs: 1}
+	e = &Engine{opts: o, g: g, sh: sh, kern: sh.kern, args: cuda.NewArgs(), act: dF32, log: o.Log}
 	if o.Precision == FP16 {
 		e.act = dF16
 	}
 	if e.log == nil {
 		e.log = os.Stderr
 	}
-	dev, err := cuda.GetDevice(o.Device)
-	if err != nil {
-		return nil, fmt.Errorf("gpu: %w", err)
-	}
-	if e.ctx, err = dev.RetainPrimaryContext(); err != nil {
-		return nil, fmt.Errorf("gpu: %w", err)
-	}
 	defer func() {
-		if err != nil {
+		if err != nil && e.ctx != nil {
 			e.Close()
+		}
+		if err != nil {
 			e = nil
 		}
 	}()
-	if e.s, err = e.ctx.NewStream(); err != nil {
-		return nil, fmt.Errorf("gpu: %w", err)
+	if err := e.open(); err != nil {
+		return nil, err
 	}
-	if e.blas, err = e.ctx.NewBLAS(); err != nil {
-		return nil, fmt.Errorf("gpu: %w", err)
-	}
-	if e.blasWS, err = e.ctx.Alloc(cublasWorkspace); err != nil {
-		return nil, fmt.Errorf("gpu: cuBLAS workspace: %w", err)
-	}
-	if err := e.blas.SetWorkspace(e.blasWS.Ptr(), cublasWorkspace); err != nil && !isNoSymbol(err) {
-		return nil, fmt.Errorf("gpu: %w", err)
-	}
-	if e.dnn, err = e.ctx.NewDNN(); err != nil {
+	if sh.ctx, err = e.ctx.Device().RetainPrimaryContext(); err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
 	prog, err := cuda.Kernel("infer.cu")
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
-	if e.mod, err = e.ctx.BuildModule(prog, o.CacheDir); err != nil {
+	if sh.mod, err = sh.ctx.BuildModule(prog, o.CacheDir); err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
 	for _, name := range kernelNames {
-		if e.kern[name], err = e.mod.Function(name); err != nil {
+		if sh.kern[name], err = sh.mod.Function(name); err != nil {
 			return nil, fmt.Errorf("gpu: %w", err)
 		}
 	}
 	return e, nil
+}
+
+// open retains the device's primary context and makes what is e's own:
+// the stream, the cuBLAS handle and workspace, the cuDNN handle.
+func (e *Engine) open() error {
+	dev, err := cuda.GetDevice(e.opts.Device)
+	if err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	if e.ctx, err = dev.RetainPrimaryContext(); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	if e.s, err = e.ctx.NewStream(); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	if e.blas, err = e.ctx.NewBLAS(); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	if e.blasWS, err = e.ctx.Alloc(cublasWorkspace); err != nil {
+		return fmt.Errorf("gpu: cuBLAS workspace: %w", err)
+	}
+	if err := e.blas.SetWorkspace(e.blasWS.Ptr(), cublasWorkspace); err != nil && !isNoSymbol(err) {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	if e.dnn, err = e.ctx.NewDNN(); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	return nil
+}
+
+// NewContext returns another execution context of e's model, as
+// TensorRT's IExecutionContext: its own stream, cuBLAS and cuDNN handles
+// and programs, sharing e's weights and kernels, so that goroutines (one
+// per context) run the model at once without a second copy of the
+// weights. It compiles with e's options and engine-file tactics. The
+// engine and its contexts may be closed in any order; the weights go
+// with the last.
+func (e *Engine) NewContext() (*Engine, error) {
+	if e == nil || e.ctx == nil {
+		return nil, errors.New("gpu: context of a closed engine")
+	}
+	c := &Engine{opts: e.opts, g: e.g, sh: e.sh, kern: e.kern, args: cuda.NewArgs(), presets: e.presets, act: e.act, log: e.log}
+	e.sh.mu.Lock()
+	e.sh.refs++
+	e.sh.mu.Unlock()
+	if err := c.open(); err != nil {
+		if c.ctx != nil {
+			c.Close()
+		} else {
+			c.sh.release()
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// release drops one context's hold on the shared state, freeing it with
+// the last.
+func (sh *shared) release() []error {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.refs--; sh.refs > 0 {
+		return nil
+	}
+	var errs []error
+	for _, b := range sh.consts {
+		errs = append(errs, b.mem.Free())
+	}
+	sh.consts = nil
+	if sh.mod != nil {
+		errs = append(errs, sh.mod.Close())
+	}
+	if sh.ctx != nil {
+		errs = append(errs, sh.ctx.Close())
+	}
+	return errs
 }
 
 func isNoSymbol(err error) bool {
@@ -245,13 +319,7 @@ func (e *Engine) Close() error {
 		errs = append(errs, p.free())
 	}
 	e.progs = nil
-	for _, b := range e.consts {
-		errs = append(errs, b.mem.Free())
-	}
-	e.consts = nil
-	if e.mod != nil {
-		errs = append(errs, e.mod.Close())
-	}
+	errs = append(errs, e.sh.release()...)
 	if e.dnn != nil {
 		errs = append(errs, e.dnn.Close())
 	}

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dsgo/dsgo/cuda"
@@ -326,7 +328,7 @@ func TestEngineCompilesOneGraphPerBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	weights := len(e.consts)
+	weights := len(e.sh.consts)
 	s1 := c.shapes()
 	for k, s := range s1 {
 		s1[k] = append(tensor.Shape{1}, s[1:]...)
@@ -335,8 +337,8 @@ func TestEngineCompilesOneGraphPerBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.consts) != weights {
-		t.Errorf("batch 1 uploaded %d more constants", len(e.consts)-weights)
+	if len(e.sh.consts) != weights {
+		t.Errorf("batch 1 uploaded %d more constants", len(e.sh.consts)-weights)
 	}
 	c.fill(t, p2)
 	in1, _ := p1.Input(c.man.Inputs[0])
@@ -444,5 +446,75 @@ func TestLoweredOpsCoverTheCPUBackend(t *testing.T) {
 		if !slices.Contains(LoweredOps(), op) {
 			t.Errorf("%s is not lowered", op)
 		}
+	}
+}
+
+// TestContextsShareWeightsAndRunConcurrently runs the model on two
+// execution contexts from two goroutines at once: both give the
+// reference outputs, the second context uploads no weights of its own,
+// and the weights outlive the engine closed first.
+func TestContextsShareWeightsAndRunConcurrently(t *testing.T) {
+	needGPU(t)
+	c := classifier(t)
+	e, err := NewEngine(c.g, testOptions(FP16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := e.Compile(c.shapes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := len(e.sh.consts)
+	ctx2, err := e.NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := ctx2.Compile(c.shapes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.sh.consts); n != weights {
+		t.Errorf("the second context uploaded %d more constants", n-weights)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, p := range []*Program{p1, p2} {
+		c.fill(t, p)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if err := p.Run(); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range c.man.Outputs {
+		o1, _ := p1.Output(n)
+		o2, _ := p2.Output(n)
+		checkOutput(t, FP16, n, o1, c.outs[i])
+		if !slices.Equal(o1.F32, o2.F32) {
+			t.Errorf("%s differs between the contexts", n)
+		}
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.Run(); err != nil { // the weights are still there
+		t.Fatal(err)
+	}
+	o2, _ := p2.Output(c.man.Outputs[0])
+	checkOutput(t, FP16, c.man.Outputs[0], o2, c.outs[0])
+	if err := ctx2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if e.sh.consts != nil {
+		t.Error("the weights were not freed with the last context")
 	}
 }

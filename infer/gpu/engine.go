@@ -153,7 +153,8 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 		o.WorkspaceLimit = 256 << 20
 	}
 	sh := &shared{consts: map[string]*buf{}, kern: map[string]*cuda.Function{}, seed: maphash.MakeSeed(), refs: 1}
-	e = &Engine{opts: o, g: g, sh: sh, kern: sh.kern, args: cuda.NewArgs(), act: dF32, log: o.Log}
+	eng := &Engine{opts: o, g: g, sh: sh, kern: sh.kern, args: cuda.NewArgs(), act: dF32, log: o.Log}
+	e = eng
 	if o.Precision == FP16 {
 		e.act = dF16
 	}
@@ -161,17 +162,14 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 		e.log = os.Stderr
 	}
 	defer func() {
-		if err != nil && e.ctx != nil {
-			e.Close()
-		}
-		if err != nil {
-			e = nil
+		if err != nil && eng.ctx != nil {
+			eng.Close()
 		}
 	}()
-	if err := e.open(); err != nil {
+	if err := eng.open(); err != nil {
 		return nil, err
 	}
-	if sh.ctx, err = e.ctx.Device().RetainPrimaryContext(); err != nil {
+	if sh.ctx, err = eng.ctx.Device().RetainPrimaryContext(); err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
 	prog, err := cuda.Kernel("infer.cu")

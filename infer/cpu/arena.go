@@ -50,6 +50,18 @@ func (p *Program) planArena() {
 			touch(v, len(p.steps))
 		}
 	}
+	// The most memory live at once: no plan can do with less.
+	live := make([]int, len(p.steps)+2) // steps -1 .. len(steps)
+	for _, s := range slots {
+		first, last := s.first, s.last
+		if last < first {
+			first, last = -1, len(p.steps)
+		}
+		for i := first; i <= last; i++ {
+			live[i+1] += s.n
+		}
+	}
+	p.peak = slices.Max(live)
 	slices.SortStableFunc(slots, func(a, b *arenaSlot) int { return b.n - a.n })
 	var placed []*arenaSlot
 	size := 0
@@ -95,3 +107,7 @@ func (p *Program) base(t *tensor.Tensor) *tensor.Tensor {
 func (p *Program) ArenaBytes() (arena, unshared int) {
 	return 4 * p.arenaSize, 4 * p.unshared
 }
+
+// arenaPeak returns the most bytes of float32 tensors live at one step,
+// the least any arena plan needs.
+func (p *Program) arenaPeak() int { return 4 * p.peak }

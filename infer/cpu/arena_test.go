@@ -12,10 +12,11 @@ import (
 // reuse memory. The YOLO-style model, with many mid-sized layers, needs
 // far less than the sum of its tensors; the DetectNet-style one is
 // dominated by its input (live throughout) and first two layers, which
-// must coexist. (That results stay right is what every reference test
-// checks.)
+// must coexist. Every plan is within 5% of the most memory live at one
+// step, which no plan can beat. (That results stay right is what every
+// reference test checks.)
 func TestArenaReusesMemory(t *testing.T) {
-	for name, minSaved := range map[string]float64{"detectnet": 0.15, "yolo": 0.35, "classifier": 0.05} {
+	for name, minSaved := range map[string]float64{"detectnet": 0.14, "yolo": 0.35, "classifier": 0.05} {
 		g, err := graph.LoadFile(filepath.Join("..", "testdata", "models", name, "model.onnx"))
 		if err != nil {
 			t.Fatal(err)
@@ -30,6 +31,9 @@ func TestArenaReusesMemory(t *testing.T) {
 		t.Logf("%s batch 4: arena %.1f MiB, %.1f MiB without reuse", name, float64(arena)/(1<<20), float64(unshared)/(1<<20))
 		if saved := 1 - float64(arena)/float64(unshared); arena <= 0 || saved < minSaved {
 			t.Errorf("%s: arena %d bytes, unshared %d: %.0f%% saved, want at least %.0f%%", name, arena, unshared, 100*saved, 100*minSaved)
+		}
+		if peak := p.arenaPeak(); arena > peak*105/100 {
+			t.Errorf("%s: arena %d bytes, %d live at the peak step: the plan wastes %.0f%%", name, arena, peak, 100*(float64(arena)/float64(peak)-1))
 		}
 		r.Close()
 	}

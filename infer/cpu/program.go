@@ -25,6 +25,7 @@ type Program struct {
 	views     map[*tensor.Tensor]*tensor.Tensor
 	arenaSize int // float32 elements
 	unshared  int // what the arena's tensors would take without reuse
+	peak      int // the most elements live at one step
 	// tail runs the nodes after a NonMaxSuppression whose rows feed
 	// them; keep are the values it reads, live until the end of a run.
 	tail *tail

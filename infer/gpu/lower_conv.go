@@ -10,101 +10,6 @@ import (
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
-// fusion is a residual connection folded into a convolution's epilogue:
-// Add(conv, res) and, when it follows, Relu, as ResNets end their blocks.
-type fusion struct {
-	res *graph.Value
-	out *graph.Value
-	act int32 // the activation after the Add: actNone, actRelu or actSiLU
-}
-
-// findResidualFusions finds Conv -> Add(other) [-> Relu] chains where the
-// Conv has no fused activation, its output and the Add's feed nothing
-// else, and the other operand (same shape) is ready before the Conv.
-// The graph's passes leave this pattern alone; cuDNN computes
-// relu(conv + bias + z) in one call, and dsgo's epilogue kernel does the
-// same after a plain convolution.
-func (p *Program) findResidualFusions() map[*graph.Node]*fusion {
-	cons := map[*graph.Value][]*graph.Node{}
-	pos := map[*graph.Value]int{}
-	outs := map[*graph.Value]bool{}
-	for _, v := range p.g.Outputs {
-		outs[v] = true
-	}
-	for i, n := range p.g.Nodes {
-		for _, v := range n.Inputs {
-			if v != nil {
-				cons[v] = append(cons[v], n)
-			}
-		}
-		for _, v := range n.Outputs {
-			if v != nil {
-				pos[v] = i
-			}
-		}
-	}
-	f := map[*graph.Node]*fusion{}
-	for i, conv := range p.g.Nodes {
-		if conv.Op != "Conv" || conv.HasAttr(graph.FusedActivation) {
-			continue
-		}
-		y := conv.Outputs[0]
-		if outs[y] || len(cons[y]) != 1 {
-			continue
-		}
-		add := cons[y][0]
-		if add.Op != "Add" || len(add.Inputs) != 2 || add.Inputs[0] == add.Inputs[1] {
-			continue
-		}
-		res := add.Inputs[0]
-		if res == y {
-			res = add.Inputs[1]
-		}
-		if res == nil || !res.Shape.Equal(y.Shape) || !add.Outputs[0].Shape.Equal(y.Shape) {
-			continue
-		}
-		if j, ok := pos[res]; ok && j >= i {
-			continue
-		}
-		fu := &fusion{res: res, out: add.Outputs[0]}
-		p.skip[add] = true
-		if a := add.Outputs[0]; !outs[a] {
-			if relu := cons[a]; len(relu) == 1 && relu[0].Op == "Relu" {
-				fu.act, fu.out = actRelu, relu[0].Outputs[0]
-				p.skip[relu[0]] = true
-			} else if sig, mul, ok := siluOf(a, cons, outs); ok {
-				fu.act, fu.out = actSiLU, mul.Outputs[0]
-				p.skip[sig], p.skip[mul] = true, true
-			}
-		}
-		f[conv] = fu
-	}
-	return f
-}
-
-// siluOf recognises a*sigmoid(a) spelt as ONNX exports SiLU: a feeds a
-// Sigmoid and a Mul, and the Sigmoid feeds only that Mul.
-func siluOf(a *graph.Value, cons map[*graph.Value][]*graph.Node, outs map[*graph.Value]bool) (sig, mul *graph.Node, ok bool) {
-	if len(cons[a]) != 2 {
-		return nil, nil, false
-	}
-	sig, mul = cons[a][0], cons[a][1]
-	if sig.Op != "Sigmoid" {
-		sig, mul = mul, sig
-	}
-	if sig.Op != "Sigmoid" || mul.Op != "Mul" || len(mul.Inputs) != 2 {
-		return nil, nil, false
-	}
-	s := sig.Outputs[0]
-	if outs[s] || len(cons[s]) != 1 || cons[s][0] != mul {
-		return nil, nil, false
-	}
-	if !(mul.Inputs[0] == a && mul.Inputs[1] == s) && !(mul.Inputs[0] == s && mul.Inputs[1] == a) {
-		return nil, nil, false
-	}
-	return sig, mul, true
-}
-
 // convAct reads a Conv's fused activation as an epilogue activation.
 func convAct(n *graph.Node) (ewSpec, error) {
 	a, err := cpu.ActivationOf(n)
@@ -401,15 +306,10 @@ func lowerConv(p *Program, n *graph.Node) error {
 		return err
 	}
 	out := n.Outputs[0]
-	fu := p.fusions[n]
-	var res *buf
-	if fu != nil {
-		out = fu.out
-		if res, err = p.val(fu.res); err != nil {
+	var res *buf // the residual graph.FuseResiduals folded in
+	if rv := n.In(3); rv != nil {
+		if res, err = p.val(rv); err != nil {
 			return err
-		}
-		if fu.act != actNone {
-			sp.act = fu.act
 		}
 	}
 	pads := n.AttrInts("pads")

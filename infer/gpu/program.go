@@ -70,29 +70,23 @@ type Program struct {
 	retuned int
 
 	layouts map[*buf]*buf // layout conversions made, by source
-	fusions map[*graph.Node]*fusion
-	skip    map[*graph.Node]bool
 }
 
 // compile lowers a bound, optimised graph.
 func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
-	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, skip: map[*graph.Node]bool{}, preset: preset}
+	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, preset: preset}
 	defer func() {
 		if err != nil {
 			p.free()
 			p = nil
 		}
 	}()
-	p.fusions = p.findResidualFusions()
 	for _, v := range g.Inputs {
 		if err := p.bindInput(v); err != nil {
 			return nil, err
 		}
 	}
 	for _, n := range g.Nodes {
-		if p.skip[n] {
-			continue
-		}
 		lower, ok := lowerings[n.Op]
 		if !ok {
 			return nil, fmt.Errorf("gpu: %s: no GPU kernel for %s yet", n, n.Op)

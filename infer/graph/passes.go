@@ -23,8 +23,9 @@ const (
 
 // Optimize returns an optimised copy of g: shapes inferred, constants
 // folded, Identity and Dropout removed, BatchNormalization folded into the
-// preceding Conv, activations fused into Conv, dead nodes removed. With
-// o.Debug >= 1 it prints the graph summary, with 2 every node.
+// preceding Conv, activations and residual Adds (FuseResiduals) fused
+// into Conv, dead nodes removed. With o.Debug >= 1 it prints the graph
+// summary, with 2 every node.
 func Optimize(g *Graph, o Options) (*Graph, error) {
 	c := g.Clone()
 	if err := c.infer(); err != nil {
@@ -34,6 +35,7 @@ func Optimize(g *Graph, o Options) (*Graph, error) {
 	c.RemoveIdentities()
 	c.FoldBatchNorm()
 	c.FuseActivations()
+	c.FuseResiduals()
 	c.RemoveDeadNodes()
 	if o.Debug >= 1 {
 		w := o.Log

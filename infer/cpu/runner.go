@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Options configures a Runner.
@@ -70,10 +71,16 @@ type ranger interface {
 
 // pool is a fixed set of goroutines that share one task at a time.
 // Handing a task over allocates nothing: the task is a pointer to state
-// the Runner owns, and the workers are woken by a channel of empty values.
+// the Runner owns. Between tasks a worker spins for a while (an
+// inference's kernels follow each other within microseconds), then
+// parks on its own channel; waking a parked goroutine takes tens of
+// microseconds, as long as some whole kernels.
 type pool struct {
 	n      int
-	wake   chan int
+	gen    atomic.Uint64 // bumped for each task
+	parked []atomic.Bool // per worker: blocked (or about to block) on wake
+	wake   []chan struct{}
+	quit   chan struct{}
 	wg     sync.WaitGroup
 	task   ranger
 	total  int
@@ -83,16 +90,63 @@ type pool struct {
 	closed bool
 }
 
+// spinFor is how long an idle worker watches for the next task before
+// it parks.
+const spinFor = 200 * time.Microsecond
+
 func (p *pool) start(n int) {
 	p.n = n
-	p.wake = make(chan int)
-	for i := 1; i < n; i++ {
-		go func() {
-			for w := range p.wake {
-				p.drain(w)
-				p.wg.Done()
+	p.parked = make([]atomic.Bool, n)
+	p.wake = make([]chan struct{}, n)
+	p.quit = make(chan struct{})
+	for w := 1; w < n; w++ {
+		p.wake[w] = make(chan struct{}, 1)
+		go p.worker(w)
+	}
+}
+
+// worker runs task after task: it waits for the generation to move,
+// drains the task and reports done.
+func (p *pool) worker(w int) {
+	var seen uint64 // tasks count from 1: the first may be out before this goroutine starts
+	for {
+		if !p.await(w, seen) {
+			return
+		}
+		seen = p.gen.Load()
+		p.drain(w)
+		p.wg.Done()
+	}
+}
+
+// await returns once a task newer than seen is published (true) or the
+// pool stops (false): spinning first, then parked on the worker's
+// channel.
+func (p *pool) await(w int, seen uint64) bool {
+	deadline := time.Now().Add(spinFor)
+	for i := 0; ; i++ {
+		if p.gen.Load() != seen {
+			return true
+		}
+		if i%64 == 63 {
+			if time.Now().After(deadline) {
+				break
 			}
-		}()
+			runtime.Gosched()
+		}
+	}
+	p.parked[w].Store(true)
+	if p.gen.Load() != seen { // published while we were parking
+		if !p.parked[w].CompareAndSwap(true, false) {
+			<-p.wake[w] // run took the flag and sent a token: consume it
+		}
+		return true
+	}
+	select {
+	case <-p.wake[w]:
+		return true
+	case <-p.quit:
+		return false
 	}
 }
 
@@ -103,7 +157,7 @@ func (p *pool) stop() {
 	defer p.mu.Unlock()
 	if !p.closed {
 		p.closed = true
-		close(p.wake)
+		close(p.quit)
 	}
 }
 
@@ -133,9 +187,14 @@ func (p *pool) run(n, grain int, t ranger) {
 	}
 	p.task, p.total, p.chunk = t, n, chunk
 	p.next.Store(0)
-	p.wg.Add(workers - 1)
-	for w := 1; w < workers; w++ {
-		p.wake <- w
+	// Every worker takes part (one that finds no chunk left returns at
+	// once): they all watch the same generation.
+	p.wg.Add(p.n - 1)
+	p.gen.Add(1)
+	for w := 1; w < p.n; w++ {
+		if p.parked[w].CompareAndSwap(true, false) {
+			p.wake[w] <- struct{}{}
+		}
 	}
 	p.drain(0)
 	p.wg.Wait()

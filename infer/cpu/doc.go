@@ -1,8 +1,11 @@
-// Package cpu holds the float32 kernels of dsgo's CPU inference backend:
-// convolution (im2col+GEMM, direct 1x1 GEMM, direct depthwise) with fused
-// bias, activation and residual add, pooling, normalisation, GEMM and
-// MatMul, broadcasting elementwise and unary ops, reductions, shape ops,
-// Resize, TopK, NonMaxSuppression and RoiAlign, all with ONNX semantics on
+// Package cpu holds the kernels of dsgo's CPU inference backend:
+// convolution with fused bias, activation and residual add (a direct
+// AVX2/FMA kernel over weights packed at load, internal/kern; im2col+GEMM
+// where it does not apply or without AVX2; direct depthwise), pooling,
+// normalisation, GEMM and MatMul, broadcasting elementwise ops (float32,
+// and int32/int64 for index arithmetic) and unary ops, reductions, shape
+// ops, Resize, TopK, NonMaxSuppression (the nodes its rows feed run as a
+// tail compiled per row count) and RoiAlign, all with ONNX semantics on
 // NCHW data.
 //
 // Kernels never allocate in steady state: the caller passes the output
@@ -13,7 +16,8 @@
 // their work over; a Runner is not safe for concurrent use, so run one per
 // inference stream.
 //
-// Matrix products go through the Sgemm entry point. By default it calls
+// Matrix products (and convolutions the direct kernel does not cover) go
+// through the Sgemm entry point. By default it calls
 // OpenBLAS's cblas_sgemm through cgo; building with the noblas tag selects
 // the pure-Go blocked GEMM, which is always compiled so that tests and
 // benchmarks can compare the two.

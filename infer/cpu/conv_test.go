@@ -65,6 +65,25 @@ type convCase struct {
 	bias, res        bool
 }
 
+// operands makes the case's random input, weights, bias and residual
+// (nil when the case has none) and its output shape.
+func (c convCase) operands(t *testing.T, rng *rand.Rand) (x, w, bias, res *tensor.Tensor, out tensor.Shape) {
+	t.Helper()
+	x = randT(rng, c.n, c.c, c.h, c.w)
+	w = randT(rng, c.m, c.c/max(c.p.Group, 1), c.k, c.k)
+	out, err := ConvOutputShape(x.Shape, w.Shape, c.p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.bias {
+		bias = randT(rng, c.m)
+	}
+	if c.res {
+		res = randT(rng, out...)
+	}
+	return x, w, bias, res, out
+}
+
 func convCases() []convCase {
 	relu := Activation{Kind: ActRelu}
 	return []convCase{
@@ -92,23 +111,7 @@ func TestConv2DMatchesReference(t *testing.T) {
 	for name, r := range runners(t) {
 		for i, c := range convCases() {
 			t.Run(fmt.Sprintf("%s/%d", name, i), func(t *testing.T) {
-				g := max(c.p.Group, 1)
-				x := randT(rng, c.n, c.c, c.h, c.w)
-				w := randT(rng, c.m, c.c/g, c.k, c.k)
-				out, err := ConvOutputShape(x.Shape, w.Shape, c.p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var bias, res *tensor.Tensor
-				var bs, rs []float32
-				if c.bias {
-					bias = randT(rng, c.m)
-					bs = bias.F32
-				}
-				if c.res {
-					res = randT(rng, out...)
-					rs = res.F32
-				}
+				x, w, bias, res, out := c.operands(t, rng)
 				ws, err := ConvWorkspace(x.Shape, w.Shape, c.p)
 				if err != nil {
 					t.Fatal(err)
@@ -117,7 +120,7 @@ func TestConv2DMatchesReference(t *testing.T) {
 				if err := r.Conv2D(y, x, w, bias, res, c.p, make([]float32, ws)); err != nil {
 					t.Fatal(err)
 				}
-				assertClose(t, "conv", y.F32, refConv(x, w, bs, rs, c.p).F32, 1e-4)
+				assertClose(t, "conv", y.F32, refConv(x, w, f32s(bias), f32s(res), c.p).F32, 1e-4)
 			})
 		}
 	}
@@ -189,24 +192,8 @@ func TestConvDirectMatchesReference(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i, c := range cases {
-		g := max(c.p.Group, 1)
-		x := randT(rng, c.n, c.c, c.h, c.w)
-		w := randT(rng, c.m, c.c/g, c.k, c.k)
-		out, err := ConvOutputShape(x.Shape, w.Shape, c.p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var bias, res *tensor.Tensor
-		var bs, rs []float32
-		if c.bias {
-			bias = randT(rng, c.m)
-			bs = bias.F32
-		}
-		if c.res {
-			res = randT(rng, out...)
-			rs = res.F32
-		}
-		want := refConv(x, w, bs, rs, c.p).F32
+		x, w, bias, res, out := c.operands(t, rng)
+		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
 		for _, workers := range []int{1, 2, 3} {
 			r := NewRunner(Options{Workers: workers})
 			defer r.Close()
@@ -262,4 +249,12 @@ func TestProgramConvResidual(t *testing.T) {
 		want := refConv(xt, w, b.F32, zt.F32, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: Activation{Kind: ActRelu}})
 		assertClose(t, name, yt.F32, want.F32, 1e-4)
 	}
+}
+
+// f32s returns t's data, nil for a nil tensor.
+func f32s(t *tensor.Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.F32
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -88,6 +89,7 @@ type poolTask struct {
 	g          poolGeom
 	max        bool
 	includePad bool
+	rows       [][]float32 // per-worker scratch of 2 input rows, kept across calls (rowMax)
 }
 
 // MaxPool computes ONNX MaxPool on NCHW data.
@@ -112,17 +114,120 @@ func (r *Runner) pool2d(dst, x *tensor.Tensor, p PoolParams, isMax bool) error {
 		return err
 	}
 	t := &r.pl
-	*t = poolTask{y: dst.F32, x: x.F32, g: g, max: isMax, includePad: p.CountIncludePad}
+	rows := t.rows
+	if isMax && g.byRows() {
+		if len(rows) != r.workers {
+			rows = make([][]float32, r.workers)
+		}
+		for i := range rows {
+			if len(rows[i]) < 2*g.w {
+				rows[i] = make([]float32, 2*g.w)
+			}
+		}
+	}
+	*t = poolTask{y: dst.F32, x: x.F32, g: g, max: isMax, includePad: p.CountIncludePad, rows: rows}
 	r.pool.run(g.n*g.c, 1, t)
-	*t = poolTask{}
+	*t = poolTask{rows: rows}
 	return nil
 }
 
-func (t *poolTask) run(_, lo, hi int) {
+// byRows reports whether MaxPool takes the vectorised path of maxByRows:
+// undilated windows at column stride 1 or 2.
+func (g *poolGeom) byRows() bool {
+	return g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2)
+}
+
+// maxByRows max-pools one plane a row of output at a time: the window's
+// input rows are maxed into one row, then that row's kw shifted copies
+// give every stride-1 window's max, from which the output takes every
+// column (stride 1) or every other one (stride 2, vecmath.Gather2).
+// Outputs whose window crosses the left or right border are done one at
+// a time. Max is exact, so the results equal maxWindow's bit for bit
+// (NaN in gives NaN out; which NaN may differ when a window holds
+// several).
+func (t *poolTask) maxByRows(scratch, x, y []float32) {
+	g := t.g
+	col, win := scratch[:g.w], scratch[g.w:2*g.w]
+	nwin := g.w - g.kw + 1 // windows that lie inside a row
+	// Outputs [jlo, jhi) have their window start in [0, nwin).
+	jlo := min((g.pl+g.sw-1)/g.sw, g.ow)
+	jhi := jlo
+	if nwin > 0 {
+		jhi = max(min(g.ow, (nwin-1+g.pl)/g.sw+1), jlo)
+	}
+	for oh := range g.oh {
+		out := y[oh*g.ow : (oh+1)*g.ow]
+		h0 := oh*g.sh - g.pt
+		hs, he := max(h0, 0), min(h0+g.kh, g.h)
+		if hs >= he {
+			for j := range out {
+				out[j] = float32(math.Inf(-1))
+			}
+			continue
+		}
+		v := x[hs*g.w : (hs+1)*g.w]
+		if he-hs > 1 {
+			max2(col, v, x[(hs+1)*g.w:])
+			for ih := hs + 2; ih < he; ih++ {
+				max2(col, col, x[ih*g.w:])
+			}
+			v = col
+		}
+		for j := 0; j < jlo; j++ {
+			out[j] = spanMax(v, j*g.sw-g.pl, g.kw)
+		}
+		for j := jhi; j < g.ow; j++ {
+			out[j] = spanMax(v, j*g.sw-g.pl, g.kw)
+		}
+		if jlo == jhi {
+			continue
+		}
+		w := v[:nwin]
+		if g.kw > 1 {
+			w = win[:nwin]
+			max2(w, v, v[1:])
+			for k := 2; k < g.kw; k++ {
+				max2(w, w, v[k:])
+			}
+		}
+		s0 := jlo*g.sw - g.pl
+		if g.sw == 1 {
+			copy(out[jlo:jhi], w[s0:])
+			continue
+		}
+		done := vecmath.Gather2(out[jlo:jhi], w[s0:])
+		for j := jlo + done; j < jhi; j++ {
+			out[j] = w[2*j-g.pl]
+		}
+	}
+}
+
+// max2 sets d[i] = max(a[i], b[i]); a and b are at least as long as d.
+func max2(d, a, b []float32) {
+	a, b = a[:len(d)], b[:len(d)]
+	for i := vecmath.Max2(d, a, b); i < len(d); i++ {
+		d[i] = max(a[i], b[i])
+	}
+}
+
+// spanMax is the max of row[s:s+k] clipped to the row.
+func spanMax(row []float32, s, k int) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range row[max(s, 0):min(s+k, len(row))] {
+		m = max(m, v)
+	}
+	return m
+}
+
+func (t *poolTask) run(worker, lo, hi int) {
 	g := t.g
 	for i := lo; i < hi; i++ {
 		x := t.x[i*g.h*g.w : (i+1)*g.h*g.w]
 		y := t.y[i*g.oh*g.ow : (i+1)*g.oh*g.ow]
+		if t.max && g.byRows() {
+			t.maxByRows(t.rows[worker], x, y)
+			continue
+		}
 		for oh := 0; oh < g.oh; oh++ {
 			h0 := oh*g.sh - g.pt
 			for ow := 0; ow < g.ow; ow++ {

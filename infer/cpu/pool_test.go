@@ -123,3 +123,118 @@ func TestPoolRejectsBadParams(t *testing.T) {
 		t.Error("zero kernel accepted")
 	}
 }
+
+// maxPoolByWindows is MaxPool one window at a time (poolTask.maxWindow),
+// the scalar path the vectorised one must match.
+func maxPoolByWindows(x *tensor.Tensor, p PoolParams) (*tensor.Tensor, error) {
+	g, err := poolGeometry(x.Shape, p)
+	if err != nil {
+		return nil, err
+	}
+	y := tensor.New(g.n, g.c, g.oh, g.ow)
+	t := &poolTask{g: g, max: true}
+	for i := range g.n * g.c {
+		xp := x.F32[i*g.h*g.w : (i+1)*g.h*g.w]
+		for oh := range g.oh {
+			for ow := range g.ow {
+				y.F32[(i*g.oh+oh)*g.ow+ow] = t.maxWindow(xp, oh*g.sh-g.pt, ow*g.sw-g.pl)
+			}
+		}
+	}
+	return y, nil
+}
+
+func TestMaxPoolByRowsMatchesWindowsBitForBit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	k2s2 := PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}
+	k3s2 := PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}
+	k3s1 := PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}
+	cases := []struct {
+		shape tensor.Shape
+		p     PoolParams
+	}{
+		{tensor.Shape{2, 3, 24, 24}, k2s2},
+		{tensor.Shape{1, 2, 17, 37}, k2s2},
+		{tensor.Shape{1, 2, 17, 37}, PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}},
+		{tensor.Shape{1, 2, 56, 56}, k3s2},
+		{tensor.Shape{1, 2, 19, 41}, k3s2},
+		{tensor.Shape{1, 2, 19, 40}, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}},
+		{tensor.Shape{1, 2, 20, 33}, k3s1},
+		{tensor.Shape{1, 1, 9, 64}, PoolParams{Kernel: [2]int{5, 5}, Strides: [2]int{1, 2}, Pads: [4]int{2, 2, 2, 2}}},
+		{tensor.Shape{1, 1, 9, 30}, PoolParams{Kernel: [2]int{1, 3}, Strides: [2]int{3, 1}, Pads: [4]int{0, 2, 0, 1}}},
+		{tensor.Shape{1, 1, 4, 2}, k3s1},
+	}
+	specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
+	for name, r := range runners(t) {
+		for i, c := range cases {
+			t.Run(fmt.Sprintf("%s/%d", name, i), func(t *testing.T) {
+				x := randT(rng, c.shape...)
+				for j := range x.F32 {
+					switch u := rng.IntN(40); {
+					case u < len(specials):
+						x.F32[j] = specials[u]
+					case u < 15:
+						x.F32[j] = float32(math.Copysign(0, float64(u%2*2-1)))
+					}
+				}
+				want, err := maxPoolByWindows(x, c.p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				y := tensor.New(want.Shape...)
+				if err := r.MaxPool(y, x, c.p); err != nil {
+					t.Fatal(err)
+				}
+				for j, w := range want.F32 {
+					got := y.F32[j]
+					if math.Float32bits(got) != math.Float32bits(w) && !(got != got && w != w) {
+						t.Fatalf("output %d = %v (%#x), want %v (%#x)", j, got, math.Float32bits(got), w, math.Float32bits(w))
+					}
+				}
+				if a := testing.AllocsPerRun(5, func() { r.MaxPool(y, x, c.p) }); a != 0 {
+					t.Errorf("%v allocations", a)
+				}
+			})
+		}
+	}
+}
+
+func benchmarkPool(b *testing.B, isMax bool, p PoolParams, shape ...int) {
+	r := NewRunner(Options{})
+	defer r.Close()
+	x := randT(rand.New(rand.NewPCG(1, 2)), shape...)
+	out, err := PoolOutputShape(x.Shape, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	y := tensor.New(out...)
+	f := r.AveragePool
+	if isMax {
+		f = r.MaxPool
+	}
+	b.SetBytes(int64(4 * x.Len()))
+	for b.Loop() {
+		if err := f(y, x, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The classifier test model's MaxPool.
+func BenchmarkMaxPool2x2s2_8x32x24(b *testing.B) {
+	benchmarkPool(b, true, PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, 8, 32, 24, 24)
+}
+
+// ResNet's stem MaxPool.
+func BenchmarkMaxPool3x3s2p1_64x112(b *testing.B) {
+	benchmarkPool(b, true, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, 1, 64, 112, 112)
+}
+
+// YOLO's SPP-style MaxPool (5x5 in SPPF; 3x3 here).
+func BenchmarkMaxPool3x3s1p1_128x40(b *testing.B) {
+	benchmarkPool(b, true, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, 1, 128, 40, 40)
+}
+
+func BenchmarkAveragePool3x3s2p1_64x112(b *testing.B) {
+	benchmarkPool(b, false, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, 1, 64, 112, 112)
+}

@@ -25,3 +25,6 @@ func deinterleave2AVX2(even, odd, s []float32, blocks int)
 
 //go:noescape
 func addToAVX2(y, x []float32)
+
+//go:noescape
+func max2AVX2(d, a, b []float32)

@@ -274,3 +274,34 @@ addTo_loop:
 addTo_done:
 	VZEROUPPER
 	RET
+
+// func max2AVX2(d, a, b []float32): d[i] = max(a[i], b[i]), 8 at a time
+// (len(d) a multiple of 8), bit for bit as the sequence Go compiles its
+// max builtin to: flip the signs, take the min both ways, or the two and
+// flip back (+0 beats -0; a NaN operand gives a NaN). d may be a or b.
+TEXT ·max2AVX2(SB), NOSPLIT, $0-72
+	MOVQ d_base+0(FP), DI
+	MOVQ d_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	SHRQ $3, CX
+	JZ max2_done
+	MOVL $0x80000000, AX
+	MOVL AX, X6
+	VPBROADCASTD X6, Y6
+max2_loop:
+	VXORPS (SI), Y6, Y0
+	VXORPS (DX), Y6, Y1
+	VMINPS Y1, Y0, Y2
+	VMINPS Y0, Y2, Y3
+	VORPS Y2, Y3, Y3
+	VXORPS Y6, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ max2_loop
+max2_done:
+	VZEROUPPER
+	RET

@@ -82,3 +82,16 @@ func AddTo(y, x []float32) int {
 	addToAVX2(y[:n], x[:n])
 	return n
 }
+
+// Max2 sets d[i] = max(a[i], b[i]), bit for bit as Go's max builtin on
+// amd64 (+0 beats -0; a NaN operand gives a NaN), for a prefix of d and
+// returns how many elements it did; a and b must be at
+// least as long as d. d may be a or b but must not partly overlap them.
+func Max2(d, a, b []float32) int {
+	n := len(d) &^ 7
+	if !hasAVX2 || n == 0 || len(a) < n || len(b) < n {
+		return 0
+	}
+	max2AVX2(d[:n], a[:n], b[:n])
+	return n
+}

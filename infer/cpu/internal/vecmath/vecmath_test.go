@@ -126,3 +126,36 @@ func TestAddTo(t *testing.T) {
 		}
 	}
 }
+
+func TestMax2MatchesGoMaxBitForBit(t *testing.T) {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00002), math.Float32frombits(0x7f800003)}
+	var a, b []float32
+	for _, x := range specials {
+		for _, y := range specials {
+			a, b = append(a, x), append(b, y)
+		}
+	}
+	for len(a)%8 != 3 {
+		a, b = append(a, 2), append(b, -2)
+	}
+	for _, inPlace := range []bool{false, true} {
+		d := make([]float32, len(a))
+		if inPlace {
+			copy(d, a)
+		}
+		src := a
+		if inPlace {
+			src = d
+		}
+		done := Max2(d, src, b)
+		if hasAVX2 && done != len(a)&^7 {
+			t.Fatalf("did %d of %d", done, len(a))
+		}
+		for i := range done {
+			if got, want := math.Float32bits(d[i]), math.Float32bits(max(a[i], b[i])); got != want {
+				t.Errorf("max(%x, %x) = %x, want %x", math.Float32bits(a[i]), math.Float32bits(b[i]), got, want)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -82,12 +83,16 @@ func unaryRow(op UnaryOp, y, x []float32, p UnaryParams) {
 			y[i] = v * min(max(v/6+0.5, 0), 1)
 		}
 	case OpSigmoid:
-		for i, v := range x {
-			y[i] = sigmoid(v)
+		copy(y, x)
+		rest := vecmath.Sigmoid(y)
+		for i, v := range rest {
+			rest[i] = sigmoid(v)
 		}
 	case OpSiLU:
-		for i, v := range x {
-			y[i] = v * sigmoid(v)
+		copy(y, x)
+		rest := vecmath.SiLU(y)
+		for i, v := range rest {
+			rest[i] = v * sigmoid(v)
 		}
 	default:
 		f := mathUnary(op)

@@ -111,13 +111,15 @@ DATA vconst<>+412(SB)/4, $0x3f800000
 GLOBL vconst<>(SB), RODATA|NOPTR, $416
 
 // SIGMOID8 sets Y4 = 1/(1+e^-Y0) for the 8 floats at (SI), which it
-// loads into Y0; it uses Y1-Y6.
+// loads into Y0; it uses Y1-Y6 and needs the clamp bounds of the exp
+// argument in Y7 and Y8 (SIGMOIDCONST). The clamp returns a NaN argument
+// unchanged (it is min's and max's second operand), so NaN gives NaN.
 #define SIGMOID8 \
 	VMOVUPS (SI), Y0; \
 	VXORPS Y1, Y1, Y1; \
 	VSUBPS Y0, Y1, Y1; \
-	VMINPS vconst<>+32(SB), Y1, Y1; \
-	VMAXPS vconst<>+64(SB), Y1, Y1; \
+	VMINPS Y1, Y7, Y1; \
+	VMAXPS Y1, Y8, Y1; \
 	VMULPS vconst<>+0(SB), Y1, Y2; \
 	VROUNDPS $1, Y2, Y3; \
 	VSUBPS Y3, Y2, Y2; \
@@ -137,12 +139,17 @@ GLOBL vconst<>(SB), RODATA|NOPTR, $416
 	VMOVUPS vconst<>+96(SB), Y6; \
 	VDIVPS Y4, Y6, Y4
 
+#define SIGMOIDCONST \
+	VMOVUPS vconst<>+32(SB), Y7; \
+	VMOVUPS vconst<>+64(SB), Y8
+
 // func sigmoidAVX2(x []float32)
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	SHRQ $3, CX
 	JZ sigmoidAVX2_done
+	SIGMOIDCONST
 sigmoidAVX2_loop:
 	SIGMOID8
 	VMOVUPS Y4, (SI)
@@ -159,6 +166,7 @@ TEXT ·siluAVX2(SB), NOSPLIT, $0-24
 	MOVQ x_len+8(FP), CX
 	SHRQ $3, CX
 	JZ siluAVX2_done
+	SIGMOIDCONST
 siluAVX2_loop:
 	SIGMOID8
 	VMULPS Y0, Y4, Y4 // x*sigmoid(x)

@@ -9,7 +9,7 @@ package vecmath
 // kernel handles (a multiple of 8 elements on amd64 with AVX2 and FMA)
 // and returns the rest. exp is a degree-7 polynomial for 2^f times 2^n
 // (within 1e-5 relative); its argument is clamped, so saturated inputs
-// give 0 or 1 and NaN is not propagated.
+// give 0 or 1; NaN gives NaN.
 func Sigmoid(x []float32) []float32 {
 	if n := len(x) &^ 7; hasAVX2 && n > 0 {
 		sigmoidAVX2(x[:n])

@@ -159,3 +159,20 @@ func TestMax2MatchesGoMaxBitForBit(t *testing.T) {
 		}
 	}
 }
+
+func TestSigmoidAndSiLUPropagateNaN(t *testing.T) {
+	x := []float32{1, float32(math.NaN()), -3, 0, 100, -100, float32(math.Inf(1)), float32(math.Inf(-1))}
+	sig, silu := append([]float32(nil), x...), append([]float32(nil), x...)
+	if len(Sigmoid(sig)) != 0 || len(SiLU(silu)) != 0 {
+		if hasAVX2 {
+			t.Fatal("vector kernels left elements")
+		}
+		t.Skip("no AVX2")
+	}
+	if sig[1] == sig[1] || silu[1] == silu[1] {
+		t.Errorf("sigmoid(NaN) = %v, silu(NaN) = %v, want NaN", sig[1], silu[1])
+	}
+	if sig[6] != 1 || sig[7] > 1e-38 {
+		t.Errorf("sigmoid(+-Inf) = %v, %v", sig[6], sig[7])
+	}
+}

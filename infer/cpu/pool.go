@@ -89,7 +89,7 @@ type poolTask struct {
 	g          poolGeom
 	max        bool
 	includePad bool
-	rows       [][]float32 // per-worker scratch of 2 input rows, kept across calls (rowMax)
+	rows       [][]float32 // per-worker scratch of 2 input rows, kept across calls (maxByRows, avgByRows)
 }
 
 // MaxPool computes ONNX MaxPool on NCHW data.
@@ -115,7 +115,7 @@ func (r *Runner) pool2d(dst, x *tensor.Tensor, p PoolParams, isMax bool) error {
 	}
 	t := &r.pl
 	rows := t.rows
-	if isMax && g.byRows() {
+	if g.byRows() {
 		if len(rows) != r.workers {
 			rows = make([][]float32, r.workers)
 		}
@@ -131,8 +131,8 @@ func (r *Runner) pool2d(dst, x *tensor.Tensor, p PoolParams, isMax bool) error {
 	return nil
 }
 
-// byRows reports whether MaxPool takes the vectorised path of maxByRows:
-// undilated windows at column stride 1 or 2.
+// byRows reports whether pooling takes the vectorised paths of maxByRows
+// and avgByRows: undilated windows at column stride 1 or 2.
 func (g *poolGeom) byRows() bool {
 	return g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2)
 }
@@ -148,23 +148,11 @@ func (g *poolGeom) byRows() bool {
 func (t *poolTask) maxByRows(scratch, x, y []float32) {
 	g := t.g
 	col, win := scratch[:g.w], scratch[g.w:2*g.w]
-	nwin := g.w - g.kw + 1 // windows that lie inside a row
-	// Outputs [jlo, jhi) have their window start in [0, nwin).
-	jlo := min((g.pl+g.sw-1)/g.sw, g.ow)
-	jhi := jlo
-	if nwin > 0 {
-		jhi = max(min(g.ow, (nwin-1+g.pl)/g.sw+1), jlo)
-	}
+	nwin, jlo, jhi := g.inside()
 	for oh := range g.oh {
 		out := y[oh*g.ow : (oh+1)*g.ow]
 		h0 := oh*g.sh - g.pt
 		hs, he := max(h0, 0), min(h0+g.kh, g.h)
-		if hs >= he {
-			for j := range out {
-				out[j] = float32(math.Inf(-1))
-			}
-			continue
-		}
 		v := x[hs*g.w : (hs+1)*g.w]
 		if he-hs > 1 {
 			max2(col, v, x[(hs+1)*g.w:])
@@ -202,6 +190,80 @@ func (t *poolTask) maxByRows(scratch, x, y []float32) {
 	}
 }
 
+// inside returns how many stride-1 windows lie inside an input row and
+// the outputs [jlo, jhi) whose window is one of them.
+func (g *poolGeom) inside() (nwin, jlo, jhi int) {
+	nwin = g.w - g.kw + 1
+	jlo = min((g.pl+g.sw-1)/g.sw, g.ow)
+	jhi = jlo
+	if nwin > 0 {
+		jhi = max(min(g.ow, (nwin-1+g.pl)/g.sw+1), jlo)
+	}
+	return nwin, jlo, jhi
+}
+
+// avgByRows average-pools one plane as maxByRows max-pools it, with
+// vecmath.AddTo for the sums (so they add up in another order than
+// avgWindow's, within float32 rounding); outputs whose window crosses the
+// left or right border go through avgWindow.
+func (t *poolTask) avgByRows(scratch, x, y []float32) {
+	g := t.g
+	col, win := scratch[:g.w], scratch[g.w:2*g.w]
+	nwin, jlo, jhi := g.inside()
+	for oh := range g.oh {
+		out := y[oh*g.ow : (oh+1)*g.ow]
+		h0 := oh*g.sh - g.pt
+		for j := 0; j < jlo; j++ {
+			out[j] = t.avgWindow(x, h0, j*g.sw-g.pl)
+		}
+		for j := jhi; j < g.ow; j++ {
+			out[j] = t.avgWindow(x, h0, j*g.sw-g.pl)
+		}
+		if jlo == jhi {
+			continue
+		}
+		hs, he := max(h0, 0), min(h0+g.kh, g.h)
+		n := (he - hs) * g.kw
+		if t.includePad {
+			n = (min(h0+g.kh, g.h+g.pb) - h0) * g.kw
+		}
+		v := x[hs*g.w : (hs+1)*g.w]
+		if he-hs > 1 {
+			copy(col, v)
+			for ih := hs + 1; ih < he; ih++ {
+				addTo(col, x[ih*g.w:])
+			}
+			v = col
+		}
+		w := win[:nwin]
+		copy(w, v)
+		for k := 1; k < g.kw; k++ {
+			addTo(w, v[k:])
+		}
+		s0 := jlo*g.sw - g.pl
+		o := out[jlo:jhi]
+		if g.sw == 1 {
+			copy(o, w[s0:])
+		} else {
+			done := vecmath.Gather2(o, w[s0:])
+			for j := done; j < len(o); j++ {
+				o[j] = w[s0+2*j]
+			}
+		}
+		for j := range o {
+			o[j] /= float32(n)
+		}
+	}
+}
+
+// addTo adds x to y element by element; x is at least as long as y.
+func addTo(y, x []float32) {
+	x = x[:len(y)]
+	for i := vecmath.AddTo(y, x); i < len(y); i++ {
+		y[i] += x[i]
+	}
+}
+
 // max2 sets d[i] = max(a[i], b[i]); a and b are at least as long as d.
 func max2(d, a, b []float32) {
 	a, b = a[:len(d)], b[:len(d)]
@@ -224,8 +286,12 @@ func (t *poolTask) run(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		x := t.x[i*g.h*g.w : (i+1)*g.h*g.w]
 		y := t.y[i*g.oh*g.ow : (i+1)*g.oh*g.ow]
-		if t.max && g.byRows() {
-			t.maxByRows(t.rows[worker], x, y)
+		if g.byRows() {
+			if t.max {
+				t.maxByRows(t.rows[worker], x, y)
+			} else {
+				t.avgByRows(t.rows[worker], x, y)
+			}
 			continue
 		}
 		for oh := 0; oh < g.oh; oh++ {

@@ -62,6 +62,10 @@ func TestPoolingMatchesReference(t *testing.T) {
 		{tensor.Shape{1, 1, 5, 5}, PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true, Pads: [4]int{1, 1, 1, 1}}, 3},
 		{tensor.Shape{1, 2, 9, 8}, PoolParams{Kernel: [2]int{2, 3}, Dilations: [2]int{2, 1}, Pads: [4]int{0, 1, 1, 1}}, 8},
 		{tensor.Shape{3, 1, 13, 13}, PoolParams{Kernel: [2]int{5, 5}, Pads: [4]int{2, 2, 2, 2}}, 13},
+		{tensor.Shape{1, 2, 19, 41}, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, CountIncludePad: true}, 10},
+		{tensor.Shape{1, 2, 19, 41}, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, CeilMode: true}, 10},
+		{tensor.Shape{1, 2, 17, 37}, PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true, CountIncludePad: true, Pads: [4]int{0, 1, 1, 0}}, 9},
+		{tensor.Shape{1, 2, 20, 33}, PoolParams{Kernel: [2]int{3, 3}, Pads: [4]int{1, 1, 1, 1}, CountIncludePad: true}, 20},
 	}
 	for name, r := range runners(t) {
 		for i, c := range cases {

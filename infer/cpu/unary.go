@@ -94,6 +94,12 @@ func unaryRow(op UnaryOp, y, x []float32, p UnaryParams) {
 		for i, v := range rest {
 			rest[i] = v * sigmoid(v)
 		}
+	case OpMish:
+		copy(y, x)
+		rest := vecmath.Mish(y)
+		for i, v := range rest {
+			rest[i] = float32(mish(float64(v)))
+		}
 	default:
 		f := mathUnary(op)
 		for i, v := range x {

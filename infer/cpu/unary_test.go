@@ -46,7 +46,7 @@ func TestUnarySigmoidAndSiLUInPlaceAndNaN(t *testing.T) {
 func BenchmarkUnary(b *testing.B) {
 	x := randT(rand.New(rand.NewPCG(1, 2)), 1, 64, 80, 80)
 	y := tensor.New(x.Shape...)
-	for _, op := range []UnaryOp{OpSigmoid, OpSiLU, OpTanh, OpExp} {
+	for _, op := range []UnaryOp{OpSigmoid, OpSiLU, OpMish, OpTanh, OpExp} {
 		b.Run(fmt.Sprint(op), func(b *testing.B) {
 			b.SetBytes(int64(4 * x.Len()))
 			for b.Loop() {

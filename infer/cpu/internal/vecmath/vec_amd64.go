@@ -28,3 +28,6 @@ func addToAVX2(y, x []float32)
 
 //go:noescape
 func max2AVX2(d, a, b []float32)
+
+//go:noescape
+func mishAVX2(x []float32)

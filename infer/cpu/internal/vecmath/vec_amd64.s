@@ -110,16 +110,9 @@ DATA vconst<>+408(SB)/4, $0x3f800000
 DATA vconst<>+412(SB)/4, $0x3f800000
 GLOBL vconst<>(SB), RODATA|NOPTR, $416
 
-// SIGMOID8 sets Y4 = 1/(1+e^-Y0) for the 8 floats at (SI), which it
-// loads into Y0; it uses Y1-Y6 and needs the clamp bounds of the exp
-// argument in Y7 and Y8 (SIGMOIDCONST). The clamp returns a NaN argument
-// unchanged (it is min's and max's second operand), so NaN gives NaN.
-#define SIGMOID8 \
-	VMOVUPS (SI), Y0; \
-	VXORPS Y1, Y1, Y1; \
-	VSUBPS Y0, Y1, Y1; \
-	VMINPS Y1, Y7, Y1; \
-	VMAXPS Y1, Y8, Y1; \
+// EXP8 sets Y4 = e^Y1 for 8 floats already clamped to the range of the
+// exp argument; it uses Y2-Y5.
+#define EXP8 \
 	VMULPS vconst<>+0(SB), Y1, Y2; \
 	VROUNDPS $1, Y2, Y3; \
 	VSUBPS Y3, Y2, Y2; \
@@ -134,7 +127,19 @@ GLOBL vconst<>(SB), RODATA|NOPTR, $416
 	VCVTTPS2DQ Y3, Y5; \
 	VPADDD vconst<>+128(SB), Y5, Y5; \
 	VPSLLD $23, Y5, Y5; \
-	VMULPS Y5, Y4, Y4; \
+	VMULPS Y5, Y4, Y4
+
+// SIGMOID8 sets Y4 = 1/(1+e^-Y0) for the 8 floats at (SI), which it
+// loads into Y0; it uses Y1-Y6 and needs the clamp bounds of the exp
+// argument in Y7 and Y8 (SIGMOIDCONST). The clamp returns a NaN argument
+// unchanged (it is min's and max's second operand), so NaN gives NaN.
+#define SIGMOID8 \
+	VMOVUPS (SI), Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VSUBPS Y0, Y1, Y1; \
+	VMINPS Y1, Y7, Y1; \
+	VMAXPS Y1, Y8, Y1; \
+	EXP8; \
 	VADDPS vconst<>+96(SB), Y4, Y4; \
 	VMOVUPS vconst<>+96(SB), Y6; \
 	VDIVPS Y4, Y6, Y4
@@ -311,5 +316,38 @@ max2_loop:
 	DECQ CX
 	JNZ max2_loop
 max2_done:
+	VZEROUPPER
+	RET
+
+// func mishAVX2(x []float32): x = x*tanh(ln(1+e^x)) in place, 8 at a time,
+// as x*n/(n+2) with n = e^x*(e^x+2). The exp argument is clamped to
+// [-87.3, 20] (beyond 20 the ratio is 1 in float32); NaN gives NaN.
+TEXT ·mishAVX2(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	SHRQ $3, CX
+	JZ mish_done
+	MOVL $0x41a00000, AX // 20
+	MOVL AX, X9
+	VPBROADCASTD X9, Y9
+	MOVL $0x40000000, AX // 2
+	MOVL AX, X10
+	VPBROADCASTD X10, Y10
+	VMOVUPS vconst<>+64(SB), Y8
+mish_loop:
+	VMOVUPS (SI), Y0
+	VMINPS Y0, Y9, Y1
+	VMAXPS Y1, Y8, Y1
+	EXP8
+	VADDPS Y10, Y4, Y2
+	VMULPS Y2, Y4, Y2
+	VADDPS Y10, Y2, Y3
+	VDIVPS Y3, Y2, Y2
+	VMULPS Y0, Y2, Y2
+	VMOVUPS Y2, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ mish_loop
+mish_done:
 	VZEROUPPER
 	RET

@@ -19,3 +19,5 @@ func deinterleave2AVX2(_, _, _ []float32, _ int) {}
 func addToAVX2(_, _ []float32) {}
 
 func max2AVX2(_, _, _ []float32) {}
+
+func mishAVX2([]float32) {}

@@ -176,3 +176,37 @@ func TestSigmoidAndSiLUPropagateNaN(t *testing.T) {
 		t.Errorf("sigmoid(+-Inf) = %v, %v", sig[6], sig[7])
 	}
 }
+
+func TestMishMatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	x := make([]float32, 1001)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * 6)
+	}
+	x[0], x[1], x[2], x[3], x[4] = 200, -200, 0, 19.9, 20.1
+	x[5], x[6], x[7] = float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))
+	y := append([]float32(nil), x...)
+	done := len(x) - len(Mish(y))
+	if hasAVX2 && done != len(x)&^7 {
+		t.Fatalf("did %d of %d", done, len(x))
+	}
+	for i := range done {
+		v := float64(x[i])
+		want := v * math.Tanh(math.Log1p(math.Exp(v)))
+		switch {
+		case v != v || math.IsInf(v, 1):
+			want = v
+		case math.IsInf(v, -1):
+			continue // -Inf here, NaN in float64 (-Inf*tanh(0)); the limit is 0
+		}
+		if want != want {
+			if y[i] == y[i] {
+				t.Errorf("mish(NaN) = %v", y[i])
+			}
+			continue
+		}
+		if d := math.Abs(float64(y[i]) - want); d > 1e-6+1e-5*math.Abs(want) {
+			t.Errorf("mish(%v) = %v, want %v", x[i], y[i], want)
+		}
+	}
+}

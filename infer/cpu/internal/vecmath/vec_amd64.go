@@ -31,3 +31,6 @@ func max2AVX2(d, a, b []float32)
 
 //go:noescape
 func mishAVX2(x []float32)
+
+//go:noescape
+func tanhAVX2(x []float32)

@@ -351,3 +351,148 @@ mish_loop:
 mish_done:
 	VZEROUPPER
 	RET
+
+// tanhconst: tanh's clamp bounds and the coefficients of its rational
+// approximation x*P(x^2)/Q(x^2) (P from x^13 down, then Q from x^6 down;
+// the one Eigen uses for float), each repeated in 8 lanes.
+DATA tanhconst<>+0(SB)/4, $0x40fcf84f
+DATA tanhconst<>+4(SB)/4, $0x40fcf84f
+DATA tanhconst<>+8(SB)/4, $0x40fcf84f
+DATA tanhconst<>+12(SB)/4, $0x40fcf84f
+DATA tanhconst<>+16(SB)/4, $0x40fcf84f
+DATA tanhconst<>+20(SB)/4, $0x40fcf84f
+DATA tanhconst<>+24(SB)/4, $0x40fcf84f
+DATA tanhconst<>+28(SB)/4, $0x40fcf84f
+DATA tanhconst<>+32(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+36(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+40(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+44(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+48(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+52(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+56(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+60(SB)/4, $0xc0fcf84f
+DATA tanhconst<>+64(SB)/4, $0xa59f25c0
+DATA tanhconst<>+68(SB)/4, $0xa59f25c0
+DATA tanhconst<>+72(SB)/4, $0xa59f25c0
+DATA tanhconst<>+76(SB)/4, $0xa59f25c0
+DATA tanhconst<>+80(SB)/4, $0xa59f25c0
+DATA tanhconst<>+84(SB)/4, $0xa59f25c0
+DATA tanhconst<>+88(SB)/4, $0xa59f25c0
+DATA tanhconst<>+92(SB)/4, $0xa59f25c0
+DATA tanhconst<>+96(SB)/4, $0x2a61337e
+DATA tanhconst<>+100(SB)/4, $0x2a61337e
+DATA tanhconst<>+104(SB)/4, $0x2a61337e
+DATA tanhconst<>+108(SB)/4, $0x2a61337e
+DATA tanhconst<>+112(SB)/4, $0x2a61337e
+DATA tanhconst<>+116(SB)/4, $0x2a61337e
+DATA tanhconst<>+120(SB)/4, $0x2a61337e
+DATA tanhconst<>+124(SB)/4, $0x2a61337e
+DATA tanhconst<>+128(SB)/4, $0xaebd37ff
+DATA tanhconst<>+132(SB)/4, $0xaebd37ff
+DATA tanhconst<>+136(SB)/4, $0xaebd37ff
+DATA tanhconst<>+140(SB)/4, $0xaebd37ff
+DATA tanhconst<>+144(SB)/4, $0xaebd37ff
+DATA tanhconst<>+148(SB)/4, $0xaebd37ff
+DATA tanhconst<>+152(SB)/4, $0xaebd37ff
+DATA tanhconst<>+156(SB)/4, $0xaebd37ff
+DATA tanhconst<>+160(SB)/4, $0x335c0041
+DATA tanhconst<>+164(SB)/4, $0x335c0041
+DATA tanhconst<>+168(SB)/4, $0x335c0041
+DATA tanhconst<>+172(SB)/4, $0x335c0041
+DATA tanhconst<>+176(SB)/4, $0x335c0041
+DATA tanhconst<>+180(SB)/4, $0x335c0041
+DATA tanhconst<>+184(SB)/4, $0x335c0041
+DATA tanhconst<>+188(SB)/4, $0x335c0041
+DATA tanhconst<>+192(SB)/4, $0x3779434a
+DATA tanhconst<>+196(SB)/4, $0x3779434a
+DATA tanhconst<>+200(SB)/4, $0x3779434a
+DATA tanhconst<>+204(SB)/4, $0x3779434a
+DATA tanhconst<>+208(SB)/4, $0x3779434a
+DATA tanhconst<>+212(SB)/4, $0x3779434a
+DATA tanhconst<>+216(SB)/4, $0x3779434a
+DATA tanhconst<>+220(SB)/4, $0x3779434a
+DATA tanhconst<>+224(SB)/4, $0x3a270ded
+DATA tanhconst<>+228(SB)/4, $0x3a270ded
+DATA tanhconst<>+232(SB)/4, $0x3a270ded
+DATA tanhconst<>+236(SB)/4, $0x3a270ded
+DATA tanhconst<>+240(SB)/4, $0x3a270ded
+DATA tanhconst<>+244(SB)/4, $0x3a270ded
+DATA tanhconst<>+248(SB)/4, $0x3a270ded
+DATA tanhconst<>+252(SB)/4, $0x3a270ded
+DATA tanhconst<>+256(SB)/4, $0x3ba059dc
+DATA tanhconst<>+260(SB)/4, $0x3ba059dc
+DATA tanhconst<>+264(SB)/4, $0x3ba059dc
+DATA tanhconst<>+268(SB)/4, $0x3ba059dc
+DATA tanhconst<>+272(SB)/4, $0x3ba059dc
+DATA tanhconst<>+276(SB)/4, $0x3ba059dc
+DATA tanhconst<>+280(SB)/4, $0x3ba059dc
+DATA tanhconst<>+284(SB)/4, $0x3ba059dc
+DATA tanhconst<>+288(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+292(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+296(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+300(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+304(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+308(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+312(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+316(SB)/4, $0x35a0d3d8
+DATA tanhconst<>+320(SB)/4, $0x38f895d6
+DATA tanhconst<>+324(SB)/4, $0x38f895d6
+DATA tanhconst<>+328(SB)/4, $0x38f895d6
+DATA tanhconst<>+332(SB)/4, $0x38f895d6
+DATA tanhconst<>+336(SB)/4, $0x38f895d6
+DATA tanhconst<>+340(SB)/4, $0x38f895d6
+DATA tanhconst<>+344(SB)/4, $0x38f895d6
+DATA tanhconst<>+348(SB)/4, $0x38f895d6
+DATA tanhconst<>+352(SB)/4, $0x3b14aa05
+DATA tanhconst<>+356(SB)/4, $0x3b14aa05
+DATA tanhconst<>+360(SB)/4, $0x3b14aa05
+DATA tanhconst<>+364(SB)/4, $0x3b14aa05
+DATA tanhconst<>+368(SB)/4, $0x3b14aa05
+DATA tanhconst<>+372(SB)/4, $0x3b14aa05
+DATA tanhconst<>+376(SB)/4, $0x3b14aa05
+DATA tanhconst<>+380(SB)/4, $0x3b14aa05
+DATA tanhconst<>+384(SB)/4, $0x3ba059dd
+DATA tanhconst<>+388(SB)/4, $0x3ba059dd
+DATA tanhconst<>+392(SB)/4, $0x3ba059dd
+DATA tanhconst<>+396(SB)/4, $0x3ba059dd
+DATA tanhconst<>+400(SB)/4, $0x3ba059dd
+DATA tanhconst<>+404(SB)/4, $0x3ba059dd
+DATA tanhconst<>+408(SB)/4, $0x3ba059dd
+DATA tanhconst<>+412(SB)/4, $0x3ba059dd
+GLOBL tanhconst<>(SB), RODATA|NOPTR, $416
+
+// func tanhAVX2(x []float32): x = tanh(x) in place, 8 at a time, as
+// x*P(x^2)/Q(x^2) on x clamped to +-7.905 (where tanh is +-1 in float32);
+// NaN gives NaN.
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	SHRQ $3, CX
+	JZ tanh_done
+	VMOVUPS tanhconst<>+0(SB), Y8
+	VMOVUPS tanhconst<>+32(SB), Y9
+tanh_loop:
+	VMOVUPS (SI), Y0
+	VMINPS Y0, Y8, Y0
+	VMAXPS Y0, Y9, Y0
+	VMULPS Y0, Y0, Y2
+	VMOVUPS tanhconst<>+64(SB), Y4
+	VFMADD213PS tanhconst<>+96(SB), Y2, Y4
+	VFMADD213PS tanhconst<>+128(SB), Y2, Y4
+	VFMADD213PS tanhconst<>+160(SB), Y2, Y4
+	VFMADD213PS tanhconst<>+192(SB), Y2, Y4
+	VFMADD213PS tanhconst<>+224(SB), Y2, Y4
+	VFMADD213PS tanhconst<>+256(SB), Y2, Y4
+	VMULPS Y0, Y4, Y4
+	VMOVUPS tanhconst<>+288(SB), Y5
+	VFMADD213PS tanhconst<>+320(SB), Y2, Y5
+	VFMADD213PS tanhconst<>+352(SB), Y2, Y5
+	VFMADD213PS tanhconst<>+384(SB), Y2, Y5
+	VDIVPS Y5, Y4, Y4
+	VMOVUPS Y4, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ tanh_loop
+tanh_done:
+	VZEROUPPER
+	RET

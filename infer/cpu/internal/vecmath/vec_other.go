@@ -21,3 +21,5 @@ func addToAVX2(_, _ []float32) {}
 func max2AVX2(_, _, _ []float32) {}
 
 func mishAVX2([]float32) {}
+
+func tanhAVX2([]float32) {}

@@ -210,3 +210,34 @@ func TestMishMatchesFloat64(t *testing.T) {
 		}
 	}
 }
+
+func TestTanhMatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	x := make([]float32, 2001)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * math.Pow(10, rng.Float64()*8-6))
+	}
+	x[0], x[1], x[2], x[3], x[4], x[5] = 0, float32(math.Copysign(0, -1)), 7.9, -8, 100, 1e-30
+	x[6], x[7], x[8] = float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))
+	y := append([]float32(nil), x...)
+	done := len(x) - len(Tanh(y))
+	if hasAVX2 && done != len(x)&^7 {
+		t.Fatalf("did %d of %d", done, len(x))
+	}
+	worst := 0.0
+	for i := range done {
+		want := math.Tanh(float64(x[i]))
+		if want != want {
+			if y[i] == y[i] {
+				t.Errorf("tanh(NaN) = %v", y[i])
+			}
+			continue
+		}
+		d := math.Abs(float64(y[i])-want) / max(math.Abs(want), 1e-38)
+		worst = max(worst, d)
+		if d > 1e-6 {
+			t.Errorf("tanh(%v) = %v, want %v (rel %.2g)", x[i], y[i], want, d)
+		}
+	}
+	t.Logf("worst relative error %.3g", worst)
+}

@@ -94,6 +94,12 @@ func unaryRow(op UnaryOp, y, x []float32, p UnaryParams) {
 		for i, v := range rest {
 			rest[i] = v * sigmoid(v)
 		}
+	case OpExp:
+		copy(y, x)
+		rest := vecmath.Exp(y)
+		for i, v := range rest {
+			rest[i] = float32(math.Exp(float64(v)))
+		}
 	case OpTanh:
 		copy(y, x)
 		rest := vecmath.Tanh(y)

@@ -34,3 +34,6 @@ func mishAVX2(x []float32)
 
 //go:noescape
 func tanhAVX2(x []float32)
+
+//go:noescape
+func expAVX2(x []float32)

@@ -496,3 +496,37 @@ tanh_loop:
 tanh_done:
 	VZEROUPPER
 	RET
+
+// func expAVX2(x []float32): x = e^x in place, 8 at a time, on x clamped
+// to [ln(2^-126), ln(MaxFloat32)]; above the range gives +Inf, below it
+// 0 (not the subnormal e^x), NaN gives NaN.
+TEXT ·expAVX2(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	SHRQ $3, CX
+	JZ exp_done
+	MOVL $0x42b17217, AX // 88.72283
+	MOVL AX, X8
+	VPBROADCASTD X8, Y8
+	MOVL $0xc2aeac4f, AX // -87.33654
+	MOVL AX, X9
+	VPBROADCASTD X9, Y9
+	MOVL $0x7f800000, AX // +Inf
+	MOVL AX, X10
+	VPBROADCASTD X10, Y10
+exp_loop:
+	VMOVUPS (SI), Y0
+	VMINPS Y0, Y8, Y1
+	VMAXPS Y1, Y9, Y1
+	EXP8
+	VCMPPS $0x1e, Y8, Y0, Y6 // x > hi
+	VBLENDVPS Y6, Y10, Y4, Y4
+	VCMPPS $0x11, Y9, Y0, Y7 // x < lo
+	VANDNPS Y4, Y7, Y4
+	VMOVUPS Y4, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ exp_loop
+exp_done:
+	VZEROUPPER
+	RET

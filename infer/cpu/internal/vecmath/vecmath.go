@@ -37,6 +37,17 @@ func Mish(x []float32) []float32 {
 	return x
 }
 
+// Exp applies e^x in place as Sigmoid does, within 1e-5 relative; above
+// ln(MaxFloat32) it gives +Inf, below ln(2^-126) 0 (not the subnormal
+// e^x), NaN gives NaN.
+func Exp(x []float32) []float32 {
+	if n := len(x) &^ 7; hasAVX2 && n > 0 {
+		expAVX2(x[:n])
+		return x[n:]
+	}
+	return x
+}
+
 // Tanh applies tanh in place as Sigmoid does, within 1e-6 relative (a
 // rational function of x on x clamped to where tanh rounds to +-1); NaN
 // gives NaN.

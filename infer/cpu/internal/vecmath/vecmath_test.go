@@ -241,3 +241,39 @@ func TestTanhMatchesFloat64(t *testing.T) {
 	}
 	t.Logf("worst relative error %.3g", worst)
 }
+
+func TestExpMatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := make([]float32, 2001)
+	for i := range x {
+		x[i] = float32(rng.Float64()*180 - 90)
+	}
+	x[0], x[1], x[2], x[3], x[4], x[5] = 0, 88.7, 88.8, -87.3, -87.4, -200
+	x[6], x[7], x[8] = float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))
+	y := append([]float32(nil), x...)
+	done := len(x) - len(Exp(y))
+	if hasAVX2 && done != len(x)&^7 {
+		t.Fatalf("did %d of %d", done, len(x))
+	}
+	for i := range done {
+		want := math.Exp(float64(x[i]))
+		switch {
+		case want != want:
+			if y[i] == y[i] {
+				t.Errorf("exp(NaN) = %v", y[i])
+			}
+		case want > math.MaxFloat32:
+			if !math.IsInf(float64(y[i]), 1) {
+				t.Errorf("exp(%v) = %v, want +Inf", x[i], y[i])
+			}
+		case want < 0x1p-126:
+			if y[i] != 0 && math.Abs(float64(y[i])-want) > 1e-5*want {
+				t.Errorf("exp(%v) = %v, want 0 or %v", x[i], y[i], want)
+			}
+		default:
+			if d := math.Abs(float64(y[i])-want) / want; d > 1e-5 {
+				t.Errorf("exp(%v) = %v, want %v (rel %.2g)", x[i], y[i], want, d)
+			}
+		}
+	}
+}

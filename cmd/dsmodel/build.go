@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -87,19 +86,6 @@ func parseBatches(list string, maxBatch int) ([]int, error) {
 		out = append(out, b)
 	}
 	return out, nil
-}
-
-// isEngineFile reports whether the file at path starts like an engine
-// file.
-func isEngineFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 8)
-	n, _ := io.ReadFull(f, head)
-	return bytes.HasPrefix(head[:n], []byte("DSGOENG"))
 }
 
 // engineInfo prints an engine file's header and its graph's interface;

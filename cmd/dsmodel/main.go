@@ -21,6 +21,7 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/dsgo/dsgo/infer/gpu"
 	"github.com/dsgo/dsgo/infer/graph"
 )
 
@@ -47,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	if isEngineFile(args[1]) {
+	if gpu.IsEngineFile(args[1]) {
 		if err := engineInfo(stdout, args[1]); err != nil {
 			fmt.Fprintf(stderr, "dsmodel: %v\n", err)
 			return 1

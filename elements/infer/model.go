@@ -3,6 +3,8 @@ package infer
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/dsgo/dsgo/configs"
 	"github.com/dsgo/dsgo/cuda"
@@ -44,11 +46,15 @@ func (e *Infer) loadModel(cfg *configs.InferConfig, batch int) (*graph.Graph, er
 	if cfg.ONNXFile != "" {
 		return graph.LoadFile(cfg.ONNXFile)
 	}
-	f, err := gpu.ReadEngineFile(cfg.ModelEngineFile)
+	path := ownEngine(cfg.ModelEngineFile)
+	f, err := gpu.ReadEngineFile(path)
 	if err != nil {
+		if path != cfg.ModelEngineFile {
+			err = fmt.Errorf("%s is not a dsgo engine, and beside it %w", cfg.ModelEngineFile, err)
+		}
 		return nil, fmt.Errorf("%s: no onnx-file, and the engine file cannot be read: %w", cfg.File, err)
 	}
-	e.PostInfo(fmt.Sprintf("%s: running the graph of engine file %s on the CPU (it has no onnx-file)", cfg.File, cfg.ModelEngineFile))
+	e.PostInfo(fmt.Sprintf("%s: running the graph of engine file %s on the CPU (it has no onnx-file)", cfg.File, path))
 	return f.Graph, nil
 }
 
@@ -85,7 +91,17 @@ func (e *Infer) openGPU(cfg *configs.InferConfig, batch int) (*graph.Graph, erro
 		}
 		want.SourceSHA256 = src.SHA256
 	}
-	if path := cfg.ModelEngineFile; path != "" {
+	path := cfg.ModelEngineFile
+	if path == "" && cfg.ONNXFile != "" {
+		path = gpu.EngineFileName(cfg.ONNXFile, batch, opts.Device, opts.Precision)
+	}
+	if own := ownEngine(path); own != path {
+		// DeepStream configs name TensorRT engines, often by this very
+		// name: dsgo never overwrites one and keeps its own beside it.
+		e.PostWarning(fmt.Errorf("%s: %s is not a dsgo engine (TensorRT's?): it is left alone, dsgo's engine is %s", cfg.File, path, own), "")
+		path = own
+	}
+	if cfg.ModelEngineFile != "" || gpu.IsEngineFile(path) {
 		f, err := gpu.ReadEngineFile(path)
 		if err == nil {
 			err = f.Check(want)
@@ -120,11 +136,7 @@ func (e *Infer) openGPU(cfg *configs.InferConfig, batch int) (*graph.Graph, erro
 	if err != nil {
 		return nil, err
 	}
-	e.gpu, e.engineSrc = eng, src
-	e.engineOut = cfg.ModelEngineFile
-	if e.engineOut == "" {
-		e.engineOut = gpu.EngineFileName(cfg.ONNXFile, batch, opts.Device, opts.Precision)
-	}
+	e.gpu, e.engineSrc, e.engineOut = eng, src, path
 	e.PostInfo(fmt.Sprintf("%s: building the engine of %s for GPU %d (%s)", cfg.File, cfg.ONNXFile, opts.Device, opts.Precision))
 	return g, nil
 }
@@ -147,4 +159,17 @@ func (e *Infer) saveEngine(cfg *configs.InferConfig) {
 		return
 	}
 	e.PostInfo(fmt.Sprintf("%s: serialized engine to %s (built in %.2fs)", cfg.File, path, f.Header.BuildSeconds))
+}
+
+// ownEngine returns where dsgo's engine for path lives: path itself,
+// unless a file that is not a dsgo engine (a TensorRT engine from a
+// DeepStream setup) is there; then model.dsgo.engine beside it.
+func ownEngine(path string) string {
+	if path == "" {
+		return ""
+	}
+	if _, err := os.Stat(path); err != nil || gpu.IsEngineFile(path) {
+		return path
+	}
+	return strings.TrimSuffix(path, ".engine") + ".dsgo.engine"
 }

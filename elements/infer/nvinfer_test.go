@@ -485,8 +485,9 @@ func TestBackendGPUWithoutGPUFails(t *testing.T) {
 }
 
 // Without a GPU, a config naming only model-engine-file runs the engine
-// file's graph on the CPU and finds what onnx-file finds; an unreadable
-// engine file is an error naming it.
+// file's graph on the CPU and finds what onnx-file finds, also when the
+// file named is a TensorRT engine and dsgo's sits beside it; an engine
+// that cannot be read is an error naming it.
 func TestEngineFileWithoutONNXRunsOnTheCPU(t *testing.T) {
 	dir := t.TempDir()
 	g, err := graph.LoadFile(model("detectnet"))
@@ -528,7 +529,20 @@ func TestEngineFileWithoutONNXRunsOnTheCPU(t *testing.T) {
 	if got := boxes(cfg); len(want) == 0 || !slices.Equal(got, want) {
 		t.Fatalf("engine graph on the CPU: %d boxes %v, onnx-file: %d %v", len(got), got, len(want), want)
 	}
-	os.WriteFile(engine, []byte("not an engine"), 0o644)
+	// A TensorRT engine at model-engine-file is left alone: dsgo's own
+	// engine lives beside it as pgie.dsgo.engine.
+	trt := []byte("TensorRT plan bytes")
+	if err := os.Rename(engine, filepath.Join(dir, "pgie.dsgo.engine")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(engine, trt, 0o644)
+	if got := boxes(cfg); !slices.Equal(got, want) {
+		t.Fatalf("dsgo's engine beside a TensorRT one: %d boxes, want %d", len(got), len(want))
+	}
+	if b, _ := os.ReadFile(engine); !slices.Equal(b, trt) {
+		t.Fatal("the TensorRT engine was changed")
+	}
+	os.Remove(filepath.Join(dir, "pgie.dsgo.engine"))
 	p, err := pipeline.Launch(sources + "nvstreammux name=m batch-size=2 width=480 height=272 format=RGBA ! nvinfer backend=cpu config-file-path=" + cfg + " ! fakesink")
 	if err != nil {
 		t.Fatal(err)

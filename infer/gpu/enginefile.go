@@ -321,6 +321,19 @@ func (f *EngineFile) WriteFile(path string) error {
 	return nil
 }
 
+// IsEngineFile reports whether the file at path starts as a dsgo engine
+// file does (whatever its format version), without reading the rest.
+func IsEngineFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(engineMagic))
+	n, _ := io.ReadFull(f, head)
+	return string(head[:n]) == engineMagic
+}
+
 // ReadEngineFile reads and decodes the engine file at path.
 func ReadEngineFile(path string) (*EngineFile, error) {
 	b, err := os.ReadFile(path)

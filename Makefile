@@ -86,6 +86,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDropout$$' -fuzztime $(FUZZTIME) ./cmd/dsscene/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSegmentation$$' -fuzztime $(FUZZTIME) ./eval/
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./video/
+	$(GO) test -tags nogst -run '^$$' -fuzz '^FuzzDecodeEngineFile$$' -fuzztime $(FUZZTIME) ./infer/gpu/
 
 ## bench: Go benchmarks, dsgo vs onnxruntime on the reference models, then dsgo vs GStreamer
 ## side by side (last line: engine ratio). onnxruntime's library comes from the npm package.

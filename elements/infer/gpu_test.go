@@ -123,7 +123,8 @@ classifier-threshold=0.0
 // is built from onnx-file and written; the next start deserializes it
 // (same file, same boxes); a file built for another precision or a
 // smaller batch is rebuilt and rewritten, each step saying so on the bus;
-// without onnx-file an engine that does not fit is an error.
+// a TensorRT engine there is left alone (dsgo's goes beside it); without
+// onnx-file an engine that does not fit is an error.
 func TestEngineFileIsBuiltThenLoaded(t *testing.T) {
 	if !cuda.Available() {
 		t.Skip("no GPU: ", cuda.Init())
@@ -188,6 +189,22 @@ func TestEngineFileIsBuiltThenLoaded(t *testing.T) {
 	if h := header(); h.MaxBatch != 3 {
 		t.Fatalf("rebuilt engine: %+v", h)
 	}
+	// A TensorRT engine at model-engine-file is left alone; dsgo builds
+	// its own beside it, then loads that.
+	ours, err := os.ReadFile(engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trt := []byte("TensorRT plan bytes")
+	os.WriteFile(engine, trt, 0o644)
+	sibling := filepath.Join(dir, "pgie.dsgo.engine")
+	start("dsgo's engine is " + sibling)
+	if b, _ := os.ReadFile(engine); !slices.Equal(b, trt) {
+		t.Fatal("the TensorRT engine was overwritten")
+	}
+	start("deserialized engine " + sibling)
+	os.Remove(sibling)
+	os.WriteFile(engine, ours, 0o644)
 	// Without onnx-file a mismatched engine cannot be rebuilt.
 	b := strings.Replace(string(body), "onnx-file=", "model-engine-file="+engine+"\n#", 1)
 	os.WriteFile(cfg, []byte(strings.Replace(b, "[property]\n", "[property]\nnetwork-mode=0\n", 1)), 0o644)

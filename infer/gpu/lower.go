@@ -29,7 +29,7 @@ func buildLowerings() map[string]lowerFunc {
 		"ReduceMean": lowerReduce, "ReduceMax": lowerReduce, "ReduceSum": lowerReduce,
 		"Reshape": lowerView, "Flatten": lowerView, "Squeeze": lowerView, "Unsqueeze": lowerView,
 		"Identity": lowerView, "Dropout": lowerView, "Sum": lowerSum, "TopK": lowerTopK, "RoiAlign": lowerRoiAlign,
-		"Cast": lowerCast, "Equal": lowerEqual, "Where": lowerWhere, "Expand": lowerExpand, "Tile": lowerTile,
+		"Cast": lowerCast, "Equal": lowerFixedEW(opEqual, 2), "Where": lowerFixedEW(opWhere, 3), "Expand": lowerExpand, "Tile": lowerTile,
 		"ArgMax": lowerArgMax, "NonMaxSuppression": lowerNMS,
 	}
 	for op, b := range map[string]int32{"Add": opAdd, "Sub": opSub, "Mul": opMul, "Div": opDiv, "Pow": opPow,
@@ -203,34 +203,23 @@ func lowerSum(p *Program, n *graph.Node) error {
 	return nil
 }
 
-func lowerEqual(p *Program, n *graph.Node) error {
-	ins, err := p.inputs(n)
-	if err != nil {
-		return err
+// lowerFixedEW lowers an element-wise op of exactly nin inputs (Equal,
+// Where) to one dsgo_ew launch.
+func lowerFixedEW(op int32, nin int) lowerFunc {
+	return func(p *Program, n *graph.Node) error {
+		ins, err := p.inputs(n)
+		if err != nil {
+			return err
+		}
+		if len(ins) != nin {
+			return fmt.Errorf("%s with %d inputs", n.Op, len(ins))
+		}
+		y, err := p.define(n.Outputs[0], false)
+		if err != nil {
+			return err
+		}
+		return p.ew(n.Name, y, ins, ewSpec{op: op})
 	}
-	if len(ins) != 2 {
-		return fmt.Errorf("Equal with %d inputs", len(ins))
-	}
-	y, err := p.define(n.Outputs[0], false)
-	if err != nil {
-		return err
-	}
-	return p.ew(n.Name, y, ins, ewSpec{op: opEqual})
-}
-
-func lowerWhere(p *Program, n *graph.Node) error {
-	ins, err := p.inputs(n)
-	if err != nil {
-		return err
-	}
-	if len(ins) != 3 {
-		return fmt.Errorf("Where with %d inputs", len(ins))
-	}
-	y, err := p.define(n.Outputs[0], false)
-	if err != nil {
-		return err
-	}
-	return p.ew(n.Name, y, ins, ewSpec{op: opWhere})
 }
 
 // lowerCast converts element types; float to integer truncates toward

@@ -80,7 +80,7 @@ func splitTail(g *graph.Graph) (t *tail, tailNodes map[*graph.Node]bool, keep []
 			tg.Outputs = append(tg.Outputs, v)
 		}
 	}
-	t = &tail{r: nil, progs: map[string]*Program{}}
+	t = &tail{progs: map[string]*Program{}}
 	for _, v := range tg.Inputs {
 		t.dynamic = append(t.dynamic, dynamic[v])
 		t.shapes = append(t.shapes, slices.Clone(v.Shape))

@@ -320,6 +320,113 @@ DSGO_KERNEL(dsgo_to_nhwc_h, NhwcParams) {
 }
 
 // ---------------------------------------------------------------------
+// Strided block copies and direct convolution.
+
+// copyv copies vec bytes (16, 8, 4, 2 or 1; both addresses aligned to it).
+__device__ __forceinline__ void copyv(char *d, const char *s, int vec) {
+	switch (vec) {
+	case 16:
+		*(uint4 *)d = *(const uint4 *)s;
+		break;
+	case 8:
+		*(uint2 *)d = *(const uint2 *)s;
+		break;
+	case 4:
+		*(unsigned int *)d = *(const unsigned int *)s;
+		break;
+	case 2:
+		*(unsigned short *)d = *(const unsigned short *)s;
+		break;
+	default:
+		*d = *s;
+	}
+}
+
+// Copy2DParams: rows of units*vec bytes from src (rows sp bytes apart) to
+// dst (dp bytes apart), vec bytes per thread: a Concat or Split slice of
+// a channels-last tensor is rows of C contiguous elements.
+struct Copy2DParams {
+	long long src, dst, rows, sp, dp;
+	int units, vec;
+};
+
+DSGO_KERNEL(dsgo_copy2d, Copy2DParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.rows * p.units) return;
+	long long r = i / p.units, u = i - r * p.units;
+	copyv((char *)p.dst + r * p.dp + u * p.vec, (const char *)p.src + r * p.sp + u * p.vec, p.vec);
+}
+
+// ConvDirectParams: a convolution with few input channels (an image
+// network's first layer), one output pixel and up to CD_KB output
+// channels per thread. It reads x in any layout and type (the float32
+// NCHW input binding itself, so no conversion pass precedes it) and
+// writes y = act(conv(x, w) + b [+ r]) in any layout and type. w is
+// float32 [C][R][S][Kp] with Kp the output channels rounded up to CD_KB
+// (zeros beyond K), b float32 [Kp] (or 0), r (or 0) is read like y.
+#define CD_KB 16
+
+struct ConvDirectParams {
+	long long x, w, b, r, y;
+	long long xs[4], ys[4], rs[4];
+	int n, c, h, w_, k, kr, ks, oh, ow, kp;
+	int sh, sw, ph, pw, dh, dw;
+	int xdt, ydt, rdt, act;
+	float alpha, beta, lo, hi;
+};
+
+DSGO_KERNEL(dsgo_conv_direct, ConvDirectParams) {
+	long long pixels = (long long)p.n * p.oh * p.ow;
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= pixels * (p.kp / CD_KB)) return;
+	int kg = (int)(i / pixels);
+	long long px = i - kg * pixels;
+	int ox = (int)(px % p.ow);
+	long long t = px / p.ow;
+	int oy = (int)(t % p.oh), n = (int)(t / p.oh);
+	int k0 = kg * CD_KB;
+	float acc[CD_KB];
+	for (int j = 0; j < CD_KB; j++) acc[j] = p.b ? ((const float *)p.b)[k0 + j] : 0.0f;
+	const float *w = (const float *)p.w + k0;
+	int y0 = oy * p.sh - p.ph, x0 = ox * p.sw - p.pw;
+	for (int c = 0; c < p.c; c++) {
+		for (int r = 0; r < p.kr; r++) {
+			int iy = y0 + r * p.dh;
+			if (iy < 0 || iy >= p.h) continue;
+			long long row = n * p.xs[0] + c * p.xs[1] + iy * p.xs[2];
+			for (int s = 0; s < p.ks; s++) {
+				int ix = x0 + s * p.dw;
+				if (ix < 0 || ix >= p.w_) continue;
+				float v = ld<float>(p.x, p.xdt, row + ix * p.xs[3]);
+				const float *wp = w + (long long)((c * p.kr + r) * p.ks + s) * p.kp;
+#pragma unroll
+				for (int j = 0; j < CD_KB; j++) acc[j] += v * wp[j];
+			}
+		}
+	}
+	int kn = imin(CD_KB, p.k - k0);
+	long long yo = n * p.ys[0] + k0 * p.ys[1] + oy * p.ys[2] + ox * p.ys[3];
+	long long ro = n * p.rs[0] + k0 * p.rs[1] + oy * p.rs[2] + ox * p.rs[3];
+	for (int j = 0; j < CD_KB; j++) {
+		float v = acc[j];
+		if (p.r && j < kn) v += ld<float>(p.r, p.rdt, ro + j * p.rs[1]);
+		acc[j] = p.act != ACT_NONE ? actf(p.act, v, p.alpha, p.beta, p.lo, p.hi) : v;
+	}
+	if (p.ydt == DT_F16 && p.ys[1] == 1 && kn == CD_KB && (((p.y + 2 * yo) & 15) == 0)) {
+		unsigned int h[CD_KB / 2];
+		for (int j = 0; j < CD_KB / 2; j++) h[j] = (unsigned int)f2h(acc[2 * j]) | ((unsigned int)f2h(acc[2 * j + 1]) << 16);
+		uint4 *d = (uint4 *)((unsigned short *)p.y + yo);
+		for (int j = 0; j < CD_KB / 8; j++) {
+			uint4 v;
+			v.x = h[4 * j], v.y = h[4 * j + 1], v.z = h[4 * j + 2], v.w = h[4 * j + 3];
+			d[j] = v;
+		}
+		return;
+	}
+	for (int j = 0; j < kn; j++) st<float>(p.y, p.ydt, yo + j * p.ys[1], acc[j]);
+}
+
+// ---------------------------------------------------------------------
 // Gather through a map: out[i] = map[i] >= 0 ? in[map[i]] : fill, for
 // elements of esize bytes (fill holds the fill element's bits).
 
@@ -456,6 +563,28 @@ DSGO_KERNEL(dsgo_resize, ResizeParams) {
 		v = top + (bot - top) * ty.f;
 	}
 	st<float>(p.y, p.dtype, n * p.ys[0] + c * p.ys[1] + oy * p.ys[2] + ox * p.ys[3], v);
+}
+
+// ResizeVecParams: nearest-neighbour Resize of channels-last data, whose
+// pixels are rows of cbytes contiguous bytes (xp and yp bytes apart; y may
+// be a slice of a wider tensor, a Concat's output), vec bytes per thread;
+// the taps are dsgo_resize's.
+struct ResizeVecParams {
+	long long x, y, tabY, tabX, xn, xp, yn, yp;
+	int n, h, w, oh, ow, units, vec, pad;
+};
+
+DSGO_KERNEL(dsgo_resize_vec, ResizeVecParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= (long long)p.n * p.oh * p.ow * p.units) return;
+	long long px = i / p.units;
+	int u = (int)(i - px * p.units), ox = (int)(px % p.ow);
+	long long t = px / p.ow;
+	int oy = (int)(t % p.oh), n = (int)(t / p.oh);
+	const Tap ty = ((const Tap *)p.tabY)[oy], tx = ((const Tap *)p.tabX)[ox];
+	const char *s = (const char *)p.x + n * p.xn + ((long long)ty.i0 * p.w + tx.i0) * p.xp + (long long)u * p.vec;
+	char *d = (char *)p.y + n * p.yn + ((long long)oy * p.ow + ox) * p.yp + (long long)u * p.vec;
+	copyv(d, s, p.vec);
 }
 
 // ---------------------------------------------------------------------

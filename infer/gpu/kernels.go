@@ -42,6 +42,29 @@ type nhwcParams struct {
 	C, HW        int32
 }
 
+type copy2dParams struct {
+	Src, Dst, Rows, Sp, Dp int64
+	Units, Vec             int32
+}
+
+type resizeVecParams struct {
+	X, Y, TabY, TabX, Xn, Xp, Yn, Yp int64
+	N, H, W, OH, OW, Units, Vec, _   int32
+}
+
+// convDirectKB is CD_KB: the output channels one thread of
+// dsgo_conv_direct computes.
+const convDirectKB = 16
+
+type convDirectParams struct {
+	X, W, B, R, Y                  int64
+	Xs, Ys, Rs                     [4]int64
+	N, C, H, W_, K, KR, KS, OH, OW int32
+	KP, SH, SW, PH, PW, DH, DW     int32
+	Xdt, Ydt, Rdt, Act             int32
+	Alpha, Beta, Lo, Hi            float32
+}
+
 type mapParams struct {
 	N, Src, Dst, Map int64
 	Fill             uint64
@@ -136,7 +159,7 @@ const (
 var kernelNames = []string{"dsgo_ew_f", "dsgo_ew_d", "dsgo_map", "dsgo_pool", "dsgo_gap", "dsgo_resize",
 	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign", "dsgo_gather",
 	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write",
-	"dsgo_epi_h2", "dsgo_to_nhwc_h"}
+	"dsgo_epi_h2", "dsgo_to_nhwc_h", "dsgo_copy2d", "dsgo_resize_vec", "dsgo_conv_direct"}
 
 // raw returns the bytes of a parameter struct.
 func raw[T any](p *T) []byte {

@@ -344,6 +344,10 @@ func lowerConcat(p *Program, n *graph.Node) error {
 		if len(b.shape) != len(y.shape) {
 			return fmt.Errorf("input %d of rank %d for output %v", i, len(b.shape), y.shape)
 		}
+		if p.sliceCopy(fmt.Sprintf("%s[%d]", n.Name, i), b, y, axis, off, true) {
+			off += b.shape[axis]
+			continue
+		}
 		k, err := p.newEW(b.shape, arg{b: y, off: off * y.stride[axis], stride: y.stride}, []arg{{b: b}}, ewSpec{op: opCopy})
 		if err != nil {
 			return err
@@ -376,6 +380,10 @@ func lowerSplit(p *Program, n *graph.Node) error {
 		y, err := p.define(v, likeNHWC(v.Shape, x) || x.nhwc() && len(v.Shape) == 4)
 		if err != nil {
 			return err
+		}
+		if p.sliceCopy(fmt.Sprintf("%s[%d]", n.Name, i), y, x, axis, off, false) {
+			off += y.shape[axis]
+			continue
 		}
 		k, err := p.newEW(y.shape, arg{b: y, stride: y.stride}, []arg{{b: x, off: off * x.stride[axis], stride: x.stride}},
 			ewSpec{op: opCopy})

@@ -323,6 +323,9 @@ func lowerResize(p *Program, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
+	if prm.Mode == cpu.ResizeNearest && p.resizeVec(n.Name, x, y, ty, tx) {
+		return nil
+	}
 	kp := &resizeParams{TabY: int64(ty), TabX: int64(tx), Xs: dims4(x), Ys: dims4(y), N: int32(x.shape[0]),
 		C: int32(x.shape[1]), H: int32(h), W: int32(w), OH: int32(oh), OW: int32(ow), Dtype: int32(x.dt), Order: order(y)}
 	if prm.Mode == cpu.ResizeNearest {

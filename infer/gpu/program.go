@@ -70,11 +70,16 @@ type Program struct {
 	retuned int
 
 	layouts map[*buf]*buf // layout conversions made, by source
+	// pending are the graph inputs whose conversion to the program's
+	// type or layout is made at their first use (val), unless every
+	// consumer reads the API binding itself (source).
+	pending map[*graph.Value]*buf
 }
 
 // compile lowers a bound, optimised graph.
 func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
-	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, preset: preset}
+	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, pending: map[*graph.Value]*buf{},
+		preset: preset}
 	defer func() {
 		if err != nil {
 			p.free()
@@ -188,6 +193,9 @@ func (p *Program) val(v *graph.Value) (*buf, error) {
 	if b, ok := p.vals[v]; ok {
 		return b, nil
 	}
+	if api, ok := p.pending[v]; ok {
+		return p.convertInput(v, api)
+	}
 	if v.Const == nil {
 		return nil, fmt.Errorf("value %s is not computed before it is used", v.Name)
 	}
@@ -269,9 +277,31 @@ func (p *Program) bindInput(v *graph.Value) error {
 		p.vals[v] = api
 		return nil
 	}
+	p.pending[v] = api
+	return nil
+}
+
+// source returns the buf that value v is read from as it is: a graph
+// input's API binding (float32, row-major) while its conversion is
+// pending, otherwise val(v). Steps that read any type and layout (the
+// direct convolution) take it and so make the conversion pass
+// unnecessary.
+func (p *Program) source(v *graph.Value) (*buf, error) {
+	if api, ok := p.pending[v]; ok {
+		return api, nil
+	}
+	return p.val(v)
+}
+
+// convertInput makes the step that converts input v's API binding api
+// to the program's type and layout.
+func (p *Program) convertInput(v *graph.Value, api *buf) (*buf, error) {
+	delete(p.pending, v)
+	dt := api.dt
+	nhwc := p.wantNHWC() && len(v.Shape) == 4 && dt.float()
 	b, err := p.define(v, nhwc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if nhwc && dt == dF32 && b.dt == dF16 && slices.Equal(b.stride, nhwcStrides(b.shape)) {
 		// The common case (an image batch into a channels-last FP16
@@ -282,9 +312,9 @@ func (p *Program) bindInput(v *graph.Value) error {
 			prm.X, prm.Y = int64(api.dev()), int64(b.dev())
 			return p.e.launch(s, fn, raw(prm), prm.Pixels)
 		})
-		return nil
+		return b, nil
 	}
-	return p.ew("convert input "+v.Name, b, []*buf{api}, ewSpec{op: opCopy})
+	return b, p.ew("convert input "+v.Name, b, []*buf{api}, ewSpec{op: opCopy})
 }
 
 // bindOutput copies a graph output into its API buffer (row-major,

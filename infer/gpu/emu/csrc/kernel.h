@@ -18,6 +18,14 @@ extern "C" void dsgo_emu_setidx(unsigned bx, unsigned by, unsigned bz, unsigned 
 	gridDim = {gdx, gdy, gdz};
 }
 
+// The vector types of the kernels' 16- and 8-byte copies.
+struct uint4 {
+	unsigned int x, y, z, w;
+};
+struct uint2 {
+	unsigned int x, y;
+};
+
 #define __global__
 #define __device__
 #define __forceinline__ inline

@@ -88,6 +88,24 @@ def torch_ips(model, chw, batch, seconds):
         return batch * n / (time.perf_counter() - t0)
 
 
+def torch_profile(model, chw, batch, path, runs=20):
+    """Writes the CUDA kernels a (compiled) model runs, by total GPU time
+    over runs iterations: which kernels torch chose and what each costs."""
+    from torch.profiler import ProfilerActivity, profile
+
+    x = torch.randn(batch, *chw, device="cuda", dtype=torch.half).to(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        model(x)
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            for _ in range(runs):
+                model(x)
+            torch.cuda.synchronize()
+    with open(path, "w") as f:
+        f.write(f"{runs} runs at batch {batch}\n")
+        f.write(prof.key_averages().table(sort_by="cuda_time_total", row_limit=60, max_name_column_width=90))
+
+
 def dsgo_run(dsmodel, onnx, batch, profile_path, extra):
     cmd = [dsmodel, "bench", "--onnx", onnx, "--batch", str(batch), "--gpu", "--fp16", "--json", "--iterations", "100"]
     cmd += extra
@@ -115,6 +133,8 @@ def main():
     ap.add_argument("--compile", default="", help="torch.compile mode to time too (e.g. max-autotune)")
     ap.add_argument("--compile-batches", default="", help="batches for torch.compile (default: --batches)")
     ap.add_argument("--profile-batches", default="1,32")
+    ap.add_argument("--torch-profile", action="store_true",
+                    help="write torch.compile's kernel times at each profiled batch to OUT/torch_profile_<model>_b<batch>.txt")
     ap.add_argument("--dsgo-args", default="", help="extra dsmodel bench flags, e.g. --nchw")
     ap.add_argument("--onnx-dir", default="/tmp", help="where the exported ResNet-50 goes")
     args = ap.parse_args()
@@ -171,6 +191,8 @@ def main():
                 except Exception as e:  # a failed compile must not lose the other numbers
                     print(f"torch.compile failed for {name} batch {b}: {e}", flush=True)
                 print(f"torch.compile {name} b{b}: {time.time() - t0:.0f}s with compilation", flush=True)
+                if comp and args.torch_profile and b in pbatches:
+                    torch_profile(compiled, chw, b, os.path.join(args.out, f"torch_profile_{name}_b{b}.txt"))
             row = {"model": name, "batch": b, "dsgo": d and d["images_per_s"], "dsgo_roundtrip_ms": d and d["roundtrip_ms"],
                    "dsgo_compile_s": d and d["compile_s"], "eager": eager, "compile": comp}
             rows.append(row)

@@ -18,8 +18,8 @@ import (
 
 // deviceFlags choose the backend of run and bench.
 type deviceFlags struct {
-	gpu, fp16, nchw, autotune, find, nofuse, profile, json bool
-	engine                                                 string
+	gpu, fp16, nchw, autotune, find, nofuse, noown, profile, json bool
+	engine, convKernel                                            string
 }
 
 func (d *deviceFlags) register(fs *flag.FlagSet) {
@@ -29,6 +29,8 @@ func (d *deviceFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&d.autotune, "autotune", false, "with --gpu: time cuDNN's candidate algorithms (default: its heuristic choice)")
 	fs.BoolVar(&d.find, "find", false, "with --gpu: cuDNN's own Find timings for the candidates")
 	fs.BoolVar(&d.nofuse, "nofuse", false, "with --gpu: bias and activation in dsgo's kernel, not cuDNN's fused call")
+	fs.StringVar(&d.convKernel, "conv-kernel", "", "with --gpu: run every convolution it can on this dsgo kernel (e.g. dsgo_igemm_128x32x32)")
+	fs.BoolVar(&d.noown, "no-own-conv", false, "with --gpu: every convolution on cuDNN, none on dsgo's tensor-core kernels")
 	fs.BoolVar(&d.profile, "profile", false, "with --gpu: print per-layer timings (bench)")
 	fs.BoolVar(&d.json, "json", false, "bench: print the result as one JSON line")
 	fs.StringVar(&d.engine, "engine", "", "run the engine file dsmodel build wrote (on the GPU it was built for) instead of --onnx")
@@ -84,7 +86,7 @@ func (d *deviceFlags) compileGPU(g *graph.Graph, f *gpu.EngineFile, shapes map[s
 }
 
 func (d *deviceFlags) options() gpu.Options {
-	o := gpu.Options{Autotune: d.autotune, Find: d.find, NoFusedConv: d.nofuse}
+	o := gpu.Options{Autotune: d.autotune, Find: d.find, NoFusedConv: d.nofuse, NoOwnConv: d.noown, ConvKernel: d.convKernel}
 	if d.fp16 {
 		o.Precision = gpu.FP16
 	}

@@ -238,6 +238,39 @@ __device__ __forceinline__ float actf(int act, float v, float alpha, float beta,
 	return v;
 }
 
+// actfast is actf with the fast exponential and division (ex2.approx,
+// rcp.approx) for the sigmoid family, for convolution epilogues whose
+// result is rounded to float16 anyway (the error is below 1e-6 relative).
+// fexp and fdiv are the fast intrinsics on the GPU and the exact
+// functions in the emulator.
+__device__ __forceinline__ float fexp(float x) {
+#ifdef DSGO_EMU
+	return expf(x);
+#else
+	return __expf(x);
+#endif
+}
+
+__device__ __forceinline__ float fdiv(float a, float b) {
+#ifdef DSGO_EMU
+	return a / b;
+#else
+	return __fdividef(a, b);
+#endif
+}
+
+__device__ __forceinline__ float actfast(int act, float v, float alpha, float beta, float lo, float hi) {
+	switch (act) {
+	case ACT_NONE:
+		return v;
+	case ACT_SILU:
+		return fdiv(v, 1.0f + fexp(-v));
+	case ACT_SIGMOID:
+		return fdiv(1.0f, 1.0f + fexp(-v));
+	}
+	return actf(act, v, alpha, beta, lo, hi);
+}
+
 template <typename C>
 __device__ __forceinline__ void ew(const EwParams &p) {
 	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -358,13 +391,14 @@ DSGO_KERNEL(dsgo_copy2d, Copy2DParams) {
 }
 
 // ConvDirectParams: a convolution with few input channels (an image
-// network's first layer), one output pixel and up to CD_KB output
-// channels per thread. It reads x in any layout and type (the float32
-// NCHW input binding itself, so no conversion pass precedes it) and
-// writes y = act(conv(x, w) + b [+ r]) in any layout and type. w is
-// float32 [C][R][S][Kp] with Kp the output channels rounded up to CD_KB
-// (zeros beyond K), b float32 [Kp] (or 0), r (or 0) is read like y.
+// network's first layer), CD_PX neighbouring output pixels of a row and
+// CD_KB output channels per thread. It reads x in any layout and type
+// (the float32 NCHW input binding itself, so no conversion pass precedes
+// it) and writes y = act(conv(x, w) + b [+ r]) in any layout and type. w
+// is float32 [C][R][S][Kp] with Kp the output channels rounded up to
+// CD_KB (zeros beyond K), b float32 [Kp] (or 0), r (or 0) is read like y.
 #define CD_KB 16
+#define CD_PX 2
 
 struct ConvDirectParams {
 	long long x, w, b, r, y;
@@ -375,55 +409,89 @@ struct ConvDirectParams {
 	float alpha, beta, lo, hi;
 };
 
+// Every loop over acc has a constant trip count and is unrolled, so that
+// acc stays in registers (an index known only at run time would put it
+// in local memory).
 DSGO_KERNEL(dsgo_conv_direct, ConvDirectParams) {
-	long long pixels = (long long)p.n * p.oh * p.ow;
+	int owp = (p.ow + CD_PX - 1) / CD_PX;
+	long long rows = (long long)p.n * p.oh * owp;
 	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-	if (i >= pixels * (p.kp / CD_KB)) return;
-	int kg = (int)(i / pixels);
-	long long px = i - kg * pixels;
-	int ox = (int)(px % p.ow);
-	long long t = px / p.ow;
+	if (i >= rows * (p.kp / CD_KB)) return;
+	int kg = (int)(i / rows);
+	long long q = i - kg * rows;
+	int ox0 = (int)(q % owp) * CD_PX;
+	long long t = q / owp;
 	int oy = (int)(t % p.oh), n = (int)(t / p.oh);
 	int k0 = kg * CD_KB;
-	float acc[CD_KB];
-	for (int j = 0; j < CD_KB; j++) acc[j] = p.b ? ((const float *)p.b)[k0 + j] : 0.0f;
+	float acc[CD_PX][CD_KB];
+#pragma unroll
+	for (int j = 0; j < CD_KB; j++) {
+		float b = p.b ? ((const float *)p.b)[k0 + j] : 0.0f;
+#pragma unroll
+		for (int x = 0; x < CD_PX; x++) acc[x][j] = b;
+	}
 	const float *w = (const float *)p.w + k0;
-	int y0 = oy * p.sh - p.ph, x0 = ox * p.sw - p.pw;
+	int y0 = oy * p.sh - p.ph;
+	int x0[CD_PX];
+	bool xin[CD_PX];
+#pragma unroll
+	for (int x = 0; x < CD_PX; x++) x0[x] = (ox0 + x) * p.sw - p.pw, xin[x] = ox0 + x < p.ow;
 	for (int c = 0; c < p.c; c++) {
 		for (int r = 0; r < p.kr; r++) {
 			int iy = y0 + r * p.dh;
 			if (iy < 0 || iy >= p.h) continue;
 			long long row = n * p.xs[0] + c * p.xs[1] + iy * p.xs[2];
 			for (int s = 0; s < p.ks; s++) {
-				int ix = x0 + s * p.dw;
-				if (ix < 0 || ix >= p.w_) continue;
-				float v = ld<float>(p.x, p.xdt, row + ix * p.xs[3]);
-				const float *wp = w + (long long)((c * p.kr + r) * p.ks + s) * p.kp;
+				float v[CD_PX];
 #pragma unroll
-				for (int j = 0; j < CD_KB; j++) acc[j] += v * wp[j];
+				for (int x = 0; x < CD_PX; x++) {
+					int ix = x0[x] + s * p.dw;
+					v[x] = xin[x] && ix >= 0 && ix < p.w_ ? ld<float>(p.x, p.xdt, row + ix * p.xs[3]) : 0.0f;
+				}
+				const float4 *wp = (const float4 *)(w + (long long)((c * p.kr + r) * p.ks + s) * p.kp);
+#pragma unroll
+				for (int j = 0; j < CD_KB / 4; j++) {
+					float4 wv = wp[j];
+#pragma unroll
+					for (int x = 0; x < CD_PX; x++) {
+						acc[x][4 * j] += v[x] * wv.x;
+						acc[x][4 * j + 1] += v[x] * wv.y;
+						acc[x][4 * j + 2] += v[x] * wv.z;
+						acc[x][4 * j + 3] += v[x] * wv.w;
+					}
+				}
 			}
 		}
 	}
 	int kn = imin(CD_KB, p.k - k0);
-	long long yo = n * p.ys[0] + k0 * p.ys[1] + oy * p.ys[2] + ox * p.ys[3];
-	long long ro = n * p.rs[0] + k0 * p.rs[1] + oy * p.rs[2] + ox * p.rs[3];
-	for (int j = 0; j < CD_KB; j++) {
-		float v = acc[j];
-		if (p.r && j < kn) v += ld<float>(p.r, p.rdt, ro + j * p.rs[1]);
-		acc[j] = p.act != ACT_NONE ? actf(p.act, v, p.alpha, p.beta, p.lo, p.hi) : v;
-	}
-	if (p.ydt == DT_F16 && p.ys[1] == 1 && kn == CD_KB && (((p.y + 2 * yo) & 15) == 0)) {
-		unsigned int h[CD_KB / 2];
-		for (int j = 0; j < CD_KB / 2; j++) h[j] = (unsigned int)f2h(acc[2 * j]) | ((unsigned int)f2h(acc[2 * j + 1]) << 16);
-		uint4 *d = (uint4 *)((unsigned short *)p.y + yo);
-		for (int j = 0; j < CD_KB / 8; j++) {
-			uint4 v;
-			v.x = h[4 * j], v.y = h[4 * j + 1], v.z = h[4 * j + 2], v.w = h[4 * j + 3];
-			d[j] = v;
+#pragma unroll
+	for (int x = 0; x < CD_PX; x++) {
+		if (!xin[x]) continue;
+		long long yo = n * p.ys[0] + k0 * p.ys[1] + oy * p.ys[2] + (ox0 + x) * p.ys[3];
+		long long ro = n * p.rs[0] + k0 * p.rs[1] + oy * p.rs[2] + (ox0 + x) * p.rs[3];
+#pragma unroll
+		for (int j = 0; j < CD_KB; j++) {
+			float v = acc[x][j];
+			if (p.r && j < kn) v += ld<float>(p.r, p.rdt, ro + j * p.rs[1]);
+			acc[x][j] = actfast(p.act, v, p.alpha, p.beta, p.lo, p.hi);
 		}
-		return;
+		if (p.ydt == DT_F16 && p.ys[1] == 1 && kn == CD_KB && (((p.y + 2 * yo) & 15) == 0)) {
+			uint4 *d = (uint4 *)((unsigned short *)p.y + yo);
+#pragma unroll
+			for (int j = 0; j < CD_KB / 8; j++) {
+				uint4 o;
+				o.x = (unsigned int)f2h(acc[x][8 * j]) | ((unsigned int)f2h(acc[x][8 * j + 1]) << 16);
+				o.y = (unsigned int)f2h(acc[x][8 * j + 2]) | ((unsigned int)f2h(acc[x][8 * j + 3]) << 16);
+				o.z = (unsigned int)f2h(acc[x][8 * j + 4]) | ((unsigned int)f2h(acc[x][8 * j + 5]) << 16);
+				o.w = (unsigned int)f2h(acc[x][8 * j + 6]) | ((unsigned int)f2h(acc[x][8 * j + 7]) << 16);
+				d[j] = o;
+			}
+			continue;
+		}
+#pragma unroll
+		for (int j = 0; j < CD_KB; j++)
+			if (j < kn) st<float>(p.y, p.ydt, yo + j * p.ys[1], acc[x][j]);
 	}
-	for (int j = 0; j < kn; j++) st<float>(p.y, p.ydt, yo + j * p.ys[1], acc[j]);
 }
 
 // ---------------------------------------------------------------------

@@ -79,6 +79,13 @@ type Options struct {
 	// NoFusedConv runs convolutions with a separate bias and activation
 	// kernel even where cuDNN's fused call exists (for comparisons).
 	NoFusedConv bool
+	// NoOwnConv leaves every convolution to cuDNN: dsgo's own
+	// tensor-core kernels (cuda/kernels/conv.cu) are not timed against it.
+	NoOwnConv bool
+	// ConvKernel makes every convolution that dsgo's own kernels can run
+	// use the one named (e.g. "dsgo_igemm_128x32x32") instead of the
+	// fastest, for tests and experiments.
+	ConvKernel string
 	// NoGraph runs the steps one by one on each Run instead of replaying
 	// a captured CUDA graph (for debugging and comparisons).
 	NoGraph  bool
@@ -176,12 +183,26 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
+	conv, err := cuda.Kernel("conv.cu") // uses infer.cu's helpers: one program
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	prog.Source += "\n" + conv.Source
 	if sh.mod, err = sh.ctx.BuildModule(prog, o.CacheDir); err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
 	for _, name := range kernelNames {
 		if sh.kern[name], err = sh.mod.Function(name); err != nil {
 			return nil, fmt.Errorf("gpu: %w", err)
+		}
+	}
+	// The tensor-core convolution kernels exist from sm_80 on, and not in
+	// the emulator: without them cuDNN runs every convolution.
+	if !o.NoOwnConv {
+		for _, c := range igemmConfigs {
+			if fn, err := sh.mod.Function(c.name); err == nil {
+				sh.kern[c.name] = fn
+			}
 		}
 	}
 	return e, nil

@@ -44,7 +44,7 @@ const engineMagic = "DSGOENG\x00"
 // either is rebuilt.
 const (
 	EngineFormat  = 1
-	EngineVersion = 1
+	EngineVersion = 2
 )
 
 // maxEngineHeader bounds the JSON header a file may declare.
@@ -52,11 +52,14 @@ const maxEngineHeader = 64 << 20
 
 // Tactic is what tuning chose for one convolution of a program.
 type Tactic struct {
-	Step   string  `json:"step"`  // the node
-	Spec   string  `json:"spec"`  // the convolution's shapes and types
-	Algo   int     `json:"algo"`  // cuDNN's algorithm number
-	Fused  bool    `json:"fused"` // cuDNN's fused bias+activation call works with Algo
-	Millis float64 `json:"ms"`    // as timed by Options.Autotune; -1 when not timed
+	Step  string `json:"step"`  // the node
+	Spec  string `json:"spec"`  // the convolution's shapes and types
+	Algo  int    `json:"algo"`  // cuDNN's algorithm number
+	Fused bool   `json:"fused"` // cuDNN's fused bias+activation call works with Algo
+	// Kernel names dsgo's own convolution kernel (cuda/kernels/conv.cu)
+	// when it beat cuDNN; Algo is then cuDNN's fallback.
+	Kernel string  `json:"kernel,omitempty"`
+	Millis float64 `json:"ms"` // as timed by Options.Autotune; -1 when not timed
 }
 
 // ProgramTactics are the tactics of the program built for one set of

@@ -52,9 +52,12 @@ type resizeVecParams struct {
 	N, H, W, OH, OW, Units, Vec, _   int32
 }
 
-// convDirectKB is CD_KB: the output channels one thread of
-// dsgo_conv_direct computes.
-const convDirectKB = 16
+// convDirectKB and convDirectPX are CD_KB and CD_PX: the output channels
+// and pixels one thread of dsgo_conv_direct computes.
+const (
+	convDirectKB = 16
+	convDirectPX = 2
+)
 
 type convDirectParams struct {
 	X, W, B, R, Y                  int64

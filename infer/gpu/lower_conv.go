@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/cpu"
@@ -77,12 +78,16 @@ type convStep struct {
 	}
 	bwd bool // ConvTranspose: backward data
 	st  *step
+	own *igemm // dsgo's own kernels, when they can run it
 }
 
 func (c *convStep) run(s *cuda.Stream) error { return c.exec(s, c.p.workspace()) }
 
 // exec queues the convolution (and its epilogue) with the workspace at ws.
 func (c *convStep) exec(s *cuda.Stream, ws cuda.DevicePtr) error {
+	if c.own != nil && c.own.use >= 0 {
+		return c.own.run(c, s, c.own.use)
+	}
 	switch {
 	case c.bwd:
 		if err := c.cv.BackwardData(s, c.algo, c.w.dev(), c.x.dev(), c.y.dev(), ws, c.ws); err != nil {
@@ -160,6 +165,12 @@ func (c *convStep) timeAlgo(algo int, ws cuda.DevicePtr, limit int, ev [2]*cuda.
 	if c.ws > limit {
 		return 0, fmt.Errorf("needs %d bytes of workspace", c.ws)
 	}
+	return c.timeRuns(ws, ev)
+}
+
+// timeRuns measures the step as it is set up: the mean of 10 runs after
+// 3 warm-up runs, in milliseconds.
+func (c *convStep) timeRuns(ws cuda.DevicePtr, ev [2]*cuda.Event) (float64, error) {
 	s := c.p.e.s
 	for i := range 13 {
 		if i == 3 {
@@ -193,15 +204,15 @@ func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var ev [2]*cuda.Event
+	for i := range ev {
+		if ev[i], err = p.e.ctx.NewEvent(); err != nil {
+			return 0, err
+		}
+		defer ev[i].Close()
+	}
 	best, bestMs := algos[0].Algo, -1.0
 	if p.e.opts.Autotune && len(algos) > 1 {
-		var ev [2]*cuda.Event
-		for i := range ev {
-			if ev[i], err = p.e.ctx.NewEvent(); err != nil {
-				return 0, err
-			}
-			defer ev[i].Close()
-		}
 		for _, a := range algos[:min(len(algos), 5)] {
 			ms, err := c.timeAlgo(a.Algo, ws, limit, ev)
 			if err == nil && (bestMs < 0 || ms < bestMs) {
@@ -220,6 +231,15 @@ func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 			c.st.detail = "fused call failed: " + err.Error() + "; "
 		}
 	}
+	kernel, ownMs, err := c.tuneOwn(ws, ev, &bestMs)
+	if err != nil {
+		return 0, err
+	}
+	if kernel != "" {
+		c.st.detail = fmt.Sprintf("%s (%.3f ms; cuDNN %.3f ms with algo %d)", kernel, ownMs, bestMs, c.algo)
+		p.tactics = append(p.tactics, Tactic{Step: c.st.name, Spec: c.spec(), Algo: c.algo, Fused: c.fused, Kernel: kernel, Millis: ownMs})
+		return 0, nil
+	}
 	c.st.detail += fmt.Sprintf("algo %d", c.algo)
 	if bestMs >= 0 {
 		c.st.detail += fmt.Sprintf(" (%.3f ms)", bestMs)
@@ -236,6 +256,50 @@ func (c *convStep) tune(ws cuda.DevicePtr, limit int) (int, error) {
 	}
 	p.tactics = append(p.tactics, Tactic{Step: c.st.name, Spec: c.spec(), Algo: c.algo, Fused: c.fused, Millis: bestMs})
 	return c.ws, nil
+}
+
+// tuneOwn times dsgo's own kernels (when they can run c) against cuDNN's
+// choice, timed here unless *cudnnMs already holds its time, and keeps
+// the fastest. It returns the kernel chosen and its time, or "" when
+// cuDNN stays.
+func (c *convStep) tuneOwn(ws cuda.DevicePtr, ev [2]*cuda.Event, cudnnMs *float64) (string, float64, error) {
+	if c.own == nil {
+		return "", 0, nil
+	}
+	if name := c.p.e.opts.ConvKernel; name != "" {
+		if c.own.use = c.own.find(name); c.own.use < 0 {
+			return "", 0, fmt.Errorf("gpu: no convolution kernel %q", name)
+		}
+		ms, err := c.timeRuns(ws, ev)
+		return name, ms, err
+	}
+	if *cudnnMs < 0 {
+		ms, err := c.timeRuns(ws, ev)
+		if err != nil {
+			return "", 0, err
+		}
+		*cudnnMs = ms
+	}
+	best, bestMs := -1, *cudnnMs
+	times := ""
+	for i := range c.own.cfgs {
+		c.own.use = i
+		ms, err := c.timeRuns(ws, ev)
+		if err != nil {
+			c.own.use = -1
+			return "", 0, fmt.Errorf("gpu: %s: %s: %w", c.st.name, c.own.cfgs[i].name, err)
+		}
+		times += fmt.Sprintf(" %s:%.3f", strings.TrimPrefix(c.own.cfgs[i].name, "dsgo_igemm_"), ms)
+		if ms < bestMs {
+			best, bestMs = i, ms
+		}
+	}
+	c.own.use = best
+	if best < 0 {
+		c.st.detail = "own" + times + "; "
+		return "", 0, nil
+	}
+	return c.own.cfgs[best].name, bestMs, nil
 }
 
 // spec describes the convolution for matching a stored tactic to it.
@@ -264,6 +328,14 @@ func (c *convStep) preset(limit int) (Tactic, bool) {
 		p.retuned++
 		return Tactic{}, false
 	}
+	if t.Kernel != "" {
+		if c.own == nil || c.own.find(t.Kernel) < 0 {
+			p.retuned++
+			return Tactic{}, false
+		}
+		c.own.use = c.own.find(t.Kernel)
+		return t, true
+	}
 	if err := c.use(t.Algo); err != nil || c.ws > limit {
 		p.retuned++
 		return Tactic{}, false
@@ -274,6 +346,11 @@ func (c *convStep) preset(limit int) (Tactic, bool) {
 // adopt runs the convolution once with a stored tactic (the fused call
 // may still fail on this GPU, as in tune) and records it.
 func (c *convStep) adopt(t Tactic, ws cuda.DevicePtr) (int, error) {
+	if t.Kernel != "" {
+		c.st.detail = t.Kernel + " (from the engine file)"
+		c.p.tactics = append(c.p.tactics, t)
+		return 0, nil
+	}
 	c.fused = c.fused && t.Fused
 	if c.fused {
 		if err := c.exec(c.p.e.s, ws); err != nil {
@@ -293,19 +370,13 @@ func lowerConv(p *Program, n *graph.Node) error {
 	if ap := n.AttrString("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
 		return fmt.Errorf("auto_pad=%s is not supported (export with explicit pads)", ap)
 	}
-	x, err := p.val(n.In(0))
-	if err != nil {
-		return err
+	if n.In(1) == nil || len(n.In(1).Shape) != 4 {
+		return fmt.Errorf("only 2-D convolutions run on the GPU (weights %v)", n.In(1))
 	}
-	if len(x.shape) != 4 || n.In(1) == nil || len(n.In(1).Shape) != 4 {
-		return fmt.Errorf("only 2-D convolutions run on the GPU (input %v)", x.shape)
-	}
-	nhwc := p.wantNHWC()
 	sp, err := convAct(n)
 	if err != nil {
 		return err
 	}
-	out := n.Outputs[0]
 	var res *buf // the residual graph.FuseResiduals folded in
 	if rv := n.In(3); rv != nil {
 		if res, err = p.val(rv); err != nil {
@@ -319,6 +390,15 @@ func lowerConv(p *Program, n *graph.Node) error {
 	if ok, err := p.directConv(n, sp, res, pads); ok || err != nil {
 		return err
 	}
+	x, err := p.val(n.In(0))
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 4 {
+		return fmt.Errorf("only 2-D convolutions run on the GPU (input %v)", x.shape)
+	}
+	nhwc := p.wantNHWC()
+	out := n.Outputs[0]
 	if pads[0] != pads[2] || pads[1] != pads[3] {
 		// cuDNN pads symmetrically: pad explicitly first.
 		if x, err = p.padInput(n, x, pads); err != nil {
@@ -379,12 +459,18 @@ func lowerConv(p *Program, n *graph.Node) error {
 	if err := c.epilogue(sp, bias); err != nil {
 		return err
 	}
+	if c.own, err = p.planIgemm(c, n, spec, sp); err != nil {
+		return err
+	}
 	reads := []*buf{x, w}
 	if res != nil {
 		reads = append(reads, res)
 	}
 	if bias != nil {
 		reads = append(reads, bias)
+	}
+	if c.own != nil && c.own.bias != nil {
+		reads = append(reads, c.own.bias)
 	}
 	c.st = p.step(n.Name, reads, []*buf{y}, c.run)
 	p.tuners = append(p.tuners, c.tune)
@@ -654,7 +740,8 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 		prm.Rs, prm.Rdt = dims4(res), int32(res.dt)
 		reads = append(reads, res)
 	}
-	fn, cnt := p.e.kern["dsgo_conv_direct"], int64(y.shape[0]*y.shape[2]*y.shape[3]*kp/convDirectKB)
+	rows := y.shape[0] * y.shape[2] * ((y.shape[3] + convDirectPX - 1) / convDirectPX)
+	fn, cnt := p.e.kern["dsgo_conv_direct"], int64(rows*kp/convDirectKB)
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
 		prm.X, prm.W, prm.Y = int64(x.dev()), int64(w.dev()), int64(y.dev())
 		prm.B, prm.R = 0, 0

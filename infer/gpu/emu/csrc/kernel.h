@@ -25,6 +25,9 @@ struct uint4 {
 struct uint2 {
 	unsigned int x, y;
 };
+struct float4 {
+	float x, y, z, w;
+};
 
 #define __global__
 #define __device__

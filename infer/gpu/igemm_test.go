@@ -1,0 +1,136 @@
+package gpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/dsgo/dsgo/infer/cpu"
+	"github.com/dsgo/dsgo/infer/graph"
+	"github.com/dsgo/dsgo/infer/tensor"
+)
+
+// convCaseGraph is x → Conv(w, b) [→ Add x] [→ SiLU] → y, the shapes
+// dsgo's own convolution kernels take (the optimiser folds the residual
+// and the activation into the Conv).
+type convCaseSpec struct {
+	n, c, h, w, k, r, stride, pad, dil int
+	residual, silu                     bool
+}
+
+func (cs convCaseSpec) String() string {
+	return fmt.Sprintf("n%dc%dh%dw%d_k%dr%ds%dp%dd%d_res%v_silu%v", cs.n, cs.c, cs.h, cs.w, cs.k, cs.r, cs.stride, cs.pad,
+		cs.dil, cs.residual, cs.silu)
+}
+
+func (cs convCaseSpec) graph(seed uint64) *graph.Graph {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	f32 := func(name string, shape ...int) *graph.Value {
+		return &graph.Value{Name: name, DType: tensor.Float32, Shape: tensor.Shape(shape)}
+	}
+	cst := func(name string, scale float32, shape ...int) *graph.Value {
+		t := tensor.New(shape...)
+		t.Name = name
+		for i := range t.F32 {
+			t.F32[i] = (rng.Float32()*2 - 1) * scale
+		}
+		return &graph.Value{Name: name, DType: tensor.Float32, Shape: t.Shape, Const: t}
+	}
+	ints := func(v ...int64) graph.Attr { return graph.Attr{Kind: graph.AttrIntsKind, Ints: v} }
+	x := f32("x", cs.n, cs.c, cs.h, cs.w)
+	w := cst("w", 1/float32(cs.c*cs.r*cs.r), cs.k, cs.c, cs.r, cs.r)
+	b := cst("b", 0.5, cs.k)
+	y := &graph.Value{Name: "conv"}
+	p, s, d := int64(cs.pad), int64(cs.stride), int64(cs.dil)
+	nodes := []*graph.Node{{Op: "Conv", Name: "conv", Inputs: []*graph.Value{x, w, b}, Outputs: []*graph.Value{y},
+		Attrs: map[string]graph.Attr{"pads": ints(p, p, p, p), "strides": ints(s, s), "dilations": ints(d, d),
+			"kernel_shape": ints(int64(cs.r), int64(cs.r))}}}
+	if cs.residual {
+		sum := &graph.Value{Name: "sum"}
+		nodes = append(nodes, &graph.Node{Op: "Add", Name: "add", Inputs: []*graph.Value{y, x}, Outputs: []*graph.Value{sum}})
+		y = sum
+	}
+	if cs.silu {
+		sig, out := &graph.Value{Name: "sig"}, &graph.Value{Name: "silu"}
+		nodes = append(nodes, &graph.Node{Op: "Sigmoid", Name: "sigmoid", Inputs: []*graph.Value{y}, Outputs: []*graph.Value{sig}},
+			&graph.Node{Op: "Mul", Name: "mul", Inputs: []*graph.Value{y, sig}, Outputs: []*graph.Value{out}})
+		y = out
+	}
+	return &graph.Graph{Name: "conv_" + cs.String(), Opset: 17, Inputs: []*graph.Value{x}, Outputs: []*graph.Value{y},
+		Initializers: map[string]*tensor.Tensor{"w": w.Const, "b": b.Const}, Nodes: nodes}
+}
+
+// TestOwnConvKernelsMatchTheCPU runs every configuration of dsgo's
+// implicit-GEMM convolution on shapes with strides, dilation, residuals,
+// odd sizes, partial tiles and channel counts that are not multiples of
+// the tile, against the CPU backend in float32.
+func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
+	needGPU(t)
+	cases := []convCaseSpec{
+		{n: 2, c: 16, h: 40, w: 40, k: 32, r: 3, stride: 1, pad: 1, dil: 1, silu: true},
+		{n: 2, c: 32, h: 24, w: 20, k: 32, r: 3, stride: 1, pad: 1, dil: 1, residual: true, silu: true},
+		{n: 3, c: 48, h: 31, w: 29, k: 96, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		{n: 1, c: 112, h: 23, w: 40, k: 112, r: 3, stride: 1, pad: 2, dil: 2},
+		{n: 2, c: 208, h: 12, w: 20, k: 96, r: 1, stride: 1, pad: 0, dil: 1, silu: true},
+		{n: 1, c: 64, h: 17, w: 13, k: 16, r: 1, stride: 1, pad: 0, dil: 1},
+		{n: 1, c: 8, h: 9, w: 7, k: 24, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+	}
+	e, err := NewEngine(cases[0].graph(0), testOptions(FP16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := e.kern[igemmConfigs[0].name] != nil
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !have {
+		t.Skip("no tensor-core convolution kernels here (emulator, or a GPU before sm_80)")
+	}
+	r := cpu.NewRunner(cpu.Options{Workers: 2})
+	defer r.Close()
+	for i, cs := range cases {
+		g := cs.graph(uint64(i))
+		shapes := map[string]tensor.Shape{"x": {cs.n, cs.c, cs.h, cs.w}}
+		ref, err := cpu.Compile(g, shapes, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := ref.Input("x")
+		rng := rand.New(rand.NewPCG(uint64(i), 9))
+		for j := range in.F32 {
+			in.F32[j] = rng.Float32()*2 - 1
+		}
+		if err := ref.Run(); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := ref.Output(g.Outputs[0].Name)
+		for _, cfg := range igemmConfigs {
+			t.Run(cs.String()+"/"+cfg.name, func(t *testing.T) {
+				o := testOptions(FP16)
+				o.ConvKernel = cfg.name
+				p, err := Compile(g, shapes, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				ran := false
+				for _, st := range p.steps {
+					ran = ran || strings.HasPrefix(st.detail, cfg.name)
+				}
+				if !ran {
+					t.Fatalf("%s did not run the convolution", cfg.name)
+				}
+				x, _ := p.Input("x")
+				copy(x.F32, in.F32)
+				if err := p.Run(); err != nil {
+					t.Fatal(err)
+				}
+				got, _ := p.Output(g.Outputs[0].Name)
+				if _, ofMax := floatErrors(got.F32, want.F32); ofMax > 2e-3 {
+					t.Errorf("error %.3g of the largest magnitude > 2e-3", ofMax)
+				}
+			})
+		}
+	}
+}

@@ -82,15 +82,21 @@ __device__ __forceinline__ void igemm(const IgemmParams &p) {
 	// row and column (far outside for rows past M), fixed over the loop.
 	const int vj = tid % VPR, arow = tid / VPR;
 	int abase[AV], aiy[AV], aix[AV];
+	{
+		// Divide once, then step RSTEP pixels at a time.
+		int mm = m0 + arow, ox = mm % p.ow, t = mm / p.ow, oy = t % p.oh, nb = t / p.oh;
 #pragma unroll
-	for (int i = 0; i < AV; i++) {
-		int mm = m0 + arow + i * RSTEP;
-		abase[i] = 0, aiy[i] = -0x40000000, aix[i] = 0;
-		if (mm < p.m) {
-			int ox = mm % p.ow, t = mm / p.ow;
-			int oy = t % p.oh, nb = t / p.oh;
-			aiy[i] = oy * p.sh - p.ph, aix[i] = ox * p.sw - p.pw;
-			abase[i] = ((nb * p.h + aiy[i]) * p.w_ + aix[i]) * p.c + vj * 8;
+		for (int i = 0; i < AV; i++) {
+			abase[i] = 0, aiy[i] = -0x40000000, aix[i] = 0;
+			if (mm < p.m) {
+				aiy[i] = oy * p.sh - p.ph, aix[i] = ox * p.sw - p.pw;
+				abase[i] = ((nb * p.h + aiy[i]) * p.w_ + aix[i]) * p.c + vj * 8;
+			}
+			mm += RSTEP, ox += RSTEP;
+			while (ox >= p.ow) {
+				ox -= p.ow;
+				if (++oy == p.oh) oy = 0, nb++;
+			}
 		}
 	}
 	// This thread's B vectors: their filter row's offset (-1: none).

@@ -259,16 +259,25 @@ __device__ __forceinline__ float fdiv(float a, float b) {
 #endif
 }
 
+// The other activations are a call, so that unrolled epilogues stay
+// small (inlining all of actf into each of them filled the instruction
+// cache).
+__device__ __noinline__ float actcall(int act, float v, float alpha, float beta, float lo, float hi) {
+	return actf(act, v, alpha, beta, lo, hi);
+}
+
 __device__ __forceinline__ float actfast(int act, float v, float alpha, float beta, float lo, float hi) {
 	switch (act) {
 	case ACT_NONE:
 		return v;
+	case ACT_RELU:
+		return v > 0.0f ? v : 0.0f;
 	case ACT_SILU:
 		return fdiv(v, 1.0f + fexp(-v));
 	case ACT_SIGMOID:
 		return fdiv(1.0f, 1.0f + fexp(-v));
 	}
-	return actf(act, v, alpha, beta, lo, hi);
+	return actcall(act, v, alpha, beta, lo, hi);
 }
 
 template <typename C>
@@ -411,8 +420,12 @@ struct ConvDirectParams {
 
 // Every loop over acc has a constant trip count and is unrolled, so that
 // acc stays in registers (an index known only at run time would put it
-// in local memory).
-DSGO_KERNEL(dsgo_conv_direct, ConvDirectParams) {
+// in local memory). KC, KR and KS are the input channels and filter size
+// when known at compile time (0: read from p): the 3-channel 3x3 layer
+// of image networks then has all its loads unrolled and in flight
+// together, instead of one tap's latency after the other.
+template <int KC, int KR, int KS>
+__device__ __forceinline__ void conv_direct(const ConvDirectParams &p) {
 	int owp = (p.ow + CD_PX - 1) / CD_PX;
 	long long rows = (long long)p.n * p.oh * owp;
 	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -436,19 +449,23 @@ DSGO_KERNEL(dsgo_conv_direct, ConvDirectParams) {
 	bool xin[CD_PX];
 #pragma unroll
 	for (int x = 0; x < CD_PX; x++) x0[x] = (ox0 + x) * p.sw - p.pw, xin[x] = ox0 + x < p.ow;
-	for (int c = 0; c < p.c; c++) {
-		for (int r = 0; r < p.kr; r++) {
+	const int nc = KC ? KC : p.c, nr = KR ? KR : p.kr, ns = KS ? KS : p.ks;
+#pragma unroll
+	for (int c = 0; c < nc; c++) {
+#pragma unroll
+		for (int r = 0; r < nr; r++) {
 			int iy = y0 + r * p.dh;
-			if (iy < 0 || iy >= p.h) continue;
+			bool yin = iy >= 0 && iy < p.h;
 			long long row = n * p.xs[0] + c * p.xs[1] + iy * p.xs[2];
-			for (int s = 0; s < p.ks; s++) {
+#pragma unroll
+			for (int s = 0; s < ns; s++) {
 				float v[CD_PX];
 #pragma unroll
 				for (int x = 0; x < CD_PX; x++) {
 					int ix = x0[x] + s * p.dw;
-					v[x] = xin[x] && ix >= 0 && ix < p.w_ ? ld<float>(p.x, p.xdt, row + ix * p.xs[3]) : 0.0f;
+					v[x] = yin && xin[x] && ix >= 0 && ix < p.w_ ? ld<float>(p.x, p.xdt, row + ix * p.xs[3]) : 0.0f;
 				}
-				const float4 *wp = (const float4 *)(w + (long long)((c * p.kr + r) * p.ks + s) * p.kp);
+				const float4 *wp = (const float4 *)(w + (long long)((c * nr + r) * ns + s) * p.kp);
 #pragma unroll
 				for (int j = 0; j < CD_KB / 4; j++) {
 					float4 wv = wp[j];
@@ -492,6 +509,13 @@ DSGO_KERNEL(dsgo_conv_direct, ConvDirectParams) {
 		for (int j = 0; j < CD_KB; j++)
 			if (j < kn) st<float>(p.y, p.ydt, yo + j * p.ys[1], acc[x][j]);
 	}
+}
+
+DSGO_KERNEL(dsgo_conv_direct, ConvDirectParams) {
+	if (p.c == 3 && p.kr == 3 && p.ks == 3 && p.xdt == DT_F32)
+		conv_direct<3, 3, 3>(p);
+	else
+		conv_direct<0, 0, 0>(p);
 }
 
 // ---------------------------------------------------------------------

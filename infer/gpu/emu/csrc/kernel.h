@@ -32,6 +32,7 @@ struct float4 {
 #define __global__
 #define __device__
 #define __forceinline__ inline
+#define __noinline__
 #define __launch_bounds__(n)
 #define __restrict__ __restrict
 

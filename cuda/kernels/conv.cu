@@ -208,6 +208,119 @@ __device__ __forceinline__ void igemm(const IgemmParams &p) {
 	}
 }
 
+// ConvSmallParams: a convolution whose whole reduction (C*R*S, e.g. 27
+// for a 3x3 filter over an RGB image) fits one 32-wide tensor-core step:
+// each thread gathers the taps of one output pixel from x in any layout
+// and type (the float32 NCHW input binding itself), so the layer needs
+// neither a conversion pass nor per-pixel FMA loops. w is float16
+// [Kp][32] (Kp the output channels rounded up to 16, taps in (c, r, s)
+// order, zeros beyond); b float32 [Kp] or 0; r and y channels last.
+struct ConvSmallParams {
+	long long x, w, b, r, y;
+	long long xs[4];
+	int m, c, h, w_, k, kr, ks, oh, ow;
+	int sh, sw, ph, pw, dh, dw;
+	int ldy, ldr, act, xdt, off32; // off32: x's offsets fit 32 bits
+	float alpha, beta, lo, hi;
+};
+
+// conv_small: 128 pixels x 16 channels per block of 4 warps; KC, KR, KS
+// are the input channels and filter size when known at compile time (0:
+// read from p), so that the 3x3 RGB layer's gather is fully unrolled.
+template <int KC, int KR, int KS, bool F32>
+__device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
+	constexpr int BM = 128, LDS = 40;
+	__shared__ __align__(16) unsigned short sa[BM * LDS];
+	__shared__ __align__(16) unsigned short sb[16 * LDS];
+	const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+	const int m0 = blockIdx.x * BM, n0 = blockIdx.y * 16;
+	if (tid < 64) {
+		int row = tid >> 2, v = tid & 3;
+		*(uint4 *)&sb[row * LDS + v * 8] = ((const uint4 *)p.w)[(n0 + row) * 4 + v];
+	}
+	const int kc = KC ? KC : p.c, kr = KR ? KR : p.kr, ks = KS ? KS : p.ks, crs = kc * kr * ks;
+	const int mm = m0 + tid;
+	unsigned packed[16];
+	{
+		float vals[32];
+		int ox = mm % p.ow, t = mm / p.ow, oy = t % p.oh, nb = t / p.oh;
+		int y0 = oy * p.sh - p.ph, x0 = ox * p.sw - p.pw;
+		long long base = nb * p.xs[0];
+#pragma unroll
+		for (int i = 0; i < 32; i++) {
+			float v = 0.0f;
+			if (i < crs && mm < p.m) {
+				int c = i / (kr * ks), rs = i - c * (kr * ks), r = rs / ks, s = rs - r * ks;
+				int iy = y0 + r * p.dh, ix = x0 + s * p.dw;
+				if ((unsigned)iy < (unsigned)p.h && (unsigned)ix < (unsigned)p.w_) {
+					if (F32) // float32 input with 32-bit offsets: the gather is most of this kernel's work
+						v = ((const float *)p.x)[(int)base + c * (int)p.xs[1] + iy * (int)p.xs[2] + ix * (int)p.xs[3]];
+					else
+						v = ld<float>(p.x, p.xdt, base + c * p.xs[1] + iy * p.xs[2] + ix * p.xs[3]);
+				}
+			}
+			vals[i] = v;
+		}
+#pragma unroll
+		for (int j = 0; j < 16; j++) packed[j] = (unsigned)f2h(vals[2 * j]) | ((unsigned)f2h(vals[2 * j + 1]) << 16);
+	}
+	uint4 *dst = (uint4 *)&sa[tid * LDS];
+#pragma unroll
+	for (int j = 0; j < 4; j++) dst[j] = make_uint4(packed[4 * j], packed[4 * j + 1], packed[4 * j + 2], packed[4 * j + 3]);
+	__syncthreads();
+
+	float acc[2][2][4];
+#pragma unroll
+	for (int i = 0; i < 2; i++)
+#pragma unroll
+		for (int j = 0; j < 2; j++) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.0f;
+	const unsigned A = smem(sa + (warp * 32 + (lane & 15)) * LDS + (lane >> 4) * 8);
+	const unsigned B = smem(sb + ((lane & 7) + (lane >> 4) * 8) * LDS + ((lane >> 3) & 1) * 8);
+#pragma unroll
+	for (int kk = 0; kk < 32; kk += 16) {
+		unsigned af[2][4], bf[2][2];
+#pragma unroll
+		for (int mt = 0; mt < 2; mt++) ldsm4(A + (mt * 16 * LDS + kk) * 2, af[mt][0], af[mt][1], af[mt][2], af[mt][3]);
+		ldsm4(B + kk * 2, bf[0][0], bf[0][1], bf[1][0], bf[1][1]);
+#pragma unroll
+		for (int mt = 0; mt < 2; mt++)
+#pragma unroll
+			for (int nt = 0; nt < 2; nt++) mma16816(acc[mt][nt], af[mt], bf[nt]);
+	}
+	const float *bias = (const float *)p.b;
+#pragma unroll
+	for (int mt = 0; mt < 2; mt++) {
+#pragma unroll
+		for (int hf = 0; hf < 2; hf++) {
+			int row = m0 + warp * 32 + mt * 16 + (lane >> 2) + hf * 8;
+			if (row >= p.m) continue;
+			unsigned short *yrow = (unsigned short *)p.y + (long long)row * p.ldy;
+			const unsigned short *rrow = p.r ? (const unsigned short *)p.r + (long long)row * p.ldr : 0;
+#pragma unroll
+			for (int nt = 0; nt < 2; nt++) {
+				int k = n0 + nt * 8 + (lane & 3) * 2;
+				if (k >= p.k) continue;
+				float v0 = acc[mt][nt][2 * hf], v1 = acc[mt][nt][2 * hf + 1];
+				if (bias) v0 += bias[k], v1 += bias[k + 1];
+				if (rrow) {
+					unsigned rv = *(const unsigned *)(rrow + k);
+					v0 += h2f((unsigned short)(rv & 0xffffu)), v1 += h2f((unsigned short)(rv >> 16));
+				}
+				v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
+				v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
+				*(unsigned *)(yrow + k) = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
+			}
+		}
+	}
+}
+
+extern "C" __global__ void __launch_bounds__(128) dsgo_conv_small(const ConvSmallParams p) {
+	if (p.c == 3 && p.kr == 3 && p.ks == 3 && p.xdt == DT_F32 && p.off32)
+		conv_small<3, 3, 3, true>(p);
+	else
+		conv_small<0, 0, 0, false>(p);
+}
+
 // The configurations the engine times (infer/gpu/igemm.go lists them):
 // dsgo_igemm_<BM>x<BN>x<BK>.
 #define IGEMM(BM, BN, BK, WM, WN, ST)                                                                              \

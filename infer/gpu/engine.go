@@ -199,9 +199,9 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 	// The tensor-core convolution kernels exist from sm_80 on, and not in
 	// the emulator: without them cuDNN runs every convolution.
 	if !o.NoOwnConv {
-		for _, c := range igemmConfigs {
-			if fn, err := sh.mod.Function(c.name); err == nil {
-				sh.kern[c.name] = fn
+		for _, name := range ownConvKernels() {
+			if fn, err := sh.mod.Function(name); err == nil {
+				sh.kern[name] = fn
 			}
 		}
 	}

@@ -32,6 +32,16 @@ var igemmConfigs = []igemmConfig{
 
 const igemmThreads = 128
 
+// ownConvKernels are the kernels of conv.cu, which exist on sm_80 and
+// later GPUs only.
+func ownConvKernels() []string {
+	names := []string{"dsgo_conv_small"}
+	for _, c := range igemmConfigs {
+		names = append(names, c.name)
+	}
+	return names
+}
+
 type igemmParams struct {
 	X, W, B, R, Y                  int64
 	M, C, H, W_, K, KR, KS, OH, OW int32

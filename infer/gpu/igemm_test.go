@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +77,14 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 		{n: 1, c: 64, h: 17, w: 13, k: 16, r: 1, stride: 1, pad: 0, dil: 1},
 		{n: 1, c: 8, h: 9, w: 7, k: 24, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
 	}
+	// Layers whose reduction fits one step (dsgo_conv_small), read from
+	// the float32 NCHW input.
+	small := []convCaseSpec{
+		{n: 2, c: 3, h: 38, w: 64, k: 16, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		{n: 1, c: 3, h: 17, w: 23, k: 24, r: 3, stride: 1, pad: 1, dil: 1},
+		{n: 1, c: 1, h: 20, w: 20, k: 32, r: 5, stride: 1, pad: 2, dil: 1, silu: true},
+		{n: 1, c: 2, h: 16, w: 16, k: 40, r: 3, stride: 1, pad: 2, dil: 2, silu: true},
+	}
 	e, err := NewEngine(cases[0].graph(0), testOptions(FP16))
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +98,7 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 	}
 	r := cpu.NewRunner(cpu.Options{Workers: 2})
 	defer r.Close()
-	for i, cs := range cases {
+	for i, cs := range slices.Concat(cases, small) {
 		g := cs.graph(uint64(i))
 		shapes := map[string]tensor.Shape{"x": {cs.n, cs.c, cs.h, cs.w}}
 		ref, err := cpu.Compile(g, shapes, r)
@@ -105,32 +114,37 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 			t.Fatal(err)
 		}
 		want, _ := ref.Output(g.Outputs[0].Name)
-		for _, cfg := range igemmConfigs {
-			t.Run(cs.String()+"/"+cfg.name, func(t *testing.T) {
-				o := testOptions(FP16)
-				o.ConvKernel = cfg.name
-				p, err := Compile(g, shapes, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer p.Close()
-				ran := false
-				for _, st := range p.steps {
-					ran = ran || strings.HasPrefix(st.detail, cfg.name)
-				}
-				if !ran {
-					t.Fatalf("%s did not run the convolution", cfg.name)
-				}
-				x, _ := p.Input("x")
-				copy(x.F32, in.F32)
-				if err := p.Run(); err != nil {
-					t.Fatal(err)
-				}
-				got, _ := p.Output(g.Outputs[0].Name)
-				if _, ofMax := floatErrors(got.F32, want.F32); ofMax > 2e-3 {
-					t.Errorf("error %.3g of the largest magnitude > 2e-3", ofMax)
-				}
-			})
+		if slices.Contains(small, cs) {
+			t.Run(cs.String()+"/dsgo_conv_small", func(t *testing.T) { runOwnConv(t, g, shapes, in, want, "", "dsgo_conv_small") })
+			continue
 		}
+		for _, cfg := range igemmConfigs {
+			t.Run(cs.String()+"/"+cfg.name, func(t *testing.T) { runOwnConv(t, g, shapes, in, want, cfg.name, cfg.name) })
+		}
+	}
+}
+
+// runOwnConv runs g in FP16 with Options.ConvKernel force (if not
+// empty), checks that the kernel named ran the convolution and compares
+// the output with want.
+func runOwnConv(t *testing.T, g *graph.Graph, shapes map[string]tensor.Shape, in, want *tensor.Tensor, force, ran string) {
+	o := testOptions(FP16)
+	o.ConvKernel = force
+	p, err := Compile(g, shapes, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if !slices.ContainsFunc(p.steps, func(st *step) bool { return strings.HasPrefix(st.detail, ran) }) {
+		t.Fatalf("%s did not run the convolution", ran)
+	}
+	x, _ := p.Input("x")
+	copy(x.F32, in.F32)
+	if err := p.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := p.Output(g.Outputs[0].Name)
+	if _, ofMax := floatErrors(got.F32, want.F32); ofMax > 2e-3 {
+		t.Errorf("error %.3g of the largest magnitude > 2e-3", ofMax)
 	}
 }

@@ -706,6 +706,10 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 	if err != nil {
 		return false, err
 	}
+	if fn := p.e.kern["dsgo_conv_small"]; fn != nil && y.dt == dF16 && y.nhwc() && c*r*ss <= 32 && k%8 == 0 &&
+		(res == nil || res.nhwc() && res.dt == dF16) && y.elems() < 1<<31 {
+		return true, p.convSmall(n, fn, x, y, res, sp, pads)
+	}
 	kp := (k + convDirectKB - 1) / convDirectKB * convDirectKB
 	wd := make([]float32, c*r*ss*kp) // [C][R][S][Kp]
 	for ki := range k {
@@ -754,4 +758,70 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 		return p.e.launch(s, fn, raw(prm), cnt)
 	}).detail = "direct"
 	return true, nil
+}
+
+type convSmallParams struct {
+	X, W, B, R, Y                  int64
+	Xs                             [4]int64
+	M, C, H, W_, K, KR, KS, OH, OW int32
+	SH, SW, PH, PW, DH, DW         int32
+	Ldy, Ldr, Act, Xdt, Off32      int32
+	Alpha, Beta, Lo, Hi            float32
+}
+
+// convSmall lowers a convolution whose reduction (C*R*S) fits 32 to
+// dsgo_conv_small (cuda/kernels/conv.cu): one tensor-core step per
+// output pixel, its taps gathered straight from x in any layout and type.
+func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp ewSpec, pads []int) error {
+	wt := n.In(1).Const
+	k, crs := wt.Shape[0], wt.Shape[1]*wt.Shape[2]*wt.Shape[3]
+	kp := (k + 15) / 16 * 16
+	wd := make([]float32, kp*32) // [Kp][32]
+	for ki := range k {
+		copy(wd[ki*32:ki*32+crs], wt.F32[ki*crs:(ki+1)*crs])
+	}
+	w, err := p.e.upload(wt.Name+".small", dF16, []int{kp, 32}, nil, encodeFloats(wd, dF16))
+	if err != nil {
+		return err
+	}
+	reads := []*buf{x, w}
+	var b *buf
+	if bv := n.In(2); bv != nil {
+		bd := make([]float32, kp)
+		copy(bd, bv.Const.F32[:k])
+		if b, err = p.e.upload(bv.Const.Name+".f32", dF32, []int{kp}, nil, encodeFloats(bd, dF32)); err != nil {
+			return err
+		}
+		reads = append(reads, b)
+	}
+	strides, dil := pair(n.AttrInts("strides"), 1), pair(n.AttrInts("dilations"), 1)
+	prm := &convSmallParams{Xs: dims4(x), M: int32(y.shape[0] * y.shape[2] * y.shape[3]), C: int32(wt.Shape[1]),
+		H: int32(x.shape[2]), W_: int32(x.shape[3]), K: int32(k), KR: int32(wt.Shape[2]), KS: int32(wt.Shape[3]),
+		OH: int32(y.shape[2]), OW: int32(y.shape[3]), SH: int32(strides[0]), SW: int32(strides[1]),
+		PH: int32(pads[0]), PW: int32(pads[1]), DH: int32(dil[0]), DW: int32(dil[1]), Ldy: int32(y.shape[1]),
+		Act: sp.act, Xdt: int32(x.dt), Alpha: sp.alpha, Beta: sp.beta, Lo: sp.lo, Hi: sp.hi}
+	if x.root().elems() < 1<<31 {
+		prm.Off32 = 1
+	}
+	if res != nil {
+		if !slices.Equal(res.shape, y.shape) {
+			return fmt.Errorf("residual %v for output %v", res.shape, y.shape)
+		}
+		prm.Ldr = int32(res.shape[1])
+		reads = append(reads, res)
+	}
+	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128, Y: kp / 16}
+	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
+		prm.X, prm.W, prm.Y = int64(x.dev()), int64(w.dev()), int64(y.dev())
+		prm.B, prm.R = 0, 0
+		if b != nil {
+			prm.B = int64(b.dev())
+		}
+		if res != nil {
+			prm.R = int64(res.dev())
+		}
+		p.e.args.Reset().Bytes(raw(prm), 8)
+		return fn.Launch(s, grid, cuda.Dim3{X: 128}, 0, p.e.args)
+	}).detail = "dsgo_conv_small"
+	return nil
 }

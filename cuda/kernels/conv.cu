@@ -229,15 +229,13 @@ struct ConvSmallParams {
 // read from p), so that the 3x3 RGB layer's gather is fully unrolled.
 template <int KC, int KR, int KS, bool F32>
 __device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
-	constexpr int BM = 128, LDS = 40;
+	constexpr int BM = 128, LDS = 40, KMAX = 64;
 	__shared__ __align__(16) unsigned short sa[BM * LDS];
-	__shared__ __align__(16) unsigned short sb[16 * LDS];
+	__shared__ __align__(16) unsigned short sb[KMAX * LDS];
 	const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-	const int m0 = blockIdx.x * BM, n0 = blockIdx.y * 16;
-	if (tid < 64) {
-		int row = tid >> 2, v = tid & 3;
-		*(uint4 *)&sb[row * LDS + v * 8] = ((const uint4 *)p.w)[(n0 + row) * 4 + v];
-	}
+	const int m0 = blockIdx.x * BM, kp = (p.k + 15) & ~15;
+	for (int v = tid; v < kp * 4; v += BM) // every filter: the pixels are gathered once
+		*(uint4 *)&sb[(v >> 2) * LDS + (v & 3) * 8] = ((const uint4 *)p.w)[v];
 	const int kc = KC ? KC : p.c, kr = KR ? KR : p.kr, ks = KS ? KS : p.ks, crs = kc * kr * ks;
 	const int mm = m0 + tid;
 	unsigned packed[16];
@@ -269,46 +267,52 @@ __device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
 	for (int j = 0; j < 4; j++) dst[j] = make_uint4(packed[4 * j], packed[4 * j + 1], packed[4 * j + 2], packed[4 * j + 3]);
 	__syncthreads();
 
-	float acc[2][2][4];
-#pragma unroll
-	for (int i = 0; i < 2; i++)
-#pragma unroll
-		for (int j = 0; j < 2; j++) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.0f;
 	const unsigned A = smem(sa + (warp * 32 + (lane & 15)) * LDS + (lane >> 4) * 8);
 	const unsigned B = smem(sb + ((lane & 7) + (lane >> 4) * 8) * LDS + ((lane >> 3) & 1) * 8);
+	unsigned af[2][2][4]; // [kk][mt]
 #pragma unroll
-	for (int kk = 0; kk < 32; kk += 16) {
-		unsigned af[2][4], bf[2][2];
-#pragma unroll
-		for (int mt = 0; mt < 2; mt++) ldsm4(A + (mt * 16 * LDS + kk) * 2, af[mt][0], af[mt][1], af[mt][2], af[mt][3]);
-		ldsm4(B + kk * 2, bf[0][0], bf[0][1], bf[1][0], bf[1][1]);
+	for (int kk = 0; kk < 2; kk++)
 #pragma unroll
 		for (int mt = 0; mt < 2; mt++)
-#pragma unroll
-			for (int nt = 0; nt < 2; nt++) mma16816(acc[mt][nt], af[mt], bf[nt]);
-	}
+			ldsm4(A + (mt * 16 * LDS + kk * 16) * 2, af[kk][mt][0], af[kk][mt][1], af[kk][mt][2], af[kk][mt][3]);
 	const float *bias = (const float *)p.b;
+	for (int n0 = 0; n0 < kp; n0 += 16) {
+		float acc[2][2][4];
 #pragma unroll
-	for (int mt = 0; mt < 2; mt++) {
+		for (int i = 0; i < 2; i++)
 #pragma unroll
-		for (int hf = 0; hf < 2; hf++) {
-			int row = m0 + warp * 32 + mt * 16 + (lane >> 2) + hf * 8;
-			if (row >= p.m) continue;
-			unsigned short *yrow = (unsigned short *)p.y + (long long)row * p.ldy;
-			const unsigned short *rrow = p.r ? (const unsigned short *)p.r + (long long)row * p.ldr : 0;
+			for (int j = 0; j < 2; j++) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.0f;
 #pragma unroll
-			for (int nt = 0; nt < 2; nt++) {
-				int k = n0 + nt * 8 + (lane & 3) * 2;
-				if (k >= p.k) continue;
-				float v0 = acc[mt][nt][2 * hf], v1 = acc[mt][nt][2 * hf + 1];
-				if (bias) v0 += bias[k], v1 += bias[k + 1];
-				if (rrow) {
-					unsigned rv = *(const unsigned *)(rrow + k);
-					v0 += h2f((unsigned short)(rv & 0xffffu)), v1 += h2f((unsigned short)(rv >> 16));
+		for (int kk = 0; kk < 2; kk++) {
+			unsigned bf[2][2];
+			ldsm4(B + (n0 * LDS + kk * 16) * 2, bf[0][0], bf[0][1], bf[1][0], bf[1][1]);
+#pragma unroll
+			for (int mt = 0; mt < 2; mt++)
+#pragma unroll
+				for (int nt = 0; nt < 2; nt++) mma16816(acc[mt][nt], af[kk][mt], bf[nt]);
+		}
+#pragma unroll
+		for (int mt = 0; mt < 2; mt++) {
+#pragma unroll
+			for (int hf = 0; hf < 2; hf++) {
+				int row = m0 + warp * 32 + mt * 16 + (lane >> 2) + hf * 8;
+				if (row >= p.m) continue;
+				unsigned short *yrow = (unsigned short *)p.y + (long long)row * p.ldy;
+				const unsigned short *rrow = p.r ? (const unsigned short *)p.r + (long long)row * p.ldr : 0;
+#pragma unroll
+				for (int nt = 0; nt < 2; nt++) {
+					int k = n0 + nt * 8 + (lane & 3) * 2;
+					if (k >= p.k) continue;
+					float v0 = acc[mt][nt][2 * hf], v1 = acc[mt][nt][2 * hf + 1];
+					if (bias) v0 += bias[k], v1 += bias[k + 1];
+					if (rrow) {
+						unsigned rv = *(const unsigned *)(rrow + k);
+						v0 += h2f((unsigned short)(rv & 0xffffu)), v1 += h2f((unsigned short)(rv >> 16));
+					}
+					v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
+					v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
+					*(unsigned *)(yrow + k) = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
 				}
-				v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
-				v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
-				*(unsigned *)(yrow + k) = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
 			}
 		}
 	}

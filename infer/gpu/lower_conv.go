@@ -810,7 +810,7 @@ func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp
 		prm.Ldr = int32(res.shape[1])
 		reads = append(reads, res)
 	}
-	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128, Y: kp / 16}
+	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128} // a block computes every output channel (directMaxK)
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
 		prm.X, prm.W, prm.Y = int64(x.dev()), int64(w.dev()), int64(y.dev())
 		prm.B, prm.R = 0, 0

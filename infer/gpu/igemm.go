@@ -108,14 +108,7 @@ func (p *Program) planIgemm(c *convStep, n *graph.Node, spec cuda.ConvSpec, sp e
 
 // run queues configuration i of the kernel for c.
 func (g *igemm) run(c *convStep, s *cuda.Stream, i int) error {
-	g.prm.X, g.prm.W, g.prm.Y = int64(c.x.dev()), int64(c.w.dev()), int64(c.y.dev())
-	g.prm.B, g.prm.R = 0, 0
-	if g.bias != nil {
-		g.prm.B = int64(g.bias.dev())
-	}
-	if c.res != nil {
-		g.prm.R = int64(c.res.dev())
-	}
+	g.prm.X, g.prm.W, g.prm.Y, g.prm.B, g.prm.R = addr(c.x), addr(c.w), addr(c.y), addr(g.bias), addr(c.res)
 	cfg := g.cfgs[i]
 	grid := cuda.Dim3{X: (int(g.prm.M) + cfg.bm - 1) / cfg.bm, Y: (int(g.prm.K) + cfg.bn - 1) / cfg.bn}
 	if grid.X > 1<<31-1 || grid.Y > 65535 {

@@ -672,6 +672,14 @@ func (k *epiKernel) run(e *Engine, s *cuda.Stream) error {
 	return e.launch(s, k.fn, raw(&k.prm), k.prm.N2)
 }
 
+// addr returns b's device address as kernels take it, 0 for no buf.
+func addr(b *buf) int64 {
+	if b == nil {
+		return 0
+	}
+	return int64(b.dev())
+}
+
 // Limits of the direct convolution: the input channels and output
 // channels of the layers it takes (an image network's first layer).
 const (
@@ -747,14 +755,7 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 	rows := y.shape[0] * y.shape[2] * ((y.shape[3] + convDirectPX - 1) / convDirectPX)
 	fn, cnt := p.e.kern["dsgo_conv_direct"], int64(rows*kp/convDirectKB)
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
-		prm.X, prm.W, prm.Y = int64(x.dev()), int64(w.dev()), int64(y.dev())
-		prm.B, prm.R = 0, 0
-		if b != nil {
-			prm.B = int64(b.dev())
-		}
-		if res != nil {
-			prm.R = int64(res.dev())
-		}
+		prm.X, prm.W, prm.Y, prm.B, prm.R = addr(x), addr(w), addr(y), addr(b), addr(res)
 		return p.e.launch(s, fn, raw(prm), cnt)
 	}).detail = "direct"
 	return true, nil
@@ -812,14 +813,7 @@ func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp
 	}
 	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128} // a block computes every output channel (directMaxK)
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
-		prm.X, prm.W, prm.Y = int64(x.dev()), int64(w.dev()), int64(y.dev())
-		prm.B, prm.R = 0, 0
-		if b != nil {
-			prm.B = int64(b.dev())
-		}
-		if res != nil {
-			prm.R = int64(res.dev())
-		}
+		prm.X, prm.W, prm.Y, prm.B, prm.R = addr(x), addr(w), addr(y), addr(b), addr(res)
 		p.e.args.Reset().Bytes(raw(prm), 8)
 		return fn.Launch(s, grid, cuda.Dim3{X: 128}, 0, p.e.args)
 	}).detail = "dsgo_conv_small"

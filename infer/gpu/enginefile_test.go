@@ -167,7 +167,8 @@ func testEngineFile(t testing.TB) *EngineFile {
 		GPU: "NVIDIA H100 80GB HBM3", Arch: "sm_90", CuDNN: 91900, Precision: "fp16", Layout: "auto", MaxBatch: 4,
 		BuildSeconds: 1.5,
 		Programs: []ProgramTactics{{Shapes: map[string][]int{opt.Inputs[0].Name: {4, 3, 32, 32}},
-			Tactics: []Tactic{{Step: "conv", Spec: "fwd n4", Algo: 1, Fused: true, Millis: -1}}}}})
+			Tactics: []Tactic{{Step: "conv", Spec: "fwd n4", Algo: 1, Fused: true, Millis: -1},
+				{Step: "conv2", Spec: "fwd n4 c16", Algo: 1, Kernel: "dsgo_igemm_128x32x32", Millis: 0.05}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -258,3 +258,45 @@ func f32s(t *tensor.Tensor) []float32 {
 	}
 	return t.F32
 }
+
+// TestConvWinogradMatchesReference checks the Winograd F(2x2, 3x3) path
+// (vector and portable transforms, one to three workers) on sizes that
+// exercise its edges: odd output rows and columns (half tiles), chunks
+// that start and end inside a row of tiles, rows of more than 8 tiles,
+// output channels not a multiple of 4, pads 0 to 2, batches, residual
+// and activations in and after the output transform.
+func TestConvWinogradMatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the Winograd path runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	pad := func(p int) [4]int { return [4]int{p, p, p, p} }
+	cases := []convCase{
+		{1, 16, 9, 13, 18, 3, ConvParams{Pads: pad(1), Act: relu}, true, false},
+		{2, 24, 23, 40, 32, 3, ConvParams{Pads: pad(1), Act: relu}, true, true},
+		{1, 40, 12, 37, 17, 3, ConvParams{Pads: pad(1)}, false, false},
+		{3, 16, 7, 7, 16, 3, ConvParams{Act: silu}, true, true}, // no pads: 5x5 output
+		{1, 20, 5, 50, 20, 3, ConvParams{Pads: [4]int{2, 0, 1, 2}, Act: relu}, true, false},
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i, c := range cases {
+		x, w, bias, res, out := c.operands(t, rng)
+		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
+		for _, workers := range []int{1, 2, 3} {
+			r := NewRunner(Options{Workers: workers})
+			defer r.Close()
+			for _, portable := range []bool{false, true} {
+				y := tensor.New(out...)
+				d, ok := r.planConv(x, w, bias, y, true, c.p)
+				if !ok || d.wino == nil {
+					t.Fatalf("case %d: not planned for the Winograd path", i)
+				}
+				d.portable = portable
+				if err := r.convPlanned(d, y, x, res); err != nil {
+					t.Fatal(err)
+				}
+				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
+			}
+		}
+	}
+}

@@ -68,6 +68,9 @@ type directConv struct {
 	// The band buffer: per channel, planes phase planes of hq x wq.
 	planes, hq, wq int
 	inLen, bufLen  int // floats of the input copy and of the whole worker buffer
+	// wino, when set, runs the convolution as Winograd F(2x2, 3x3)
+	// (winograd.go) instead of in row bands.
+	wino *winoPlan
 }
 
 // directFits reports whether the direct kernel runs this convolution:
@@ -78,6 +81,7 @@ func directFits(g convGeom) bool { return kern.SIMD() && !g.depthwise() && g.kh 
 // kw) and bias b (M or nil) for a Runner of the given workers, reusing
 // d's slices.
 func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers int) {
+	wino := d.wino
 	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0]}
 	d.obs = (g.mg + 3) / 4
 	d.relu = act.Kind == ActRelu
@@ -112,6 +116,10 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	d.band = band
 	d.balanceBands(g.oh, workers)
 	d.layout(d.band, (g.cg+passes-1)/passes)
+	if winoFits(g) {
+		d.wino = wino
+		d.planWino(w, workers)
+	}
 }
 
 // layout sets the band height and channels per pass of a row-band plan
@@ -273,13 +281,23 @@ func (r *Runner) convDirect(d *directConv, y, x, res []float32) {
 	t := &r.conv.direct
 	*t = directTask{d: d, y: y, x: x, res: res, scratch: r.cols,
 		epilog: res != nil || (d.act.Kind != ActNone && !d.relu)}
-	r.pool.run(d.g.n*d.bands, 1, t)
+	items := d.g.n * d.bands
+	if d.wino != nil {
+		items = d.g.n * d.wino.chunks
+	}
+	r.pool.run(items, 1, t)
 	*t = directTask{}
 }
 
 func (t *directTask) run(worker, lo, hi int) {
 	d, g := t.d, t.d.g
 	buf := t.scratch[worker][:d.bufLen]
+	if p := d.wino; p != nil {
+		for item := lo; item < hi; item++ {
+			t.winoChunk(buf, item/p.chunks, item%p.chunks)
+		}
+		return
+	}
 	ohw := g.oh * g.ow
 	for item := lo; item < hi; item++ {
 		n, band := item/d.bands, item%d.bands

@@ -2,10 +2,20 @@
 
 package kern
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAsm reports whether the AVX2+FMA kernel can run; fixed at start-up.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
 func conv4x24AVX2(t *Tile)
+
+//go:noescape
+func winoInAVX2(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int)
+
+//go:noescape
+func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int)

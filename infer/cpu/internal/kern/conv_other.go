@@ -2,6 +2,16 @@
 
 package kern
 
+import "unsafe"
+
 const useAsm = false
 
 func conv4x24AVX2(*Tile) { panic("kern: no vector kernel in this build") }
+
+func winoInAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int) {
+	panic("kern: no vector kernel in this build")
+}
+
+func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int) {
+	panic("kern: no vector kernel in this build")
+}

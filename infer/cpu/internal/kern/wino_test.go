@@ -1,0 +1,57 @@
+package kern
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestWinoMatchesDirect checks that the transforms and a per-value
+// product compute a 3x3 convolution of one channel: WinoOut(U .* WinoIn(x))
+// against the direct sums, for the vector and the portable code.
+func TestWinoMatchesDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n8, tiles = 2, 16
+	ps := 2*tiles + 8 // floats per input row
+	in := randSlice(rng, 4*ps)
+	g := randSlice(rng, 9)
+	u := WinoWeights(g)
+	type pair struct {
+		name string
+		in   func(unsafe.Pointer, int, unsafe.Pointer, int, int)
+		out  func(unsafe.Pointer, int, unsafe.Pointer, int, int, bool)
+		relu bool
+	}
+	cases := []pair{{name: "go", in: WinoInGo, out: WinoOutGo}, {name: "go relu", in: WinoInGo, out: WinoOutGo, relu: true}}
+	if SIMD() {
+		cases = append(cases, pair{name: "avx2", in: WinoIn, out: WinoOut}, pair{name: "avx2 relu", in: WinoIn, out: WinoOut, relu: true})
+	}
+	for _, c := range cases {
+		v := make([]float32, 16*tiles)
+		c.in(unsafe.Pointer(&v[0]), 4*tiles, unsafe.Pointer(&in[0]), 4*ps, n8)
+		for xi := range 16 {
+			for j := range tiles {
+				v[xi*tiles+j] *= u[xi]
+			}
+		}
+		y := make([]float32, 2*2*tiles)
+		c.out(unsafe.Pointer(&y[0]), 4*2*tiles, unsafe.Pointer(&v[0]), 4*tiles, n8, c.relu)
+		for r := range 2 {
+			for col := range 2 * tiles {
+				var want float64
+				for i := range 3 {
+					for k := range 3 {
+						want += float64(g[3*i+k]) * float64(in[(r+i)*ps+col+k])
+					}
+				}
+				if c.relu {
+					want = max(want, 0)
+				}
+				if got := y[r*2*tiles+col]; math.Abs(float64(got)-want) > 1e-5 {
+					t.Fatalf("%s: output (%d, %d) = %v, want %v", c.name, r, col, got, want)
+				}
+			}
+		}
+	}
+}

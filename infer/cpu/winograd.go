@@ -1,0 +1,196 @@
+package cpu
+
+import (
+	"unsafe"
+
+	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
+)
+
+// Winograd F(2x2, 3x3) for stride-1 3x3 convolutions: each 2x2 block of
+// output pixels (a tile) is computed from its 4x4 input patch with 16
+// products per channel pair instead of 36. The output's tiles, numbered
+// row by row, are cut into chunks of tc, one work item per (image,
+// chunk). For a chunk a worker transforms the input patches of all
+// channels into V [16][cg][tp] (kern.WinoIn, from zero-padded copies of
+// the input rows), multiplies each of the 16 planes by the transformed
+// weights with the direct micro-kernel as a 1x1 convolution into M
+// [16][4*obs][tp], and transforms M back into output rows (kern.WinoOut),
+// which it copies out and finishes (residual, activation). The bias is
+// added to value 5, which every output of a tile sums with weight 1.
+
+// winoBytes bounds a chunk's V and M, which should stay in L2, unless
+// that leaves fewer than winoMinTiles tiles per chunk: each product
+// reads all of a plane's weights per three vectors of tiles, so a chunk
+// needs tiles enough for the weights' trip from L3 (measured on
+// 32x32, 64x64 and 112x112 layers: 48 tiles beat 24 by up to 19%, and
+// 256 KiB beat 128 and 512 KiB on the 32-channel one).
+const (
+	winoBytes    = 256 << 10
+	winoMinTiles = 48
+)
+
+// winoPlan is the Winograd layout of a directConv.
+type winoPlan struct {
+	u      []float32 // [16][obs][cg][4]: G g G^T per output and input channel
+	zero   []float32 // obs*4 zeros: the bias of the values other than 5
+	th, tw int       // tile rows and columns
+	tc     int       // tiles per chunk, a multiple of 8
+	chunks int       // chunks per image
+	tp     int       // floats per (value, channel) row of V and M: tc + 8
+	wp     int       // floats per padded input row
+	prows  int       // padded input rows a chunk reads
+	sw     int       // floats per output staging row
+	// Offsets of V, M, the padded rows and the staging rows in a
+	// worker's buffer.
+	mOff, pOff, sOff int
+}
+
+// winoFits reports whether g is a convolution the Winograd path runs:
+// 3x3, stride and dilation 1, one group, enough channels for the
+// transforms to pay.
+func winoFits(g convGeom) bool {
+	return kern.SIMD() && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+		g.group == 1 && g.cg >= 16 && g.mg >= 16 && g.oh >= 2 && g.ow >= 2
+}
+
+// planWino lays out d (already planned for the direct kernel, whose bias
+// it reuses) for the Winograd path with weights w (M x cg x 3 x 3).
+func (d *directConv) planWino(w []float32, workers int) {
+	g := d.g
+	p := d.wino
+	if p == nil {
+		p = &winoPlan{}
+		d.wino = p
+	}
+	*p = winoPlan{u: p.u[:0], zero: p.zero[:0]}
+	mp := d.obs * 4
+	p.u = grown(p.u, 16*mp*g.cg)
+	clear(p.u)
+	for m := range g.mg {
+		for c := range g.cg {
+			u := kern.WinoWeights(w[(m*g.cg+c)*9:][:9])
+			for xi, v := range u {
+				p.u[((xi*d.obs+m/4)*g.cg+c)*4+m%4] = v
+			}
+		}
+	}
+	p.zero = grown(p.zero, mp)
+	clear(p.zero)
+	p.th, p.tw = (g.oh+1)/2, (g.ow+1)/2
+	tiles := p.th * p.tw
+	tc := max(winoMinTiles, (winoBytes/(64*(g.cg+mp))-8)/24*24)
+	chunks := (tiles + tc - 1) / tc
+	for chunks < (tiles+7)/8 && (g.n*chunks)%workers != 0 {
+		chunks++
+	}
+	p.tc = ((tiles+chunks-1)/chunks + 7) &^ 7
+	p.chunks = (tiles + p.tc - 1) / p.tc
+	p.tp = p.tc + 8
+	p.wp = 2*p.tw + 16
+	p.prows = 2*min(p.th, (p.tc+p.tw-1)/p.tw+1) + 4
+	p.sw = 16 * ((p.tw + 7) / 8)
+	p.mOff = 16 * g.cg * p.tp
+	p.pOff = p.mOff + 16*mp*p.tp
+	p.sOff = p.pOff + p.prows*p.wp
+	d.bufLen = max(d.bufLen, p.sOff+2*p.sw)
+}
+
+// winoChunk computes chunk ch of image n.
+func (t *directTask) winoChunk(buf []float32, n, ch int) {
+	d, g, p := t.d, t.d.g, t.d.wino
+	t0 := ch * p.tc
+	t1 := min(t0+p.tc, p.th*p.tw)
+	i0, i1 := t0/p.tw, (t1-1)/p.tw
+	v, m := buf[:p.mOff], buf[p.mOff:p.pOff]
+	t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1)
+	// The 16 products: per value, a 1x1 convolution of V's plane.
+	vs, ms := g.cg*p.tp, d.obs*4*p.tp
+	nv := (t1 - t0 + 7) / 8
+	tl := kern.Tile{WStride: g.cg * 16, Taps: unsafe.Pointer(&d.taps[0]), NTaps: 1, NC: g.cg,
+		CStride: 4 * p.tp, NOB: d.obs, LastRows: 4}
+	for xi := range 16 {
+		tl.W = unsafe.Pointer(&p.u[xi*d.obs*g.cg*4])
+		tl.Bias = unsafe.Pointer(&p.zero[0])
+		if xi == 5 {
+			tl.Bias = unsafe.Pointer(&d.bias[0])
+		}
+		for k := 0; k < nv; k += 3 {
+			for j := range 3 {
+				vec := min(k+j, nv-1) // a missing vector repeats the last
+				tl.In[j] = unsafe.Pointer(&v[xi*vs+8*vec])
+				tl.Out[j] = unsafe.Pointer(&m[xi*ms+8*vec])
+				tl.LDO[j] = 4 * p.tp
+			}
+			if d.portable {
+				kern.Conv4x24Go(&tl)
+			} else {
+				kern.Conv4x24(&tl)
+			}
+		}
+	}
+	relu := d.relu && t.res == nil
+	st := buf[p.sOff : p.sOff+2*p.sw]
+	for oc := range g.m {
+		base := (n*g.m + oc) * g.oh * g.ow
+		for i := i0; i <= i1; i++ {
+			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
+			src := unsafe.Pointer(&m[oc*p.tp+i*p.tw+ja-t0])
+			if d.portable {
+				kern.WinoOutGo(unsafe.Pointer(&st[0]), 4*p.sw, src, 4*ms, (jb-ja+7)/8, relu)
+			} else {
+				kern.WinoOut(unsafe.Pointer(&st[0]), 4*p.sw, src, 4*ms, (jb-ja+7)/8, relu)
+			}
+			c0, c1 := 2*ja, min(2*jb, g.ow)
+			for r := 0; r < 2 && 2*i+r < g.oh; r++ {
+				off := base + (2*i+r)*g.ow
+				seg := t.y[off+c0 : off+c1]
+				copy(seg, st[r*p.sw:])
+				if !t.epilog {
+					continue
+				}
+				if t.res != nil {
+					rs := t.res[off+c0 : off+c1]
+					for k := vecmath.AddTo(seg, rs); k < len(seg); k++ {
+						seg[k] += rs[k]
+					}
+				}
+				d.act.apply(seg)
+			}
+		}
+	}
+}
+
+// winoInput transforms the input patches of tiles [t0, t1) of image n,
+// all channels, into v, through zero-padded copies of their input rows
+// in rows.
+func (t *directTask) winoInput(v, rows []float32, n, t0, t1 int) {
+	d, g, p := t.d, t.d.g, t.d.wino
+	i0, i1 := t0/p.tw, (t1-1)/p.tw
+	ih0, nrows := 2*i0-g.pt, 2*(i1-i0)+4
+	lo, hi := validRange(p.wp, g.w, 1, -g.pl)
+	vs := g.cg * p.tp
+	for c := range g.c {
+		src := t.x[(n*g.c+c)*g.h*g.w:][:g.h*g.w]
+		for r := range nrows {
+			row := rows[r*p.wp : (r+1)*p.wp]
+			if ih := ih0 + r; ih >= 0 && ih < g.h {
+				clear(row[:lo])
+				copy(row[lo:hi], src[ih*g.w+lo-g.pl:])
+				clear(row[hi:])
+			} else {
+				clear(row)
+			}
+		}
+		for i := i0; i <= i1; i++ {
+			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
+			dst := unsafe.Pointer(&v[c*p.tp+i*p.tw+ja-t0])
+			src := unsafe.Pointer(&rows[2*(i-i0)*p.wp+2*ja])
+			if d.portable {
+				kern.WinoInGo(dst, 4*vs, src, 4*p.wp, (jb-ja+7)/8)
+			} else {
+				kern.WinoIn(dst, 4*vs, src, 4*p.wp, (jb-ja+7)/8)
+			}
+		}
+	}
+}

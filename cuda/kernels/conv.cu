@@ -326,20 +326,23 @@ extern "C" __global__ void __launch_bounds__(128) dsgo_conv_small(const ConvSmal
 }
 
 // The configurations the engine times (infer/gpu/igemm.go lists them):
-// dsgo_igemm_<BM>x<BN>x<BK>.
-#define IGEMM(BM, BN, BK, WM, WN, ST)                                                                              \
-	extern "C" __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32)                                    \
-		dsgo_igemm_##BM##x##BN##x##BK(const IgemmParams p) {                                                    \
+// dsgo_igemm_<BM>x<BN>x<BK>[w<warps> when not 4].
+#define IGEMM(NAME, BM, BN, BK, WM, WN, ST)                                                                        \
+	extern "C" __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32) NAME(const IgemmParams p) {        \
 		igemm<BM, BN, BK, WM, WN, ST>(p);                                                                       \
 	}
 
-IGEMM(128, 64, 32, 64, 32, 3)
-IGEMM(128, 32, 32, 32, 32, 3)
-IGEMM(64, 64, 32, 32, 32, 3)
-IGEMM(256, 32, 32, 64, 32, 2)
-IGEMM(128, 32, 16, 32, 32, 4)
-IGEMM(64, 32, 16, 32, 16, 4)
-IGEMM(128, 16, 16, 32, 16, 4)
-IGEMM(64, 16, 16, 16, 16, 4)
+IGEMM(dsgo_igemm_128x64x32, 128, 64, 32, 64, 32, 3)
+IGEMM(dsgo_igemm_128x32x32, 128, 32, 32, 32, 32, 3)
+IGEMM(dsgo_igemm_64x64x32, 64, 64, 32, 32, 32, 3)
+IGEMM(dsgo_igemm_256x32x32, 256, 32, 32, 64, 32, 2)
+IGEMM(dsgo_igemm_128x32x16, 128, 32, 16, 32, 32, 4)
+IGEMM(dsgo_igemm_64x32x16, 64, 32, 16, 32, 16, 4)
+IGEMM(dsgo_igemm_128x16x16, 128, 16, 16, 32, 16, 4)
+IGEMM(dsgo_igemm_64x16x16, 64, 16, 16, 16, 16, 4)
+IGEMM(dsgo_igemm_64x32x32, 64, 32, 32, 32, 16, 4)
+IGEMM(dsgo_igemm_128x64x32w8, 128, 64, 32, 32, 32, 3)
+IGEMM(dsgo_igemm_128x32x32w8, 128, 32, 32, 16, 32, 3)
+IGEMM(dsgo_igemm_256x32x16w8, 256, 32, 16, 32, 32, 3)
 
 #endif

@@ -10,27 +10,29 @@ import (
 )
 
 // igemmConfig is one instantiation of the implicit-GEMM convolution
-// kernel of cuda/kernels/conv.cu: a block computes bm output pixels by
-// bn output channels with 128 threads.
+// kernel of cuda/kernels/conv.cu: a block of threads computes bm output
+// pixels by bn output channels.
 type igemmConfig struct {
-	name   string
-	bm, bn int
+	name            string
+	bm, bn, threads int
 }
 
 // igemmConfigs are conv.cu's IGEMM instantiations, timed against cuDNN
 // for each eligible convolution.
 var igemmConfigs = []igemmConfig{
-	{"dsgo_igemm_128x64x32", 128, 64},
-	{"dsgo_igemm_128x32x32", 128, 32},
-	{"dsgo_igemm_64x64x32", 64, 64},
-	{"dsgo_igemm_256x32x32", 256, 32},
-	{"dsgo_igemm_128x32x16", 128, 32},
-	{"dsgo_igemm_64x32x16", 64, 32},
-	{"dsgo_igemm_128x16x16", 128, 16},
-	{"dsgo_igemm_64x16x16", 64, 16},
+	{"dsgo_igemm_128x64x32", 128, 64, 128},
+	{"dsgo_igemm_128x32x32", 128, 32, 128},
+	{"dsgo_igemm_64x64x32", 64, 64, 128},
+	{"dsgo_igemm_256x32x32", 256, 32, 128},
+	{"dsgo_igemm_128x32x16", 128, 32, 128},
+	{"dsgo_igemm_64x32x16", 64, 32, 128},
+	{"dsgo_igemm_128x16x16", 128, 16, 128},
+	{"dsgo_igemm_64x16x16", 64, 16, 128},
+	{"dsgo_igemm_64x32x32", 64, 32, 128},
+	{"dsgo_igemm_128x64x32w8", 128, 64, 256},
+	{"dsgo_igemm_128x32x32w8", 128, 32, 256},
+	{"dsgo_igemm_256x32x16w8", 256, 32, 256},
 }
-
-const igemmThreads = 128
 
 // ownConvKernels are the kernels of conv.cu, which exist on sm_80 and
 // later GPUs only.
@@ -116,7 +118,7 @@ func (g *igemm) run(c *convStep, s *cuda.Stream, i int) error {
 	}
 	e := c.p.e
 	e.args.Reset().Bytes(raw(&g.prm), 8)
-	return g.fns[i].Launch(s, grid, cuda.Dim3{X: igemmThreads}, 0, e.args)
+	return g.fns[i].Launch(s, grid, cuda.Dim3{X: cfg.threads}, 0, e.args)
 }
 
 // find returns the index of the configuration named name, or -1.

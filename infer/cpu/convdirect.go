@@ -68,6 +68,9 @@ type directConv struct {
 	// The band buffer: per channel, planes phase planes of hq x wq.
 	planes, hq, wq int
 	inLen, bufLen  int // floats of the input copy and of the whole worker buffer
+	// A stride-2 row is copied into a zero-padded staging row at stOff
+	// (stLen floats) and split into its column phases from there.
+	stOff, stLen int
 	// wino, when set, runs the convolution as Winograd F(2x2, 3x3)
 	// (winograd.go) instead of in row bands.
 	wino *winoPlan
@@ -152,7 +155,11 @@ func (d *directConv) layout(band, kc int) {
 	if g.ow%8 != 0 {
 		tails = d.band
 	}
-	d.bufLen = d.inLen + (tails+1)*d.obs*32
+	d.stOff = d.inLen + (tails+1)*d.obs*32
+	if g.sw == 2 {
+		d.stLen = (2*d.wq + 15) &^ 15
+	}
+	d.bufLen = d.stOff + d.stLen
 }
 
 // packWeights lays the weights out as the kernel reads them: per group
@@ -429,10 +436,12 @@ func (t *directTask) rowBand(buf []float32, n, gi, oh0, oh1 int) {
 	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*g.oh*g.ow:], ldy: g.oh * g.ow,
 		dummy: scr[:d.obs*32], tails: scr[d.obs*32:], tailStride: d.obs * 32,
 		n: (oh1 - oh0) * perRow, perRow: perRow, ow: g.ow, oh0: oh0, wq: d.wq}
+	stage := buf[d.stOff : d.stOff+d.stLen]
+	clear(stage)
 	var tl kern.Tile
 	for c0 := 0; c0 < g.cg; c0 += d.kc {
 		nc := min(d.kc, g.cg-c0)
-		t.fillPass(in, n, gi, oh0, c0, nc)
+		t.fillPass(in, stage, n, gi, oh0, c0, nc)
 		t.pass(&tl, gi, c0, nc, d.planes*d.hq*d.wq)
 		w, taps := tl.W, tl.Taps
 		b.rewind()
@@ -489,8 +498,9 @@ func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 
 // fillPass copies channels [c0, c0+nc) of group gi of image n, in the
 // input rows that output rows from oh0 (a band of d.band) read, into in:
-// zero padded and split into the stride's phase planes.
-func (t *directTask) fillPass(in []float32, n, gi, oh0, c0, nc int) {
+// zero padded and split into the stride's phase planes. stage is the
+// stride-2 staging row, zero where fillRow2 does not write.
+func (t *directTask) fillPass(in, stage []float32, n, gi, oh0, c0, nc int) {
 	d, g := t.d, t.d.g
 	hw, plane := g.h*g.w, d.hq*d.wq
 	for c := range nc {
@@ -510,7 +520,7 @@ func (t *directTask) fillPass(in []float32, n, gi, oh0, c0, nc int) {
 				}
 				s := src[ih*g.w : (ih+1)*g.w]
 				if g.sw == 2 {
-					d.fillRow2(dst[i*d.wq:(i+1)*d.wq], dst[plane+i*d.wq:plane+(i+1)*d.wq], s)
+					d.fillRow2(dst[i*d.wq:(i+1)*d.wq], dst[plane+i*d.wq:plane+(i+1)*d.wq], s, stage)
 					continue
 				}
 				for b := range g.sw {
@@ -535,41 +545,18 @@ func (d *directConv) fillRow(row, s []float32, b int) {
 	gatherStrided(row[lo:hi], s[lo*g.sw+off:], g.sw)
 }
 
-// fillRow2 fills a stride-2 row's two column phases in one pass over s.
-func (d *directConv) fillRow2(row0, row1, s []float32) {
-	g := d.g
-	// Phase b reads s[2j+b-pl]: the phase whose offset is even takes s's
-	// even pixels (j = i - offE/2 for pixel 2i), the other its odd ones
-	// (j = i - (offO-1)/2 for pixel 2i+1).
-	even, odd, offE, offO := row0, row1, -g.pl, 1-g.pl
-	if g.pl%2 != 0 {
-		even, odd, offE, offO = row1, row0, 1-g.pl, -g.pl
+// fillRow2 fills a stride-2 row's two column phases: phase b takes
+// pixels 2j+b-pl of s, zero in the padding. s goes to the staging row at
+// pl, whose other floats stay zero, and is split from there: one copy
+// and one vector pass, with no border cases (rows are short in small
+// layers, where the border cases cost more than the pixels).
+func (d *directConv) fillRow2(row0, row1, s, stage []float32) {
+	if pl := d.g.pl; pl < len(stage) {
+		copy(stage[pl:], s)
 	}
-	shE, shO := offE/2, (offO-1)/2
-	loE, hiE := validRange(len(even), g.w, 2, offE)
-	loO, hiO := validRange(len(odd), g.w, 2, offO)
-	clear(even[:loE])
-	clear(even[hiE:])
-	clear(odd[:loO])
-	clear(odd[hiO:])
-	iLo, iHi := max(loE+shE, loO+shO), min(hiE+shE, hiO+shO)
-	done := 0
-	if iLo < iHi {
-		done = vecmath.Deinterleave2(even[iLo-shE:iHi-shE], odd[iLo-shO:iHi-shO], s[2*iLo:])
-	} else {
-		iLo = loE + shE
-	}
-	// The pixels the vector loop left: before its start and after its end.
-	for j := loE; j < min(hiE, iLo-shE); j++ {
-		even[j] = s[2*j+offE]
-	}
-	for j := max(loE, iLo+done-shE); j < hiE; j++ {
-		even[j] = s[2*j+offE]
-	}
-	for j := loO; j < min(hiO, iLo-shO); j++ {
-		odd[j] = s[2*j+offO]
-	}
-	for j := max(loO, iLo+done-shO); j < hiO; j++ {
-		odd[j] = s[2*j+offO]
+	j := vecmath.Deinterleave2(row0, row1, stage)
+	stage = stage[:2*len(row0)]
+	for ; j < len(row0); j++ {
+		row0[j], row1[j] = stage[2*j], stage[2*j+1]
 	}
 }

@@ -149,10 +149,17 @@ func (t *poolTask) maxByRows(scratch, x, y []float32) {
 	g := t.g
 	col, win := scratch[:g.w], scratch[g.w:2*g.w]
 	nwin, jlo, jhi := g.inside()
+	// 2x2 windows at stride 2 inside the input take one vector pass per
+	// output row (vecmath.MaxPool2), the same maxes in the same order.
+	pool2 := g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.pt == 0 && g.pl == 0
 	for oh := range g.oh {
 		out := y[oh*g.ow : (oh+1)*g.ow]
 		h0 := oh*g.sh - g.pt
 		hs, he := max(h0, 0), min(h0+g.kh, g.h)
+		if pool2 && he-hs == 2 {
+			maxPool2Row(out, x[hs*g.w:(hs+1)*g.w], x[(hs+1)*g.w:(hs+2)*g.w], jhi)
+			continue
+		}
 		v := x[hs*g.w : (hs+1)*g.w]
 		if he-hs > 1 {
 			max2(col, v, x[(hs+1)*g.w:])
@@ -187,6 +194,23 @@ func (t *poolTask) maxByRows(scratch, x, y []float32) {
 		for j := jlo + done; j < jhi; j++ {
 			out[j] = w[2*j-g.pl]
 		}
+	}
+}
+
+// maxPool2Row computes an output row of a 2x2 stride-2 max pool from its
+// input rows r0 and r1; outputs from jhi on overhang the row's end (ceil
+// mode) and take what of their window lies inside.
+func maxPool2Row(out, r0, r1 []float32, jhi int) {
+	j := vecmath.MaxPool2(out[:jhi], r0, r1)
+	for ; j < jhi; j++ {
+		out[j] = max(max(r0[2*j], r1[2*j]), max(r0[2*j+1], r1[2*j+1]))
+	}
+	for ; j < len(out); j++ {
+		m := float32(math.Inf(-1))
+		for k := 2 * j; k < min(2*j+2, len(r0)); k++ {
+			m = max(m, max(r0[k], r1[k]))
+		}
+		out[j] = m
 	}
 }
 

@@ -37,3 +37,6 @@ func tanhAVX2(x []float32)
 
 //go:noescape
 func expAVX2(x []float32)
+
+//go:noescape
+func maxPool2AVX2(d, a, b []float32, blocks int)

@@ -530,3 +530,46 @@ exp_loop:
 exp_done:
 	VZEROUPPER
 	RET
+
+// GOMAX sets d = max(a, b) as Go's max builtin (see max2AVX2); Y6 holds
+// the sign bits, Y7 is scratch; a and b are left flipped.
+#define GOMAX(a, b, d) \
+	VXORPS a, Y6, a; \
+	VXORPS b, Y6, b; \
+	VMINPS b, a, d; \
+	VMINPS a, d, Y7; \
+	VORPS d, Y7, d; \
+	VXORPS Y6, d, d
+
+// func maxPool2AVX2(d, a, b []float32, blocks int): d[i] = max(c[2i],
+// c[2i+1]) with c[k] = max(a[k], b[k]), Go's max, for i < 8*blocks.
+TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-80
+	MOVQ d_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	MOVQ blocks+72(FP), CX
+	TESTQ CX, CX
+	JZ maxpool2_done
+	MOVL $0x80000000, AX
+	MOVL AX, X6
+	VPBROADCASTD X6, Y6
+maxpool2_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	GOMAX(Y0, Y1, Y2)
+	VMOVUPS 32(SI), Y0
+	VMOVUPS 32(DX), Y1
+	GOMAX(Y0, Y1, Y3)
+	VSHUFPS $0x88, Y3, Y2, Y4
+	VSHUFPS $0xDD, Y3, Y2, Y5
+	GOMAX(Y4, Y5, Y0)
+	VPERMPD $0xD8, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ maxpool2_loop
+maxpool2_done:
+	VZEROUPPER
+	RET

@@ -277,3 +277,24 @@ func TestExpMatchesFloat64(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxPool2MatchesGoMaxBitForBit(t *testing.T) {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.5, float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00002)}
+	rng := rand.New(rand.NewPCG(3, 3))
+	a, b := make([]float32, 2*43), make([]float32, 2*43)
+	for i := range a {
+		a[i], b[i] = specials[rng.IntN(len(specials))], specials[rng.IntN(len(specials))]
+	}
+	d := make([]float32, 43)
+	done := MaxPool2(d, a, b)
+	if hasAVX2 && done != 40 {
+		t.Fatalf("did %d of 43", done)
+	}
+	for i := range done {
+		want := max(max(a[2*i], b[2*i]), max(a[2*i+1], b[2*i+1]))
+		if got := d[i]; math.Float32bits(got) != math.Float32bits(want) {
+			t.Errorf("output %d = %x, want %x", i, math.Float32bits(got), math.Float32bits(want))
+		}
+	}
+}

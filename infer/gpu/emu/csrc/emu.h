@@ -13,8 +13,6 @@ typedef void (*dsgo_emu_fn)(void *data);
 // size bytes at data when the stream is being captured.
 void dsgo_emu_enqueue(void *stream, dsgo_emu_fn fn, const void *data, size_t size);
 
-// Half-precision conversions (round to nearest even).
-float dsgo_emu_h2f(unsigned short h);
-unsigned short dsgo_emu_f2h(float f);
+#include "half.h"
 
 #endif

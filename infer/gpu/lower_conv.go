@@ -171,25 +171,7 @@ func (c *convStep) timeAlgo(algo int, ws cuda.DevicePtr, limit int, ev [2]*cuda.
 // timeRuns measures the step as it is set up: the mean of 10 runs after
 // 3 warm-up runs, in milliseconds.
 func (c *convStep) timeRuns(ws cuda.DevicePtr, ev [2]*cuda.Event) (float64, error) {
-	s := c.p.e.s
-	for i := range 13 {
-		if i == 3 {
-			if err := ev[0].Record(s); err != nil {
-				return 0, err
-			}
-		}
-		if err := c.exec(s, ws); err != nil {
-			return 0, err
-		}
-	}
-	if err := ev[1].Record(s); err != nil {
-		return 0, err
-	}
-	if err := s.Synchronize(); err != nil {
-		return 0, err
-	}
-	d, err := cuda.Elapsed(ev[0], ev[1])
-	return d.Seconds() * 1e3 / 10, err
+	return timeLaunches(c.p.e.s, ev, 3, 10, func() error { return c.exec(c.p.e.s, ws) })
 }
 
 // tune picks the algorithm (cuDNN's heuristic choice, or the fastest

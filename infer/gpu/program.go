@@ -614,6 +614,32 @@ func (p *Program) writeSteps(w io.Writer) {
 	}
 }
 
+// timeLaunches queues launch warm times, then runs times between the
+// events ev on s, and returns the mean GPU time of a run in milliseconds.
+func timeLaunches(s *cuda.Stream, ev [2]*cuda.Event, warm, runs int, launch func() error) (float64, error) {
+	for range warm {
+		if err := launch(); err != nil {
+			return 0, err
+		}
+	}
+	if err := ev[0].Record(s); err != nil {
+		return 0, err
+	}
+	for range runs {
+		if err := launch(); err != nil {
+			return 0, err
+		}
+	}
+	if err := ev[1].Record(s); err != nil {
+		return 0, err
+	}
+	if err := s.Synchronize(); err != nil {
+		return 0, err
+	}
+	d, err := cuda.Elapsed(ev[0], ev[1])
+	return d.Seconds() * 1e3 / float64(runs), err
+}
+
 // Profile writes the time each step takes on the GPU, slowest first,
 // and the whole CUDA graph's, averaged over runs: each step is captured
 // into a graph of its own and replayed runs times between two events,
@@ -629,27 +655,7 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 		}
 		defer ev[i].Close()
 	}
-	timed := func(launch func() error) (float64, error) {
-		if err := launch(); err != nil { // warm-up
-			return 0, err
-		}
-		if err := ev[0].Record(s); err != nil {
-			return 0, err
-		}
-		for range runs {
-			if err := launch(); err != nil {
-				return 0, err
-			}
-		}
-		if err := ev[1].Record(s); err != nil {
-			return 0, err
-		}
-		if err := s.Synchronize(); err != nil {
-			return 0, err
-		}
-		d, err := cuda.Elapsed(ev[0], ev[1])
-		return d.Seconds() * 1e3 / float64(runs), err
-	}
+	timed := func(launch func() error) (float64, error) { return timeLaunches(s, ev, 1, runs, launch) }
 	times := make([]float64, len(p.steps))
 	for i, st := range p.steps {
 		launch := func() error { return st.run(s) }

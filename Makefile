@@ -6,7 +6,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN      := bin
 ORT_DIR  ?= /tmp/dsgo-onnxruntime
 ORT_LIB   = $(ORT_DIR)/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
-APT_PKGS := gcc pkg-config ffmpeg libopenblas-dev protobuf-compiler \
+APT_PKGS := gcc g++ pkg-config ffmpeg libopenblas-dev protobuf-compiler \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev \
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
@@ -46,6 +46,8 @@ test: fmt-check vet ort-lib
 	ONNXRUNTIME_LIB=$$([ -f $(ORT_LIB) ] && echo $(ORT_LIB)) $(GO) test -race -count=1 -timeout 20m ./...
 	@# the sample models over whole clips: too slow under -race, so once more without it
 	$(GO) test -count=1 -timeout 20m -run 'TestSample|TestDetectorAndClassifier' ./samples/configs ./elements/all
+	@# the CUDA backend's lowering, memory plan, kernels and graphs on emulated CUDA libraries (g++)
+	$(GO) test -count=1 -timeout 20m -tags kcheck,nogst ./cuda ./infer/gpu
 
 test-short:
 	$(GO) test -count=1 ./...

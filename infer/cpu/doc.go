@@ -1,6 +1,8 @@
 // Package cpu holds the kernels of dsgo's CPU inference backend:
 // convolution with fused bias, activation and residual add (a direct
-// AVX2/FMA kernel over weights packed at load, internal/kern; im2col+GEMM
+// AVX2/FMA kernel over weights packed at load, internal/kern, which also
+// runs the products of Winograd F(2x2, 3x3) for stride-1 3x3 layers with
+// 16+ channels, winograd.go; im2col+GEMM
 // where it does not apply or without AVX2; direct depthwise), pooling,
 // normalisation, GEMM and MatMul, broadcasting elementwise ops (float32,
 // and int32/int64 for index arithmetic) and unary ops, reductions, shape

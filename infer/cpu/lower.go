@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
@@ -443,19 +442,11 @@ func lowerNMS(p *Program, n *graph.Node) (func() error, error) {
 	return run, nil
 }
 
-// NMSParamsOf decodes a NonMaxSuppression node of g: its attribute and its
+// NMSParamsOf decodes a NonMaxSuppression node: its attribute and its
 // constant max_output_boxes_per_class, iou_threshold and score_threshold
-// inputs, for a backend that needs its output to be an output of g (its
-// size depends on the data) and feed no node, as the GPU backend does.
-func NMSParamsOf(g *graph.Graph, n *graph.Node) (NMSParams, error) {
-	out := n.Outputs[0]
-	for _, m := range g.Nodes {
-		if slices.Contains(m.Inputs, out) {
-			return NMSParams{}, fmt.Errorf("its output %s feeds %s; a data-dependent shape can only be a graph output", out.Name, m)
-		}
-	}
-	return nmsParams(n)
-}
+// inputs, for another backend (the GPU's, which runs the nodes its rows
+// feed through Tail).
+func NMSParamsOf(n *graph.Node) (NMSParams, error) { return nmsParams(n) }
 
 // nmsParams decodes a NonMaxSuppression node's attribute and constant
 // inputs.

@@ -98,25 +98,64 @@ func splitTail(g *graph.Graph) (t *tail, tailNodes map[*graph.Node]bool, keep []
 // reads, and the tensors that stand for the graph outputs it makes (their
 // data and shape change with each run).
 func (t *tail) bind(p *Program, keep []*graph.Value) error {
-	t.r = p.r
-	for _, v := range keep {
-		src, err := p.tensor(v)
-		if err != nil {
+	src := make([]*tensor.Tensor, len(keep))
+	for i, v := range keep {
+		var err error
+		if src[i], err = p.tensor(v); err != nil {
 			return err
 		}
-		t.src = append(t.src, src)
 	}
 	byName := map[string]*graph.Value{}
 	for _, v := range p.g.Outputs {
 		byName[v.Name] = v
 	}
-	for _, v := range t.g.Outputs {
-		o := &tensor.Tensor{Name: v.Name, DType: v.DType, Shape: tensor.Shape{}}
-		t.outs = append(t.outs, o)
-		p.vals[byName[v.Name]] = o
+	for i, o := range t.connect(src, p.r) {
+		p.vals[byName[t.g.Outputs[i].Name]] = o
 	}
 	return nil
 }
+
+// connect gives the tail the tensors it reads its inputs from (in the
+// order of splitTail's keep) and the Runner it runs on, and returns the
+// tensors that stand for the graph outputs it makes, in order.
+func (t *tail) connect(src []*tensor.Tensor, r *Runner) []*tensor.Tensor {
+	t.r, t.src = r, src
+	for _, v := range t.g.Outputs {
+		t.outs = append(t.outs, &tensor.Tensor{Name: v.Name, DType: v.DType, Shape: tensor.Shape{}})
+	}
+	return t.outs
+}
+
+// Tail runs on the CPU the nodes of a graph downstream of a
+// NonMaxSuppression whose selected rows feed other nodes, compiled per
+// row count as the CPU backend's own programs do. The GPU backend uses it
+// for what follows the NonMaxSuppression it runs on the device.
+type Tail struct{ t *tail }
+
+// SplitTail finds the nodes downstream of NonMaxSuppression outputs that
+// feed other nodes (nil when there are none): the head must not lower
+// them (tailNodes), and must hold the values in keep for the tail, the
+// NonMaxSuppression rows among them.
+func SplitTail(g *graph.Graph) (t *Tail, tailNodes map[*graph.Node]bool, keep []*graph.Value) {
+	st, tailNodes, keep := splitTail(g)
+	if st == nil {
+		return nil, nil, nil
+	}
+	return &Tail{st}, tailNodes, keep
+}
+
+// Outputs returns the graph outputs the tail computes.
+func (t *Tail) Outputs() []*graph.Value { return t.t.g.Outputs }
+
+// Connect gives the tail the host tensors that hold its inputs at each
+// Run, in the order of SplitTail's keep (float values as float32), and
+// the Runner it runs on; it returns the tensors that hold the outputs
+// after each Run, in the order of Outputs.
+func (t *Tail) Connect(src []*tensor.Tensor, r *Runner) []*tensor.Tensor { return t.t.connect(src, r) }
+
+// Run compiles the tail for the rows selected (or reuses the program of
+// an earlier run with the same counts) and runs it.
+func (t *Tail) Run() error { return t.t.run() }
 
 // run compiles (or finds) the tail for the rows the head selected, copies
 // its inputs in, runs it and points the output tensors at its results.

@@ -50,10 +50,11 @@ func nmsCapacity(segments, boxes int) int {
 }
 
 // lowerNMS computes NonMaxSuppression on the device; its output's length
-// depends on the data, so, as on the CPU, it may only be a graph output,
-// produced on the host by Run.
+// depends on the data, so, as on the CPU, it is produced on the host by
+// Run: a graph output, or the input of the nodes after it, which run on
+// the CPU backend (bindTail).
 func lowerNMS(p *Program, n *graph.Node) error {
-	prm, err := cpu.NMSParamsOf(p.g, n)
+	prm, err := cpu.NMSParamsOf(n)
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func lowerNMS(p *Program, n *graph.Node) error {
 	out := n.Outputs[0]
 	if rows == 0 {
 		y := &tensor.Tensor{Name: out.Name, DType: tensor.Int64, Shape: tensor.Shape{0, 3}, Raw: []byte{}}
-		p.outs = append(p.outs, &binding{v: out, host: y})
+		p.hostValue(out, y)
 		return nil
 	}
 	mcap := nmsCapacity(batches*classes, boxes)
@@ -104,7 +105,7 @@ func lowerNMS(p *Program, n *graph.Node) error {
 			return err
 		}
 	}
-	p.outs = append(p.outs, &binding{v: out, host: y})
+	p.hostValue(out, y)
 	p.tails = append(p.tails, func() error {
 		h := head.host.Raw
 		total, over := int64(binary.LittleEndian.Uint64(h)), binary.LittleEndian.Uint64(h[8:])

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/dsgo/dsgo/cuda"
+	"github.com/dsgo/dsgo/infer/cpu"
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
@@ -70,6 +71,11 @@ type Program struct {
 	retuned int
 
 	layouts map[*buf]*buf // layout conversions made, by source
+	// host are the values only the host holds (NonMaxSuppression rows).
+	host map[*graph.Value]*tensor.Tensor
+	// cpu runs the nodes after a NonMaxSuppression whose rows feed them
+	// (cpu.Tail), when the graph has such nodes.
+	cpu *cpu.Runner
 	// pending are the graph inputs whose conversion to the program's
 	// type or layout is made at their first use (val), unless every
 	// consumer reads the API binding itself (source).
@@ -78,11 +84,12 @@ type Program struct {
 
 // compile lowers a bound, optimised graph.
 func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
-	p = &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{}, pending: map[*graph.Value]*buf{},
-		preset: preset}
+	prog := &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{},
+		pending: map[*graph.Value]*buf{}, host: map[*graph.Value]*tensor.Tensor{}, preset: preset}
+	p = prog
 	defer func() {
-		if err != nil {
-			p.free()
+		if err != nil { // p is nil by now (return nil, err): free what was made
+			prog.free()
 			p = nil
 		}
 	}()
@@ -91,13 +98,22 @@ func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error)
 			return nil, err
 		}
 	}
+	t, tailNodes, keep := cpu.SplitTail(g)
 	for _, n := range g.Nodes {
+		if tailNodes[n] {
+			continue
+		}
 		lower, ok := lowerings[n.Op]
 		if !ok {
 			return nil, fmt.Errorf("gpu: %s: no GPU kernel for %s yet", n, n.Op)
 		}
 		if err := lower(p, n); err != nil {
 			return nil, fmt.Errorf("gpu: %s: %w", n, err)
+		}
+	}
+	if t != nil {
+		if err := p.bindTail(t, keep); err != nil {
+			return nil, fmt.Errorf("gpu: %w", err)
 		}
 	}
 	for _, v := range g.Outputs {
@@ -315,6 +331,58 @@ func (p *Program) convertInput(v *graph.Value, api *buf) (*buf, error) {
 		return b, nil
 	}
 	return b, p.ew("convert input "+v.Name, b, []*buf{api}, ewSpec{op: opCopy})
+}
+
+// hostValue records a value that Run computes on the host (after the
+// device's work) in tensor t; a graph output is bound to it.
+func (p *Program) hostValue(v *graph.Value, t *tensor.Tensor) {
+	p.host[v] = t
+	if slices.Contains(p.g.Outputs, v) {
+		p.outs = append(p.outs, &binding{v: v, host: t})
+	}
+}
+
+// bindTail runs the nodes after a NonMaxSuppression whose rows feed them
+// on the CPU backend at the end of Run: the values they read from the
+// device are copied to the host with the outputs (as float32 for float
+// values), the rows are the NonMaxSuppression's host tensor, and the
+// graph outputs the tail makes are bound to its result tensors. The
+// nodes are gathers and arithmetic on the few selected rows; the network
+// before them stays on the GPU.
+func (p *Program) bindTail(t *cpu.Tail, keep []*graph.Value) error {
+	src := make([]*tensor.Tensor, len(keep))
+	for i, v := range keep {
+		if h, ok := p.host[v]; ok {
+			src[i] = h
+			continue
+		}
+		b, err := p.val(v)
+		if err != nil {
+			return err
+		}
+		dt, err := deviceType(v.DType, dF32)
+		if err != nil {
+			return err
+		}
+		c := p.newBuf(v.Name+".to_host", dt, b.shape, nil)
+		c.last = forever
+		if err := p.ew("copy "+v.Name+" for the host", c, []*buf{b}, ewSpec{op: opCopy}); err != nil {
+			return err
+		}
+		src[i] = &tensor.Tensor{Name: v.Name, DType: dt.tensor(), Shape: slices.Clone(tensor.Shape(b.shape))}
+		p.hidden = append(p.hidden, &binding{v: v, b: c, host: src[i]})
+	}
+	p.cpu = cpu.NewRunner(cpu.Options{Workers: 1})
+	outs := t.Connect(src, p.cpu)
+	for i, tv := range t.Outputs() {
+		for _, v := range p.g.Outputs {
+			if v.Name == tv.Name {
+				p.hostValue(v, outs[i])
+			}
+		}
+	}
+	p.tails = append(p.tails, t.Run)
+	return nil
 }
 
 // bindOutput copies a graph output into its API buffer (row-major,
@@ -729,6 +797,10 @@ func (p *Program) free() error {
 	if p.pinned != nil {
 		errs = append(errs, p.pinned.Free())
 		p.pinned = nil
+	}
+	if p.cpu != nil {
+		p.cpu.Close()
+		p.cpu = nil
 	}
 	return errors.Join(errs...)
 }

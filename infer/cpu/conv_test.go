@@ -300,3 +300,48 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestConvStride2MatchesReference runs 3x3 stride-2 convolutions that the
+// stride-2 kernel takes (odd sizes, a last block of fewer than 8 output
+// channels, padding 0 or 1 on either side, rows wholly in the padding,
+// residuals and activations, more channels than it is chosen for) with 1-3 workers, vector and portable,
+// against the naive convolution.
+func TestConvStride2MatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the stride-2 kernel runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	s2 := [2]int{2, 2}
+	cases := []convCase{
+		{1, 3, 37, 41, 24, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // first layer
+		{2, 20, 19, 34, 13, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true}, // 13 channels, overlapping last vector
+		{1, 9, 18, 18, 8, 3, ConvParams{Strides: s2}, false, true},                                       // no padding
+		{1, 5, 15, 21, 9, 3, ConvParams{Strides: s2, Pads: [4]int{0, 1, 1, 0}, Act: relu}, true, true},   // residual with ReLU
+		{1, 7, 12, 20, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 0, 0, 1}}, true, false},            // right padding only
+		{2, 4, 6, 17, 10, 3, ConvParams{Strides: s2, Pads: [4]int{3, 1, 3, 1}, Act: relu}, true, false},  // rows of padding only
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for i, c := range cases {
+		x, w, bias, res, out := c.operands(t, rng)
+		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
+		for _, workers := range []int{1, 2, 3} {
+			r := NewRunner(Options{Workers: workers})
+			defer r.Close()
+			for _, portable := range []bool{false, true} {
+				y := tensor.New(out...)
+				d, ok := r.planConv(x, w, bias, y, true, c.p)
+				if !ok || !s2Fits(d.g) {
+					t.Fatalf("case %d: not planned for the stride-2 kernel", i)
+				}
+				if d.s2 == nil { // planned for the row bands by channel count
+					d.planS2(w.F32, f32s(bias))
+				}
+				d.portable = portable
+				if err := r.convPlanned(d, y, x, res); err != nil {
+					t.Fatal(err)
+				}
+				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
+			}
+		}
+	}
+}

@@ -74,6 +74,9 @@ type directConv struct {
 	// wino, when set, runs the convolution as Winograd F(2x2, 3x3)
 	// (winograd.go) instead of in row bands.
 	wino *winoPlan
+	// s2, when set, runs the convolution with the stride-2 kernel
+	// (convs2.go) instead of the phase-split row bands.
+	s2 *s2Plan
 }
 
 // directFits reports whether the direct kernel runs this convolution:
@@ -84,7 +87,7 @@ func directFits(g convGeom) bool { return kern.SIMD() && !g.depthwise() && g.kh 
 // kw) and bias b (M or nil) for a Runner of the given workers, reusing
 // d's slices.
 func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers int) {
-	wino := d.wino
+	wino, s2 := d.wino, d.s2
 	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0]}
 	d.obs = (g.mg + 3) / 4
 	d.relu = act.Kind == ActRelu
@@ -122,6 +125,10 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	if winoFits(g) {
 		d.wino = wino
 		d.planWino(w, workers)
+	}
+	if s2Chosen(g) {
+		d.s2 = s2
+		d.planS2(w, b)
 	}
 }
 
@@ -316,7 +323,11 @@ func (t *directTask) run(worker, lo, hi int) {
 			} else {
 				oh0, oh1 := band*d.band, min((band+1)*d.band, g.oh)
 				q0, q1 = oh0*g.ow, oh1*g.ow
-				t.rowBand(buf, n, gi, oh0, oh1)
+				if d.s2 != nil {
+					t.s2Band(buf[:64], n, oh0, oh1)
+				} else {
+					t.rowBand(buf, n, gi, oh0, oh1)
+				}
 			}
 			if !t.epilog {
 				continue

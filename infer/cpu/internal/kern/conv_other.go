@@ -15,3 +15,5 @@ func winoInAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int) {
 func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int) {
 	panic("kern: no vector kernel in this build")
 }
+
+func convS2AVX2(*S2Tile) { panic("kern: no vector kernel in this build") }

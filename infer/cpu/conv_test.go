@@ -319,6 +319,8 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{1, 5, 15, 21, 9, 3, ConvParams{Strides: s2, Pads: [4]int{0, 1, 1, 0}, Act: relu}, true, true},   // residual with ReLU
 		{1, 7, 12, 20, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 0, 0, 1}}, true, false},            // right padding only
 		{2, 4, 6, 17, 10, 3, ConvParams{Strides: s2, Pads: [4]int{3, 1, 3, 1}, Act: relu}, true, false},  // rows of padding only
+		{1, 11, 9, 23, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, false},            // wide: chunks of 16 and 16
+		{1, 6, 10, 30, 53, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},  // wide: 24, 16, 16 (13 of them)
 	}
 	rng := rand.New(rand.NewPCG(21, 22))
 	for i, c := range cases {
@@ -328,19 +330,19 @@ func TestConvStride2MatchesReference(t *testing.T) {
 			r := NewRunner(Options{Workers: workers})
 			defer r.Close()
 			for _, portable := range []bool{false, true} {
-				y := tensor.New(out...)
-				d, ok := r.planConv(x, w, bias, y, true, c.p)
-				if !ok || !s2Fits(d.g) {
-					t.Fatalf("case %d: not planned for the stride-2 kernel", i)
+				for _, wide := range []bool{false, true} {
+					y := tensor.New(out...)
+					d, ok := r.planConv(x, w, bias, y, true, c.p)
+					if !ok || !s2Fits(d.g) {
+						t.Fatalf("case %d: not planned for the stride-2 kernel", i)
+					}
+					d.planS2(w.F32, f32s(bias), wide)
+					d.portable = portable
+					if err := r.convPlanned(d, y, x, res); err != nil {
+						t.Fatal(err)
+					}
+					assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v, wide %v", i, workers, portable, wide), y.F32, want, 1e-4)
 				}
-				if d.s2 == nil { // planned for the row bands by channel count
-					d.planS2(w.F32, f32s(bias))
-				}
-				d.portable = portable
-				if err := r.convPlanned(d, y, x, res); err != nil {
-					t.Fatal(err)
-				}
-				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
 			}
 		}
 	}

@@ -126,9 +126,9 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 		d.wino = wino
 		d.planWino(w, workers)
 	}
-	if s2Chosen(g) {
+	if use, wide := s2Choice(g); use {
 		d.s2 = s2
-		d.planS2(w, b)
+		d.planS2(w, b, wide)
 	}
 }
 
@@ -324,7 +324,7 @@ func (t *directTask) run(worker, lo, hi int) {
 				oh0, oh1 := band*d.band, min((band+1)*d.band, g.oh)
 				q0, q1 = oh0*g.ow, oh1*g.ow
 				if d.s2 != nil {
-					t.s2Band(buf[:64], n, oh0, oh1)
+					t.s2Band(buf, n, oh0, oh1)
 				} else {
 					t.rowBand(buf, n, gi, oh0, oh1)
 				}

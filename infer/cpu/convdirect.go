@@ -126,9 +126,9 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 		d.wino = wino
 		d.planWino(w, workers)
 	}
-	if use, wide := s2Choice(g); use {
+	if s2Chosen(g) {
 		d.s2 = s2
-		d.planS2(w, b, wide)
+		d.planS2(w, b)
 	}
 }
 

@@ -21,7 +21,4 @@ func winoInAVX2(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int)
 func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int)
 
 //go:noescape
-func convS2AVX2(t *S2Tile)
-
-//go:noescape
 func convS4AVX2(t *S4Tile)

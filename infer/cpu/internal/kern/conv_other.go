@@ -16,6 +16,4 @@ func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int) {
 	panic("kern: no vector kernel in this build")
 }
 
-func convS2AVX2(*S2Tile) { panic("kern: no vector kernel in this build") }
-
 func convS4AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }

@@ -7,7 +7,11 @@
 // reduction. The tap offsets are a table, so one kernel serves 1x1, 3x3,
 // dilated and (on phase-split input) strided convolutions alike.
 //
-// On amd64 with AVX2 and FMA the kernel is Go assembly (unless built with
+// Stride-2 3x3 convolutions have their own kernel (ConvS4): output
+// channels in the vector lanes, input floats broadcast straight from the
+// NCHW rows, so their input needs no phase-split copy.
+//
+// On amd64 with AVX2 and FMA the kernels are Go assembly (unless built with
 // the purego tag); elsewhere a Go loop computes the same sums.
 package kern
 

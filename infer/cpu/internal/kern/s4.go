@@ -2,13 +2,17 @@ package kern
 
 import "unsafe"
 
-// S4Tile is one call of the wide stride-2 3x3 kernel: NB blocks of 8
-// output channels (2 or 3) x 4 consecutive output pixels of one row,
-// read straight from the NCHW input like S2Tile. Each (channel, filter
-// row, tap) step loads the tap's NB weight vectors and broadcasts the 4
-// input floats the pixels read there (pixel p's tap j is float 2p+j):
-// with 3 blocks, 7 loads per 12 multiply-adds, against S2Tile's 20 per
-// 24, which pays once a pixel has many input channels.
+// S4Tile is one call of the stride-2 3x3 kernel: NB blocks of 8 output
+// channels (2 or 3) x 4 consecutive output pixels of one row of a
+// convolution with stride 2 and dilation 1, read straight from the NCHW
+// input with no copy. The output channels sit in the vector lanes: each
+// (channel, filter row, tap) step loads the tap's NB weight vectors and
+// broadcasts the 4 input floats the pixels read there (pixel p's tap j
+// is float 2p+j), with 3 blocks 7 loads per 12 multiply-adds. Each input
+// row is prefetched 512 bytes ahead (a call reads 3 rows of every input
+// channel: too many streams for the hardware prefetchers). The sums are
+// transposed in registers at the end and stored as 8*NB rows of 4
+// pixels, one per output channel.
 //
 // The kernel reads In + c*CStride + Rows[r] + 4*e (bytes) for c < NC, r
 // < NRows and e in [0, 9), except e = 0 with LeftPad and e = 8 with
@@ -30,7 +34,15 @@ type S4Tile struct {
 	WCStride int            // bytes of weights per input channel: 4*72*NB
 }
 
-// ConvS4 runs the wide stride-2 kernel t describes.
+// S4Tile flags (Relu is the Tile one).
+const (
+	// LeftPad: the first input float of each row is padding.
+	LeftPad = 4
+	// RightPad: the last (9th) input float of each row is padding.
+	RightPad = 8
+)
+
+// ConvS4 runs the stride-2 kernel t describes.
 func ConvS4(t *S4Tile) {
 	if useAsm {
 		convS4AVX2(t)
@@ -39,7 +51,7 @@ func ConvS4(t *S4Tile) {
 	ConvS4Go(t)
 }
 
-// ConvS4Go is the portable wide stride-2 kernel: the same sums as the
+// ConvS4Go is the portable stride-2 kernel: the same sums as the
 // vector one, in the same order per output.
 func ConvS4Go(t *S4Tile) {
 	// Every address is formed only for a float that is read: with

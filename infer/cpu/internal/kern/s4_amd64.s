@@ -17,6 +17,10 @@
 #define S_NB 120
 #define S_WCSTRIDE 128
 
+// The zero that padding floats are broadcast from.
+DATA ·s4zero+0(SB)/4, $0
+GLOBL ·s4zero(SB), RODATA|NOPTR, $4
+
 // PFD is how far ahead in a row the input is prefetched (bytes).
 #define PFD 512
 
@@ -44,7 +48,7 @@
 // func convS4AVX2(t *S4Tile)
 TEXT ·convS4AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
-	LEAQ ·s2zero(SB), R14
+	LEAQ ·s4zero(SB), R14
 	MOVQ S_BIAS(DX), AX
 	VMOVUPS (AX), Y0
 	VMOVAPS Y0, Y1

@@ -27,7 +27,7 @@ func TestS4TileLayout(t *testing.T) {
 	}
 }
 
-// TestConvS4MatchesFloat64 runs the wide stride-2 kernel on random input
+// TestConvS4MatchesFloat64 runs the stride-2 kernel on random input
 // (2 and 3 blocks, some filter rows left out, padding on either side,
 // NaN just outside the input) against sums in float64.
 func TestConvS4MatchesFloat64(t *testing.T) {
@@ -98,7 +98,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 	}
 }
 
-// BenchmarkConvS4 is one wide stride-2 tile (24 output channels) over 64
+// BenchmarkConvS4 is one stride-2 tile (24 output channels) over 64
 // input channels with the data in cache: the kernel's peak.
 func BenchmarkConvS4(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))

@@ -190,27 +190,7 @@ func TestConvDirectMatchesReference(t *testing.T) {
 		{3, 3, 17, 24, 4, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // first layer
 		{1, 8, 3, 3, 3, 1, ConvParams{Strides: [2]int{2, 2}}, false, false},                                       // 1x1 stride 2
 	}
-	rng := rand.New(rand.NewPCG(7, 8))
-	for i, c := range cases {
-		x, w, bias, res, out := c.operands(t, rng)
-		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
-		for _, workers := range []int{1, 2, 3} {
-			r := NewRunner(Options{Workers: workers})
-			defer r.Close()
-			for _, portable := range []bool{false, true} {
-				y := tensor.New(out...)
-				d, ok := r.planConv(x, w, bias, y, true, c.p)
-				if !ok {
-					t.Fatalf("case %d: not planned for the direct kernel", i)
-				}
-				d.portable = portable
-				if err := r.convPlanned(d, y, x, res); err != nil {
-					t.Fatal(err)
-				}
-				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
-			}
-		}
-	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(7, 8)), func(*directConv, *tensor.Tensor, *tensor.Tensor) bool { return true })
 }
 
 // TestProgramConvResidual runs a Conv node with a fourth input, the
@@ -278,27 +258,9 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 		{3, 16, 7, 7, 16, 3, ConvParams{Act: silu}, true, true}, // no pads: 5x5 output
 		{1, 20, 5, 50, 20, 3, ConvParams{Pads: [4]int{2, 0, 1, 2}, Act: relu}, true, false},
 	}
-	rng := rand.New(rand.NewPCG(11, 12))
-	for i, c := range cases {
-		x, w, bias, res, out := c.operands(t, rng)
-		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
-		for _, workers := range []int{1, 2, 3} {
-			r := NewRunner(Options{Workers: workers})
-			defer r.Close()
-			for _, portable := range []bool{false, true} {
-				y := tensor.New(out...)
-				d, ok := r.planConv(x, w, bias, y, true, c.p)
-				if !ok || d.wino == nil {
-					t.Fatalf("case %d: not planned for the Winograd path", i)
-				}
-				d.portable = portable
-				if err := r.convPlanned(d, y, x, res); err != nil {
-					t.Fatal(err)
-				}
-				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)
-			}
-		}
-	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(11, 12)), func(d *directConv, _, _ *tensor.Tensor) bool {
+		return d.wino != nil
+	})
 }
 
 // TestConvStride2MatchesReference runs 3x3 stride-2 convolutions on the
@@ -323,7 +285,23 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{1, 6, 10, 30, 53, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},   // chunks of 24, 16, 16 (13 of them)
 		{2, 32, 12, 13, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, false, true}, // chosen by channels; rows of 7
 	}
-	rng := rand.New(rand.NewPCG(21, 22))
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
+		if !s2Fits(d.g) {
+			return false
+		}
+		if d.s2 == nil { // fewer channels than it is chosen for
+			d.planS2(w.F32, f32s(bias))
+		}
+		return true
+	})
+}
+
+// checkPlannedConvs plans each case for the direct kernels, lets planned
+// check (and adjust) the plan (false: the case did not get the path under
+// test), and runs it with 1-3 workers, vector and portable, against the
+// naive convolution.
+func checkPlannedConvs(t *testing.T, cases []convCase, rng *rand.Rand, planned func(d *directConv, w, bias *tensor.Tensor) bool) {
+	t.Helper()
 	for i, c := range cases {
 		x, w, bias, res, out := c.operands(t, rng)
 		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
@@ -333,11 +311,8 @@ func TestConvStride2MatchesReference(t *testing.T) {
 			for _, portable := range []bool{false, true} {
 				y := tensor.New(out...)
 				d, ok := r.planConv(x, w, bias, y, true, c.p)
-				if !ok || !s2Fits(d.g) {
-					t.Fatalf("case %d: not planned for the stride-2 kernel", i)
-				}
-				if d.s2 == nil { // fewer channels than it is chosen for
-					d.planS2(w.F32, f32s(bias))
+				if !ok || !planned(d, w, bias) {
+					t.Fatalf("case %d: not planned for the path under test", i)
 				}
 				d.portable = portable
 				if err := r.convPlanned(d, y, x, res); err != nil {

@@ -108,7 +108,13 @@ func engineInfo(w io.Writer, path string) error {
 		for name, s := range p.Shapes {
 			shapes = append(shapes, fmt.Sprintf("%s%v", name, s))
 		}
-		fmt.Fprintf(tw, "  %s\t%d tuned convolutions\n", strings.Join(shapes, " "), len(p.Tactics))
+		own := 0
+		for _, t := range p.Tactics {
+			if t.Kernel != "" {
+				own++
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%d tuned convolutions, %d on dsgo's kernels\n", strings.Join(shapes, " "), len(p.Tactics), own)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -135,18 +135,26 @@ func (p *pool) await(w int, seen uint64) bool {
 			runtime.Gosched()
 		}
 	}
-	p.parked[w].Store(true)
-	if p.gen.Load() != seen { // published while we were parking
-		if !p.parked[w].CompareAndSwap(true, false) {
-			<-p.wake[w] // run took the flag and sent a token: consume it
+	for {
+		p.parked[w].Store(true)
+		if p.gen.Load() != seen { // published while we were parking
+			if !p.parked[w].CompareAndSwap(true, false) {
+				<-p.wake[w] // run took the flag and sent a token: consume it
+			}
+			return true
 		}
-		return true
-	}
-	select {
-	case <-p.wake[w]:
-		return true
-	case <-p.quit:
-		return false
+		select {
+		case <-p.wake[w]:
+			// A token is a hint, not a task: run's loop over the workers
+			// may reach this one after it ran the task and parked again.
+			// Taking that late token for a new task ran the old one twice
+			// and sent the WaitGroup negative.
+			if p.gen.Load() != seen {
+				return true
+			}
+		case <-p.quit:
+			return false
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func (p *Program) planIgemm(c *convStep, n *graph.Node, spec cuda.ConvSpec, sp e
 		if bv.Const == nil || bv.Const.DType != tensor.Float32 || bv.Const.Len() != spec.K {
 			return nil, nil
 		}
-		b, err := p.e.upload(bv.Const.Name+".f32", dF32, []int{spec.K}, nil, encodeFloats(bv.Const.F32[:spec.K], dF32))
+		b, err := p.biasF32(bv.Const, spec.K)
 		if err != nil {
 			return nil, err
 		}
@@ -116,9 +116,7 @@ func (g *igemm) run(c *convStep, s *cuda.Stream, i int) error {
 	if grid.X > 1<<31-1 || grid.Y > 65535 {
 		return fmt.Errorf("gpu: %s: grid %v", cfg.name, grid)
 	}
-	e := c.p.e
-	e.args.Reset().Bytes(raw(&g.prm), 8)
-	return g.fns[i].Launch(s, grid, cuda.Dim3{X: cfg.threads}, 0, e.args)
+	return c.p.e.launchGrid(s, g.fns[i], raw(&g.prm), grid, cuda.Dim3{X: cfg.threads})
 }
 
 // find returns the index of the configuration named name, or -1.

@@ -182,8 +182,14 @@ func (e *Engine) launch(s *cuda.Stream, fn *cuda.Function, prm []byte, n int64) 
 	if grid > 1<<31-1 {
 		return fmt.Errorf("gpu: kernel %s over %d elements", fn.Name(), n)
 	}
+	return e.launchGrid(s, fn, prm, cuda.Dim3{X: int(grid)}, cuda.Dim3{X: blockSize})
+}
+
+// launchGrid queues kernel fn with the given grid and block and the
+// parameter struct prm, through the engine's one Args block as launch.
+func (e *Engine) launchGrid(s *cuda.Stream, fn *cuda.Function, prm []byte, grid, block cuda.Dim3) error {
 	e.args.Reset().Bytes(prm, 8)
-	return fn.Launch(s, cuda.Dim3{X: int(grid)}, cuda.Dim3{X: blockSize}, 0, e.args)
+	return fn.Launch(s, grid, block, 0, e.args)
 }
 
 // arg is an operand of an element-wise step: a buf read (or written)

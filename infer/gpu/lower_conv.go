@@ -654,6 +654,14 @@ func (k *epiKernel) run(e *Engine, s *cuda.Stream) error {
 	return e.launch(s, k.fn, raw(&k.prm), k.prm.N2)
 }
 
+// biasF32 uploads a float32 bias as the own convolution kernels read it:
+// float32, zero-padded to n channels.
+func (p *Program) biasF32(t *tensor.Tensor, n int) (*buf, error) {
+	b := make([]float32, n)
+	copy(b, t.F32[:t.Len()])
+	return p.e.upload(t.Name+".f32", dF32, []int{n}, nil, encodeFloats(b, dF32))
+}
+
 // addr returns b's device address as kernels take it, 0 for no buf.
 func addr(b *buf) int64 {
 	if b == nil {
@@ -696,6 +704,9 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 	if err != nil {
 		return false, err
 	}
+	if res != nil && !slices.Equal(res.shape, y.shape) {
+		return false, fmt.Errorf("residual %v for output %v", res.shape, y.shape)
+	}
 	if fn := p.e.kern["dsgo_conv_small"]; fn != nil && y.dt == dF16 && y.nhwc() && c*r*ss <= 32 && k%8 == 0 &&
 		(res == nil || res.nhwc() && res.dt == dF16) && y.elems() < 1<<31 {
 		return true, p.convSmall(n, fn, x, y, res, sp, pads)
@@ -714,9 +725,7 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 	reads := []*buf{x, w}
 	var b *buf
 	if bv != nil {
-		bd := make([]float32, kp)
-		copy(bd, bv.Const.F32[:k])
-		if b, err = p.e.upload(bv.Const.Name+".direct", dF32, []int{kp}, nil, encodeFloats(bd, dF32)); err != nil {
+		if b, err = p.biasF32(bv.Const, kp); err != nil {
 			return false, err
 		}
 		reads = append(reads, b)
@@ -728,9 +737,6 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 		DH: int32(dil[0]), DW: int32(dil[1]), Xdt: int32(x.dt), Ydt: int32(y.dt), Act: sp.act, Alpha: sp.alpha,
 		Beta: sp.beta, Lo: sp.lo, Hi: sp.hi}
 	if res != nil {
-		if len(res.shape) != 4 || !slices.Equal(res.shape, y.shape) {
-			return false, fmt.Errorf("residual %v for output %v", res.shape, y.shape)
-		}
 		prm.Rs, prm.Rdt = dims4(res), int32(res.dt)
 		reads = append(reads, res)
 	}
@@ -770,9 +776,7 @@ func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp
 	reads := []*buf{x, w}
 	var b *buf
 	if bv := n.In(2); bv != nil {
-		bd := make([]float32, kp)
-		copy(bd, bv.Const.F32[:k])
-		if b, err = p.e.upload(bv.Const.Name+".f32", dF32, []int{kp}, nil, encodeFloats(bd, dF32)); err != nil {
+		if b, err = p.biasF32(bv.Const, kp); err != nil {
 			return err
 		}
 		reads = append(reads, b)
@@ -786,18 +790,14 @@ func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp
 	if x.root().elems() < 1<<31 {
 		prm.Off32 = 1
 	}
-	if res != nil {
-		if !slices.Equal(res.shape, y.shape) {
-			return fmt.Errorf("residual %v for output %v", res.shape, y.shape)
-		}
+	if res != nil { // its shape is y's (directConv checked)
 		prm.Ldr = int32(res.shape[1])
 		reads = append(reads, res)
 	}
 	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128} // a block computes every output channel (directMaxK)
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
 		prm.X, prm.W, prm.Y, prm.B, prm.R = addr(x), addr(w), addr(y), addr(b), addr(res)
-		p.e.args.Reset().Bytes(raw(prm), 8)
-		return fn.Launch(s, grid, cuda.Dim3{X: 128}, 0, p.e.args)
+		return p.e.launchGrid(s, fn, raw(prm), grid, cuda.Dim3{X: 128})
 	}).detail = "dsgo_conv_small"
 	return nil
 }

@@ -64,7 +64,10 @@
 	X(cuMemAllocAsync, "cuMemAllocAsync", CUresult, (CUdeviceptr *, size_t, CUstream))                \
 	X(cuMemFreeAsync, "cuMemFreeAsync", CUresult, (CUdeviceptr, CUstream))                            \
 	X(cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool", CUresult, (CUmemoryPool *, CUdevice))   \
-	X(cuMemPoolSetAttribute, "cuMemPoolSetAttribute", CUresult, (CUmemoryPool, int, void *))
+	X(cuMemPoolSetAttribute, "cuMemPoolSetAttribute", CUresult, (CUmemoryPool, int, void *))        \
+	X(cuFuncSetAttribute, "cuFuncSetAttribute", CUresult, (CUfunction, int, int))                    \
+	X(cuOccupancyMaxActiveBlocksPerMultiprocessor, "cuOccupancyMaxActiveBlocksPerMultiprocessor",    \
+		CUresult, (int *, CUfunction, int, size_t))
 
 #define NVRTC_REQUIRED(X)                                                                             \
 	X(nvrtcVersion, "nvrtcVersion", nvrtcResult, (int *, int *))                                      \
@@ -306,6 +309,21 @@ CUresult dsgo_cuLaunchKernel(CUcontext ctx, CUfunction f, unsigned gx, unsigned 
 	unsigned bx, unsigned by, unsigned bz, unsigned shared, CUstream s, dsgo_args *args, int nargs) {
 	BIND(ctx);
 	return p_cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, s, nargs > 0 ? args->ptrs : NULL, NULL);
+}
+
+// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+#define DSGO_CU_FUNC_MAX_DYNAMIC_SHARED 8
+
+CUresult dsgo_cuFuncSetMaxDynamicShared(CUcontext ctx, CUfunction f, int bytes) {
+	if (!p_cuFuncSetAttribute) return 801; // CUDA_ERROR_NOT_SUPPORTED
+	BIND(ctx);
+	return p_cuFuncSetAttribute(f, DSGO_CU_FUNC_MAX_DYNAMIC_SHARED, bytes);
+}
+
+CUresult dsgo_cuOccupancy(CUcontext ctx, int *blocks, CUfunction f, int threads, size_t shared) {
+	if (!p_cuOccupancyMaxActiveBlocksPerMultiprocessor) return 801; // CUDA_ERROR_NOT_SUPPORTED
+	BIND(ctx);
+	return p_cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks, f, threads, shared);
 }
 
 CUresult dsgo_cuStreamBeginCapture(CUcontext ctx, CUstream s) {

@@ -121,6 +121,8 @@ CUresult dsgo_cuModuleUnload(CUcontext ctx, CUmodule m);
 CUresult dsgo_cuModuleGetFunction(CUcontext ctx, CUfunction *f, CUmodule m, const char *name);
 CUresult dsgo_cuLaunchKernel(CUcontext ctx, CUfunction f, unsigned gx, unsigned gy, unsigned gz,
 	unsigned bx, unsigned by, unsigned bz, unsigned shared, CUstream s, dsgo_args *args, int nargs);
+CUresult dsgo_cuFuncSetMaxDynamicShared(CUcontext ctx, CUfunction f, int bytes);
+CUresult dsgo_cuOccupancy(CUcontext ctx, int *blocks, CUfunction f, int threads, size_t shared);
 CUresult dsgo_cuStreamBeginCapture(CUcontext ctx, CUstream s);
 CUresult dsgo_cuStreamEndCapture(CUcontext ctx, CUstream s, CUgraph *g);
 CUresult dsgo_cuGraphInstantiate(CUcontext ctx, CUgraphExec *x, CUgraph g);

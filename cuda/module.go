@@ -88,6 +88,42 @@ func (f *Function) Name() string {
 	return f.name
 }
 
+// SetMaxDynamicSharedMemory lets f be launched with up to bytes of
+// dynamic shared memory; beyond 48 KiB a kernel must ask for it first.
+func (f *Function) SetMaxDynamicSharedMemory(bytes int) error {
+	if f == nil || f.h == nil {
+		return errClosed
+	}
+	c, _, err := f.mod.handles()
+	if err != nil {
+		return err
+	}
+	if err := check("cuFuncSetAttribute", C.dsgo_cuFuncSetMaxDynamicShared(c, f.h, C.int(bytes))); err != nil {
+		return fmt.Errorf("%w: kernel %s, %d bytes of shared memory", err, f.name, bytes)
+	}
+	return nil
+}
+
+// BlocksPerSM returns how many blocks of threads threads, with
+// sharedMem bytes of dynamic shared memory each, fit on one
+// multiprocessor at once: the grid of a kernel whose blocks loop over
+// the work (persistent blocks) is this times the SM count.
+func (f *Function) BlocksPerSM(threads, sharedMem int) (int, error) {
+	if f == nil || f.h == nil {
+		return 0, errClosed
+	}
+	c, _, err := f.mod.handles()
+	if err != nil {
+		return 0, err
+	}
+	var n C.int
+	if err := check("cuOccupancyMaxActiveBlocksPerMultiprocessor",
+		C.dsgo_cuOccupancy(c, &n, f.h, C.int(threads), C.size_t(sharedMem))); err != nil {
+		return 0, fmt.Errorf("%w: kernel %s", err, f.name)
+	}
+	return int(n), nil
+}
+
 // Dim3 is a grid or block size; zero components count as 1.
 type Dim3 struct{ X, Y, Z int }
 

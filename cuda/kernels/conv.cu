@@ -59,6 +59,29 @@ __device__ __forceinline__ void mma16816(float *c, const unsigned *a, const unsi
 		: "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
+// epi2 finishes output channels k and k+1 of output pixel mm from their
+// float32 sums: bias (b, already read), residual, activation, one
+// rounding to float16 and one 4-byte store. Every kernel of this file
+// ends with it (P: IgemmParams or ConvSmallParams, same field names).
+template <class P>
+__device__ __forceinline__ void epi2(const P &p, long long mm, int k, float v0, float v1, float2 b) {
+	v0 += b.x, v1 += b.y;
+	if (p.r) {
+		unsigned rv = *(const unsigned *)((const unsigned short *)p.r + mm * p.ldr + k);
+		v0 += h2f((unsigned short)(rv & 0xffffu)), v1 += h2f((unsigned short)(rv >> 16));
+	}
+	v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
+	v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
+	*(unsigned *)((unsigned short *)p.y + mm * p.ldy + k) = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
+}
+
+// bias2 reads the float32 bias of channels k and k+1 (zeros without one
+// or past the last channel).
+__device__ __forceinline__ float2 bias2(long long b, int k, int nk) {
+	const float *bias = (const float *)b;
+	return bias && k < nk ? make_float2(bias[k], bias[k + 1]) : make_float2(0.0f, 0.0f);
+}
+
 // igemm: a block computes BM pixels x BN channels with (BM/WM)x(BN/WN)
 // warps of WM x WN each, through ST stages of BK-channel chunks. Offsets
 // are 32-bit and advanced incrementally: the kernel is otherwise bound
@@ -176,33 +199,19 @@ __device__ __forceinline__ void igemm(const IgemmParams &p) {
 
 	// Epilogue: thread (lane) holds rows lane/4 and lane/4+8 of each
 	// 16x8 tile, channels 2*(lane%4) and the next.
-	const float *bias = (const float *)p.b;
 	float2 bv[NT];
 #pragma unroll
-	for (int nt = 0; nt < NT; nt++) {
-		int k = n0 + wn * WN + nt * 8 + (lane & 3) * 2;
-		bv[nt] = bias && k < p.k ? make_float2(bias[k], bias[k + 1]) : make_float2(0.0f, 0.0f);
-	}
+	for (int nt = 0; nt < NT; nt++) bv[nt] = bias2(p.b, n0 + wn * WN + nt * 8 + (lane & 3) * 2, p.k);
 #pragma unroll
 	for (int mt = 0; mt < MT; mt++) {
 #pragma unroll
 		for (int hf = 0; hf < 2; hf++) {
 			int mm = m0 + wm * WM + mt * 16 + (lane >> 2) + hf * 8;
 			if (mm >= p.m) continue;
-			unsigned short *yrow = (unsigned short *)p.y + mm * p.ldy;
-			const unsigned short *rrow = p.r ? (const unsigned short *)p.r + mm * p.ldr : 0;
 #pragma unroll
 			for (int nt = 0; nt < NT; nt++) {
 				int k = n0 + wn * WN + nt * 8 + (lane & 3) * 2;
-				if (k >= p.k) continue;
-				float v0 = acc[mt][nt][2 * hf] + bv[nt].x, v1 = acc[mt][nt][2 * hf + 1] + bv[nt].y;
-				if (rrow) {
-					unsigned rv = *(const unsigned *)(rrow + k);
-					v0 += h2f((unsigned short)(rv & 0xffffu)), v1 += h2f((unsigned short)(rv >> 16));
-				}
-				v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
-				v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
-				*(unsigned *)(yrow + k) = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
+				if (k < p.k) epi2(p, mm, k, acc[mt][nt][2 * hf], acc[mt][nt][2 * hf + 1], bv[nt]);
 			}
 		}
 	}
@@ -275,7 +284,6 @@ __device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
 #pragma unroll
 		for (int mt = 0; mt < 2; mt++)
 			ldsm4(A + (mt * 16 * LDS + kk * 16) * 2, af[kk][mt][0], af[kk][mt][1], af[kk][mt][2], af[kk][mt][3]);
-	const float *bias = (const float *)p.b;
 	for (int n0 = 0; n0 < kp; n0 += 16) {
 		float acc[2][2][4];
 #pragma unroll
@@ -297,21 +305,10 @@ __device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
 			for (int hf = 0; hf < 2; hf++) {
 				int row = m0 + warp * 32 + mt * 16 + (lane >> 2) + hf * 8;
 				if (row >= p.m) continue;
-				unsigned short *yrow = (unsigned short *)p.y + (long long)row * p.ldy;
-				const unsigned short *rrow = p.r ? (const unsigned short *)p.r + (long long)row * p.ldr : 0;
 #pragma unroll
 				for (int nt = 0; nt < 2; nt++) {
 					int k = n0 + nt * 8 + (lane & 3) * 2;
-					if (k >= p.k) continue;
-					float v0 = acc[mt][nt][2 * hf], v1 = acc[mt][nt][2 * hf + 1];
-					if (bias) v0 += bias[k], v1 += bias[k + 1];
-					if (rrow) {
-						unsigned rv = *(const unsigned *)(rrow + k);
-						v0 += h2f((unsigned short)(rv & 0xffffu)), v1 += h2f((unsigned short)(rv >> 16));
-					}
-					v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
-					v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
-					*(unsigned *)(yrow + k) = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
+					if (k < p.k) epi2(p, row, k, acc[mt][nt][2 * hf], acc[mt][nt][2 * hf + 1], bias2(p.b, k, p.k));
 				}
 			}
 		}
@@ -324,6 +321,134 @@ extern "C" __global__ void __launch_bounds__(128) dsgo_conv_small(const ConvSmal
 	else
 		conv_small<0, 0, 0, false>(p);
 }
+
+// hconv: a KRxKS convolution of stride S (dilation 1) over up to C
+// input channels (C a multiple of 16; p.c may be less, as 24 is padded to
+// 32 with zeros) whose BN filters stay in shared memory while each
+// persistent block loops over output tiles of TH x TW pixels of one
+// image. The tile's input halo is read once, not once per filter tap as
+// in igemm (which makes 3x3 layers of few channels bound by L2 reads),
+// into one of two buffers while the other is computed. Warps own WM
+// pixels x WN channels. With stride 2 the halo's columns are stored
+// even ones first, so that an ldmatrix row step is one pixel and free of
+// bank conflicts. Dynamic shared memory: (BN*LDB + 2*HALO) halves.
+template <int C, int KR, int KS, int S, int TH, int TW, int BN, int WM, int WN>
+__device__ __forceinline__ void hconv(const IgemmParams &p) {
+	constexpr int IH = (TH - 1) * S + KR, IW = (TW - 1) * S + KS, IWH = S == 2 ? (IW + 1) / 2 : IW;
+	constexpr int LDA = C + 8, LDB = KR * KS * C + 8, HALO = IH * IW * LDA, VC = C / 8;
+	constexpr int WGM = TH * TW / WM, T = WGM * (BN / WN) * 32, MT = WM / 16, NT = WN / 8;
+	static_assert(C % 16 == 0 && (TH * TW) % WM == 0 && BN % WN == 0 && WM % 16 == 0 && NT % 2 == 0 &&
+			(S == 1 || S == 2), "hconv tile");
+	extern __shared__ __align__(16) unsigned short hsm[];
+	unsigned short *sw = hsm, *sh = hsm + BN * LDB;
+	const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+	const int wm = warp % WGM, wn = warp / WGM, n0 = blockIdx.y * BN;
+	const unsigned short *x = (const unsigned short *)p.x, *w = (const unsigned short *)p.w;
+
+	// The filters, once: [BN][KR][KS][C] with zeros past p.c and p.k.
+	for (int v = tid; v < BN * KR * KS * VC; v += T) {
+		int n = v / (KR * KS * VC), j = v - n * (KR * KS * VC), tap = j / VC, cv = j - tap * VC;
+		bool ok = n0 + n < p.k && cv * 8 < p.c;
+		cp_cg(smem(sw + n * LDB + j * 8), w + (ok ? ((n0 + n) * KR * KS + tap) * p.c + cv * 8 : 0), ok ? 16 : 0);
+	}
+	const int tx = (p.ow + TW - 1) / TW, tpi = tx * ((p.oh + TH - 1) / TH), ntiles = p.m / (p.oh * p.ow) * tpi;
+	auto halo = [&](int t, int b) {
+		int nb = t / tpi, r = t - nb * tpi, iy0 = (r / tx) * TH * S - p.ph, ix0 = (r % tx) * TW * S - p.pw;
+		unsigned short *dst = sh + b * HALO;
+		const unsigned short *src = x + nb * p.h * p.w_ * p.c;
+		for (int v = tid; v < IH * IW * VC; v += T) {
+			int px = v / VC, cv = v - px * VC, hy = px / IW, hx = px - hy * IW;
+			int iy = iy0 + hy, ix = ix0 + hx, slot = hy * IW + (S == 2 ? (hx & 1) * IWH + (hx >> 1) : hx);
+			bool ok = (unsigned)iy < (unsigned)p.h && (unsigned)ix < (unsigned)p.w_ && cv * 8 < p.c;
+			cp_cg(smem(dst + slot * LDA + cv * 8), src + (ok ? (iy * p.w_ + ix) * p.c + cv * 8 : 0), ok ? 16 : 0);
+		}
+	};
+
+	// This lane's ldmatrix rows: tile pixel (py, px) of each m-tile at
+	// tap (0, 0); tap (r, s) adds a constant.
+	int arow[MT];
+#pragma unroll
+	for (int mt = 0; mt < MT; mt++) {
+		int q = wm * WM + mt * 16 + (lane & 15), py = q / TW, px = q - py * TW;
+		arow[mt] = ((py * S * IW + px) * LDA + (lane >> 4) * 8) * 2;
+	}
+	const unsigned bfo = smem(sw + (wn * WN + (lane & 7) + (lane >> 4) * 8) * LDB + ((lane >> 3) & 1) * 8);
+	float2 bv[NT];
+#pragma unroll
+	for (int nt = 0; nt < NT; nt++) bv[nt] = bias2(p.b, n0 + wn * WN + nt * 8 + (lane & 3) * 2, p.k);
+
+	int b = 0;
+	if (blockIdx.x < ntiles) halo(blockIdx.x, 0);
+	cp_commit();
+	for (int t = blockIdx.x; t < ntiles; t += gridDim.x) {
+		if (t + gridDim.x < ntiles) halo(t + gridDim.x, b ^ 1);
+		cp_commit();
+		cp_wait<1>();
+		__syncthreads();
+		float acc[MT][NT][4];
+#pragma unroll
+		for (int i = 0; i < MT; i++)
+#pragma unroll
+			for (int j = 0; j < NT; j++) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.0f;
+		const unsigned A = smem(sh + b * HALO);
+#pragma unroll
+		for (int r = 0; r < KR; r++) {
+#pragma unroll
+			for (int s = 0; s < KS; s++) {
+				const int tapA = (r * IW + (S == 2 ? (s & 1) * IWH + (s >> 1) : s)) * LDA * 2;
+#pragma unroll
+				for (int kk = 0; kk < C; kk += 16) {
+					unsigned af[MT][4], bf[NT][2];
+#pragma unroll
+					for (int mt = 0; mt < MT; mt++)
+						ldsm4(A + arow[mt] + tapA + kk * 2, af[mt][0], af[mt][1], af[mt][2], af[mt][3]);
+#pragma unroll
+					for (int np = 0; np < NT / 2; np++)
+						ldsm4(bfo + (np * 16 * LDB + (r * KS + s) * C + kk) * 2, bf[2 * np][0], bf[2 * np][1],
+							bf[2 * np + 1][0], bf[2 * np + 1][1]);
+#pragma unroll
+					for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+						for (int nt = 0; nt < NT; nt++) mma16816(acc[mt][nt], af[mt], bf[nt]);
+				}
+			}
+		}
+		int nb = t / tpi, rt = t - nb * tpi, oy0 = (rt / tx) * TH, ox0 = (rt % tx) * TW;
+#pragma unroll
+		for (int mt = 0; mt < MT; mt++) {
+#pragma unroll
+			for (int hf = 0; hf < 2; hf++) {
+				int q = wm * WM + mt * 16 + (lane >> 2) + hf * 8, py = q / TW, oy = oy0 + py, ox = ox0 + q - py * TW;
+				if (oy >= p.oh || ox >= p.ow) continue;
+				long long mm = ((long long)nb * p.oh + oy) * p.ow + ox;
+#pragma unroll
+				for (int nt = 0; nt < NT; nt++) {
+					int k = n0 + wn * WN + nt * 8 + (lane & 3) * 2;
+					if (k < p.k) epi2(p, mm, k, acc[mt][nt][2 * hf], acc[mt][nt][2 * hf + 1], bv[nt]);
+				}
+			}
+		}
+		__syncthreads(); // the next tile's halo goes into this buffer
+		b ^= 1;
+	}
+	cp_wait<0>();
+}
+
+// The halo configurations: dsgo_hconv_c<C>k<KR>s<S>_<TH>x<TW>x<BN>w<warps>
+// (infer/gpu/igemm.go lists them with their shared memory).
+#define HCONV(NAME, C, KR, S, TH, TW, BN, WM, WN)                                                                  \
+	extern "C" __global__ void __launch_bounds__((TH * TW / WM) * (BN / WN) * 32) NAME(const IgemmParams p) {   \
+		hconv<C, KR, KR, S, TH, TW, BN, WM, WN>(p);                                                             \
+	}
+
+HCONV(dsgo_hconv_c16k3s2_8x16x32w4, 16, 3, 2, 8, 16, 32, 32, 32)
+HCONV(dsgo_hconv_c32k3s1_8x16x32w4, 32, 3, 1, 8, 16, 32, 32, 32)
+HCONV(dsgo_hconv_c32k3s1_8x16x32w8, 32, 3, 1, 8, 16, 32, 16, 32)
+HCONV(dsgo_hconv_c32k3s2_8x16x32w4, 32, 3, 2, 8, 16, 32, 32, 32)
+HCONV(dsgo_hconv_c32k3s2_8x16x64w8, 32, 3, 2, 8, 16, 64, 32, 32)
+HCONV(dsgo_hconv_c64k3s1_8x16x64w8, 64, 3, 1, 8, 16, 64, 32, 32)
+HCONV(dsgo_hconv_c64k3s1_16x16x64w8, 64, 3, 1, 16, 16, 64, 64, 32)
+HCONV(dsgo_hconv_c64k3s1_8x16x64w4, 64, 3, 1, 8, 16, 64, 32, 64)
 
 // The configurations the engine times (infer/gpu/igemm.go lists them):
 // dsgo_igemm_<BM>x<BN>x<BK>[w<warps> when not 4].

@@ -610,6 +610,41 @@ DSGO_KERNEL(dsgo_pool, PoolParams) {
 	st<float>(p.y, p.dtype, n * p.ys[0] + c * p.ys[1] + oy * p.ys[2] + ox * p.ys[3], v);
 }
 
+// Max pooling of float16 channels-last data, 8 channels (16 bytes) per
+// thread; xs[3] and ys[3] are the pixel strides, in elements, multiples
+// of 8 like c (the engine checks). dsgo_pool reads one element at a time
+// and took 0.14 ms of ResNet-50's 1.3 at batch 32 on an H100.
+DSGO_KERNEL(dsgo_maxpool_h8, PoolParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	const int c8 = p.c >> 3;
+	if (i >= (long long)p.n * p.oh * p.ow * c8) return;
+	int cv = (int)(i % c8);
+	long long pix = i / c8;
+	int ox = (int)(pix % p.ow), oy = (int)(pix / p.ow % p.oh), n = (int)(pix / ((long long)p.ow * p.oh));
+	int h0 = oy * p.sh - p.pt, w0 = ox * p.sw - p.pl;
+	float m[8];
+	for (int j = 0; j < 8; j++) m[j] = NEG_INF;
+	const unsigned short *x = (const unsigned short *)p.x + n * p.xs[0] + cv * 8;
+	for (int kh = 0; kh < p.kh; kh++) {
+		int ih = h0 + kh * p.dh;
+		if (ih < 0 || ih >= p.h) continue;
+		for (int kw = 0; kw < p.kw; kw++) {
+			int iw = w0 + kw * p.dw;
+			if (iw < 0 || iw >= p.w) continue;
+			uint4 v = *(const uint4 *)(x + ih * p.xs[2] + iw * p.xs[3]);
+			unsigned u[4] = {v.x, v.y, v.z, v.w};
+			for (int j = 0; j < 4; j++) {
+				m[2 * j] = fmaxf(m[2 * j], h2f((unsigned short)(u[j] & 0xffffu)));
+				m[2 * j + 1] = fmaxf(m[2 * j + 1], h2f((unsigned short)(u[j] >> 16)));
+			}
+		}
+	}
+	uint4 o;
+	unsigned *ou = (unsigned *)&o;
+	for (int j = 0; j < 4; j++) ou[j] = (unsigned)f2h(m[2 * j]) | ((unsigned)f2h(m[2 * j + 1]) << 16);
+	*(uint4 *)((unsigned short *)p.y + n * p.ys[0] + oy * p.ys[2] + ox * p.ys[3] + cv * 8) = o;
+}
+
 // Global average pooling over H and W: one thread per (n, c).
 DSGO_KERNEL(dsgo_gap, PoolParams) {
 	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

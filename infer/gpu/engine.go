@@ -129,7 +129,10 @@ type shared struct {
 	seed   maphash.Seed
 	mod    *cuda.Module
 	kern   map[string]*cuda.Function
-	refs   int
+	// grid is the persistent grid of each halo convolution kernel: as
+	// many blocks as fit on the GPU at once.
+	grid map[string]int
+	refs int
 }
 
 // cublasWorkspace is what cuBLAS gets for its kernels (its recommended
@@ -159,7 +162,8 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 	if o.WorkspaceLimit <= 0 {
 		o.WorkspaceLimit = 256 << 20
 	}
-	sh := &shared{consts: map[string]*buf{}, kern: map[string]*cuda.Function{}, seed: maphash.MakeSeed(), refs: 1}
+	sh := &shared{consts: map[string]*buf{}, kern: map[string]*cuda.Function{}, grid: map[string]int{},
+		seed: maphash.MakeSeed(), refs: 1}
 	eng := &Engine{opts: o, g: g, sh: sh, kern: sh.kern, args: cuda.NewArgs(), act: dF32, log: o.Log}
 	e = eng
 	if o.Precision == FP16 {
@@ -199,10 +203,8 @@ func NewEngine(g *graph.Graph, o Options) (e *Engine, err error) {
 	// The tensor-core convolution kernels exist from sm_80 on, and not in
 	// the emulator: without them cuDNN runs every convolution.
 	if !o.NoOwnConv {
-		for _, name := range ownConvKernels() {
-			if fn, err := sh.mod.Function(name); err == nil {
-				sh.kern[name] = fn
-			}
+		if err := sh.loadOwnConv(eng.ctx.Device()); err != nil {
+			return nil, err
 		}
 	}
 	return e, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/cpu"
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
@@ -17,12 +18,12 @@ import (
 // and the activation into the Conv).
 type convCaseSpec struct {
 	n, c, h, w, k, r, stride, pad, dil int
-	residual, silu                     bool
+	residual, silu, pool               bool // pool: a 3x3 stride-2 MaxPool after it
 }
 
 func (cs convCaseSpec) String() string {
-	return fmt.Sprintf("n%dc%dh%dw%d_k%dr%ds%dp%dd%d_res%v_silu%v", cs.n, cs.c, cs.h, cs.w, cs.k, cs.r, cs.stride, cs.pad,
-		cs.dil, cs.residual, cs.silu)
+	return fmt.Sprintf("n%dc%dh%dw%d_k%dr%ds%dp%dd%d_res%v_silu%v_pool%v", cs.n, cs.c, cs.h, cs.w, cs.k, cs.r, cs.stride,
+		cs.pad, cs.dil, cs.residual, cs.silu, cs.pool)
 }
 
 func (cs convCaseSpec) graph(seed uint64) *graph.Graph {
@@ -58,12 +59,18 @@ func (cs convCaseSpec) graph(seed uint64) *graph.Graph {
 			&graph.Node{Op: "Mul", Name: "mul", Inputs: []*graph.Value{y, sig}, Outputs: []*graph.Value{out}})
 		y = out
 	}
+	if cs.pool {
+		out := &graph.Value{Name: "pool"}
+		nodes = append(nodes, &graph.Node{Op: "MaxPool", Name: "maxpool", Inputs: []*graph.Value{y}, Outputs: []*graph.Value{out},
+			Attrs: map[string]graph.Attr{"kernel_shape": ints(3, 3), "strides": ints(2, 2), "pads": ints(1, 1, 1, 1)}})
+		y = out
+	}
 	return &graph.Graph{Name: "conv_" + cs.String(), Opset: 17, Inputs: []*graph.Value{x}, Outputs: []*graph.Value{y},
 		Initializers: map[string]*tensor.Tensor{"w": w.Const, "b": b.Const}, Nodes: nodes}
 }
 
 // TestOwnConvKernelsMatchTheCPU runs every configuration of dsgo's
-// implicit-GEMM convolution on shapes with strides, dilation, residuals,
+// implicit-GEMM and halo convolutions that fits each case on shapes with strides, dilation, residuals,
 // odd sizes, partial tiles and channel counts that are not multiples of
 // the tile, against the CPU backend in float32.
 func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
@@ -76,6 +83,13 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 		{n: 2, c: 208, h: 12, w: 20, k: 96, r: 1, stride: 1, pad: 0, dil: 1, silu: true},
 		{n: 1, c: 64, h: 17, w: 13, k: 16, r: 1, stride: 1, pad: 0, dil: 1},
 		{n: 1, c: 8, h: 9, w: 7, k: 24, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		// The halo kernels' shapes: partial tiles, padded channels (24 of
+		// 32, 56 of 64), more output channels than a block's.
+		{n: 2, c: 16, h: 40, w: 38, k: 32, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		{n: 2, c: 24, h: 37, w: 45, k: 48, r: 3, stride: 2, pad: 1, dil: 1},
+		{n: 3, c: 32, h: 30, w: 50, k: 64, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		{n: 2, c: 64, h: 19, w: 35, k: 64, r: 3, stride: 1, pad: 1, dil: 1, residual: true, silu: true},
+		{n: 1, c: 56, h: 13, w: 21, k: 40, r: 3, stride: 1, pad: 1, dil: 1},
 	}
 	// Layers whose reduction fits one step (dsgo_conv_small), read from
 	// the float32 NCHW input.
@@ -119,14 +133,18 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 			continue
 		}
 		for _, cfg := range igemmConfigs {
+			if cfg.halo != nil && !cfg.halo.fits(cuda.ConvSpec{C: cs.c, R: cs.r, S: cs.r, StrideH: cs.stride,
+				StrideW: cs.stride, DilationH: cs.dil, DilationW: cs.dil}) {
+				continue
+			}
 			t.Run(cs.String()+"/"+cfg.name, func(t *testing.T) { runOwnConv(t, g, shapes, in, want, cfg.name, cfg.name) })
 		}
 	}
 }
 
 // runOwnConv runs g in FP16 with Options.ConvKernel force (if not
-// empty), checks that the kernel named ran the convolution and compares
-// the output with want.
+// empty), checks that the kernel named ran a step (the convolution) and
+// compares the output with want.
 func runOwnConv(t *testing.T, g *graph.Graph, shapes map[string]tensor.Shape, in, want *tensor.Tensor, force, ran string) {
 	o := testOptions(FP16)
 	o.ConvKernel = force
@@ -136,7 +154,7 @@ func runOwnConv(t *testing.T, g *graph.Graph, shapes map[string]tensor.Shape, in
 	}
 	defer p.Close()
 	if !slices.ContainsFunc(p.steps, func(st *step) bool { return strings.HasPrefix(st.detail, ran) }) {
-		t.Fatalf("%s did not run the convolution", ran)
+		t.Fatalf("%s did not run", ran)
 	}
 	x, _ := p.Input("x")
 	copy(x.F32, in.F32)
@@ -146,5 +164,36 @@ func runOwnConv(t *testing.T, g *graph.Graph, shapes map[string]tensor.Shape, in
 	got, _ := p.Output(g.Outputs[0].Name)
 	if _, ofMax := floatErrors(got.F32, want.F32); ofMax > 2e-3 {
 		t.Errorf("error %.3g of the largest magnitude > 2e-3", ofMax)
+	}
+}
+
+// TestVectorMaxPoolMatchesTheCPU runs MaxPool on float16 channels-last
+// data (after a convolution, as in ResNets) on dsgo_maxpool_h8, 16 bytes
+// of channels per thread, against the CPU backend: borders, odd sizes,
+// channel counts of one and several vectors. It runs in the emulator too.
+func TestVectorMaxPoolMatchesTheCPU(t *testing.T) {
+	needGPU(t)
+	r := cpu.NewRunner(cpu.Options{Workers: 2})
+	defer r.Close()
+	for i, cs := range []convCaseSpec{
+		{n: 2, c: 8, h: 21, w: 19, k: 8, r: 3, stride: 1, pad: 1, dil: 1, pool: true},
+		{n: 1, c: 16, h: 16, w: 15, k: 24, r: 3, stride: 1, pad: 1, dil: 1, silu: true, pool: true},
+	} {
+		g := cs.graph(uint64(i))
+		shapes := map[string]tensor.Shape{"x": {cs.n, cs.c, cs.h, cs.w}}
+		ref, err := cpu.Compile(g, shapes, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := ref.Input("x")
+		rng := rand.New(rand.NewPCG(uint64(i), 11))
+		for j := range in.F32 {
+			in.F32[j] = rng.Float32()*2 - 1
+		}
+		if err := ref.Run(); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := ref.Output(g.Outputs[0].Name)
+		t.Run(cs.String(), func(t *testing.T) { runOwnConv(t, g, shapes, in, want, "", "dsgo_maxpool_h8") })
 	}
 }

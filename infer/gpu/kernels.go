@@ -162,7 +162,8 @@ const (
 var kernelNames = []string{"dsgo_ew_f", "dsgo_ew_d", "dsgo_map", "dsgo_pool", "dsgo_gap", "dsgo_resize",
 	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign", "dsgo_gather",
 	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write",
-	"dsgo_epi_h2", "dsgo_to_nhwc_h", "dsgo_copy2d", "dsgo_resize_vec", "dsgo_conv_direct"}
+	"dsgo_epi_h2", "dsgo_to_nhwc_h", "dsgo_copy2d", "dsgo_resize_vec", "dsgo_conv_direct",
+	"dsgo_maxpool_h8"}
 
 // raw returns the bytes of a parameter struct.
 func raw[T any](p *T) []byte {
@@ -182,14 +183,15 @@ func (e *Engine) launch(s *cuda.Stream, fn *cuda.Function, prm []byte, n int64) 
 	if grid > 1<<31-1 {
 		return fmt.Errorf("gpu: kernel %s over %d elements", fn.Name(), n)
 	}
-	return e.launchGrid(s, fn, prm, cuda.Dim3{X: int(grid)}, cuda.Dim3{X: blockSize})
+	return e.launchGrid(s, fn, prm, cuda.Dim3{X: int(grid)}, cuda.Dim3{X: blockSize}, 0)
 }
 
-// launchGrid queues kernel fn with the given grid and block and the
-// parameter struct prm, through the engine's one Args block as launch.
-func (e *Engine) launchGrid(s *cuda.Stream, fn *cuda.Function, prm []byte, grid, block cuda.Dim3) error {
+// launchGrid queues kernel fn with the given grid, block and dynamic
+// shared memory and the parameter struct prm, through the engine's one
+// Args block as launch.
+func (e *Engine) launchGrid(s *cuda.Stream, fn *cuda.Function, prm []byte, grid, block cuda.Dim3, smem int) error {
 	e.args.Reset().Bytes(prm, 8)
-	return fn.Launch(s, grid, block, 0, e.args)
+	return fn.Launch(s, grid, block, smem, e.args)
 }
 
 // arg is an operand of an element-wise step: a buf read (or written)

@@ -808,7 +808,7 @@ func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp
 	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128} // a block computes every output channel (directMaxK)
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
 		prm.X, prm.W, prm.Y, prm.B, prm.R = addr(x), addr(w), addr(y), addr(b), addr(res)
-		return p.e.launchGrid(s, fn, raw(prm), grid, cuda.Dim3{X: 128})
+		return p.e.launchGrid(s, fn, raw(prm), grid, cuda.Dim3{X: 128}, 0)
 	}).detail = "dsgo_conv_small"
 	return nil
 }

@@ -61,10 +61,14 @@ func lowerPool(p *Program, n *graph.Node) error {
 		prm.IncludePad = 1
 	}
 	fn, cnt := p.e.kern["dsgo_pool"], int64(y.elems())
+	if prm.IsMax == 1 && x.dt == dF16 && x.nhwc() && y.nhwc() && prm.C%8 == 0 && x.byteOffset()%16 == 0 &&
+		y.byteOffset()%16 == 0 { // whole 16-byte vectors of channels
+		fn, cnt = p.e.kern["dsgo_maxpool_h8"], cnt/8
+	}
 	p.step(n.Name, []*buf{x}, []*buf{y}, func(st *cuda.Stream) error {
 		prm.X, prm.Y = int64(x.dev()), int64(y.dev())
 		return p.e.launch(st, fn, raw(prm), cnt)
-	})
+	}).detail = fn.Name()
 	return nil
 }
 

@@ -62,6 +62,12 @@ var igemmConfigs = []igemmConfig{
 	{"dsgo_hconv_c64k3s1_8x16x64w8", 128, 64, 256, &haloShape{64, 3, 1, 8, 16}},
 	{"dsgo_hconv_c64k3s1_16x16x64w8", 256, 64, 256, &haloShape{64, 3, 1, 16, 16}},
 	{"dsgo_hconv_c64k3s1_8x16x64w4", 128, 64, 128, &haloShape{64, 3, 1, 8, 16}},
+	{"dsgo_hconv_c16k3s2_16x16x32w8", 256, 32, 256, &haloShape{16, 3, 2, 16, 16}},
+	{"dsgo_hconv_c16k3s2_8x16x32w8", 128, 32, 256, &haloShape{16, 3, 2, 8, 16}},
+	{"dsgo_hconv_c32k3s1_16x16x32w8", 256, 32, 256, &haloShape{32, 3, 1, 16, 16}},
+	{"dsgo_hconv_c32k3s1_16x16x32w4", 256, 32, 128, &haloShape{32, 3, 1, 16, 16}},
+	{"dsgo_hconv_c96k3s1_8x16x32w4", 128, 32, 128, &haloShape{96, 3, 1, 8, 16}},
+	{"dsgo_hconv_c112k3s1_8x16x32w4", 128, 32, 128, &haloShape{112, 3, 1, 8, 16}},
 }
 
 // ownConvKernels are the kernels of conv.cu, which exist on sm_80 and

@@ -90,6 +90,8 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 		{n: 3, c: 32, h: 30, w: 50, k: 64, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
 		{n: 2, c: 64, h: 19, w: 35, k: 64, r: 3, stride: 1, pad: 1, dil: 1, residual: true, silu: true},
 		{n: 1, c: 56, h: 13, w: 21, k: 40, r: 3, stride: 1, pad: 1, dil: 1},
+		{n: 2, c: 96, h: 12, w: 20, k: 96, r: 3, stride: 1, pad: 1, dil: 1, residual: true, silu: true},
+		{n: 1, c: 104, h: 11, w: 17, k: 72, r: 3, stride: 1, pad: 1, dil: 1},
 	}
 	// Layers whose reduction fits one step (dsgo_conv_small), read from
 	// the float32 NCHW input.

@@ -69,6 +69,28 @@ func (cs convCaseSpec) graph(seed uint64) *graph.Graph {
 		Initializers: map[string]*tensor.Tensor{"w": w.Const, "b": b.Const}, Nodes: nodes}
 }
 
+// reference builds the case's graph (weights from seed), random input
+// and the CPU backend's float32 output for it.
+func (cs convCaseSpec) reference(t *testing.T, r *cpu.Runner, seed uint64) (*graph.Graph, map[string]tensor.Shape, *tensor.Tensor, *tensor.Tensor) {
+	t.Helper()
+	g := cs.graph(seed)
+	shapes := map[string]tensor.Shape{"x": {cs.n, cs.c, cs.h, cs.w}}
+	ref, err := cpu.Compile(g, shapes, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := ref.Input("x")
+	rng := rand.New(rand.NewPCG(seed, 9))
+	for j := range in.F32 {
+		in.F32[j] = rng.Float32()*2 - 1
+	}
+	if err := ref.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ref.Output(g.Outputs[0].Name)
+	return g, shapes, in, want
+}
+
 // TestOwnConvKernelsMatchTheCPU runs every configuration of dsgo's
 // implicit-GEMM and halo convolutions that fits each case on shapes with strides, dilation, residuals,
 // odd sizes, partial tiles and channel counts that are not multiples of
@@ -115,21 +137,7 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 	r := cpu.NewRunner(cpu.Options{Workers: 2})
 	defer r.Close()
 	for i, cs := range slices.Concat(cases, small) {
-		g := cs.graph(uint64(i))
-		shapes := map[string]tensor.Shape{"x": {cs.n, cs.c, cs.h, cs.w}}
-		ref, err := cpu.Compile(g, shapes, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, _ := ref.Input("x")
-		rng := rand.New(rand.NewPCG(uint64(i), 9))
-		for j := range in.F32 {
-			in.F32[j] = rng.Float32()*2 - 1
-		}
-		if err := ref.Run(); err != nil {
-			t.Fatal(err)
-		}
-		want, _ := ref.Output(g.Outputs[0].Name)
+		g, shapes, in, want := cs.reference(t, r, uint64(i))
 		if slices.Contains(small, cs) {
 			t.Run(cs.String()+"/dsgo_conv_small", func(t *testing.T) { runOwnConv(t, g, shapes, in, want, "", "dsgo_conv_small") })
 			continue
@@ -181,21 +189,7 @@ func TestVectorMaxPoolMatchesTheCPU(t *testing.T) {
 		{n: 2, c: 8, h: 21, w: 19, k: 8, r: 3, stride: 1, pad: 1, dil: 1, pool: true},
 		{n: 1, c: 16, h: 16, w: 15, k: 24, r: 3, stride: 1, pad: 1, dil: 1, silu: true, pool: true},
 	} {
-		g := cs.graph(uint64(i))
-		shapes := map[string]tensor.Shape{"x": {cs.n, cs.c, cs.h, cs.w}}
-		ref, err := cpu.Compile(g, shapes, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, _ := ref.Input("x")
-		rng := rand.New(rand.NewPCG(uint64(i), 11))
-		for j := range in.F32 {
-			in.F32[j] = rng.Float32()*2 - 1
-		}
-		if err := ref.Run(); err != nil {
-			t.Fatal(err)
-		}
-		want, _ := ref.Output(g.Outputs[0].Name)
+		g, shapes, in, want := cs.reference(t, r, uint64(i))
 		t.Run(cs.String(), func(t *testing.T) { runOwnConv(t, g, shapes, in, want, "", "dsgo_maxpool_h8") })
 	}
 }

@@ -348,11 +348,14 @@ extern "C" __global__ void __launch_bounds__(128) dsgo_conv_small(const ConvSmal
 // persistent block loops over output tiles of TH x TW pixels of one
 // image. The tile's input halo is read once, not once per filter tap as
 // in igemm (which makes 3x3 layers of few channels bound by L2 reads),
-// into one of two buffers while the other is computed. Warps own WM
+// into one of NB buffers while the other is computed. Warps own WM
 // pixels x WN channels. With stride 2 the halo's columns are stored
 // even ones first, so that an ldmatrix row step is one pixel and free of
-// bank conflicts. Dynamic shared memory: (BN*LDB + 2*HALO) halves.
-template <int C, int KR, int KS, int S, int TH, int TW, int BN, int WM, int WN>
+// bank conflicts. With NB = 1 buffer the next tile's input loads during
+// the epilogue instead, and shared memory is small enough for two blocks
+// of 64-channel filters per SM. Dynamic shared memory: (BN*LDB +
+// NB*HALO) halves.
+template <int C, int KR, int KS, int S, int TH, int TW, int BN, int WM, int WN, int NB>
 __device__ __forceinline__ void hconv(const IgemmParams &p) {
 	constexpr int IH = (TH - 1) * S + KR, IW = (TW - 1) * S + KS, IWH = S == 2 ? (IW + 1) / 2 : IW;
 	constexpr int LDA = C + 8, LDB = KR * KS * C + 8, HALO = IH * IW * LDA, VC = C / 8;
@@ -401,9 +404,13 @@ __device__ __forceinline__ void hconv(const IgemmParams &p) {
 	if (blockIdx.x < ntiles) halo(blockIdx.x, 0);
 	cp_commit();
 	for (int t = blockIdx.x; t < ntiles; t += gridDim.x) {
-		if (t + gridDim.x < ntiles) halo(t + gridDim.x, b ^ 1);
-		cp_commit();
-		cp_wait<1>();
+		if (NB == 2) { // the next tile's input loads while this one is computed
+			if (t + gridDim.x < ntiles) halo(t + gridDim.x, b ^ 1);
+			cp_commit();
+			cp_wait<1>();
+		} else {
+			cp_wait<0>();
+		}
 		__syncthreads();
 		float acc[MT][NT][4];
 #pragma unroll
@@ -432,6 +439,11 @@ __device__ __forceinline__ void hconv(const IgemmParams &p) {
 						for (int nt = 0; nt < NT; nt++) mma16816(acc[mt][nt], af[mt], bf[nt]);
 				}
 			}
+		}
+		if (NB == 1) { // the next tile's input loads during this one's epilogue
+			__syncthreads();
+			if (t + gridDim.x < ntiles) halo(t + gridDim.x, 0);
+			cp_commit();
 		}
 		// Output pixel of each row this lane holds (-1: outside the image).
 		int nb = t / tpi, rt = t - nb * tpi, oy0 = (rt / tx) * TH, ox0 = (rt % tx) * TW;
@@ -462,18 +474,22 @@ __device__ __forceinline__ void hconv(const IgemmParams &p) {
 				}
 			}
 		}
-		__syncthreads(); // the next tile's halo goes into this buffer
-		b ^= 1;
+		if (NB == 2) {
+			__syncthreads(); // the next tile's halo goes into this buffer
+			b ^= 1;
+		}
 	}
 	cp_wait<0>();
 }
 
 // The halo configurations: dsgo_hconv_c<C>k<KR>s<S>_<TH>x<TW>x<BN>w<warps>
-// (infer/gpu/igemm.go lists them with their shared memory).
-#define HCONV(NAME, C, KR, S, TH, TW, BN, WM, WN)                                                                  \
-	extern "C" __global__ void __launch_bounds__((TH * TW / WM) * (BN / WN) * 32) NAME(const IgemmParams p) {   \
-		hconv<C, KR, KR, S, TH, TW, BN, WM, WN>(p);                                                             \
+// [b1: one input buffer, two blocks per SM] (infer/gpu/igemm.go lists
+// them with their shared memory).
+#define HCONVB(NAME, C, KR, S, TH, TW, BN, WM, WN, NB, MINB)                                                      \
+	extern "C" __global__ void __launch_bounds__((TH * TW / WM) * (BN / WN) * 32, MINB) NAME(const IgemmParams p) { \
+		hconv<C, KR, KR, S, TH, TW, BN, WM, WN, NB>(p);                                                         \
 	}
+#define HCONV(NAME, C, KR, S, TH, TW, BN, WM, WN) HCONVB(NAME, C, KR, S, TH, TW, BN, WM, WN, 2, 1)
 
 HCONV(dsgo_hconv_c16k3s2_8x16x32w4, 16, 3, 2, 8, 16, 32, 32, 32)
 HCONV(dsgo_hconv_c32k3s1_8x16x32w4, 32, 3, 1, 8, 16, 32, 32, 32)
@@ -488,6 +504,11 @@ HCONV(dsgo_hconv_c16k3s2_8x16x32w8, 16, 3, 2, 8, 16, 32, 16, 32)
 HCONV(dsgo_hconv_c32k3s1_16x16x32w8, 32, 3, 1, 16, 16, 32, 32, 32)
 HCONV(dsgo_hconv_c32k3s1_16x16x32w4, 32, 3, 1, 16, 16, 32, 64, 32)
 HCONV(dsgo_hconv_c96k3s1_8x16x32w4, 96, 3, 1, 8, 16, 32, 32, 32)
+HCONVB(dsgo_hconv_c64k3s1_8x16x64w8b1, 64, 3, 1, 8, 16, 64, 32, 32, 1, 2)
+HCONVB(dsgo_hconv_c64k3s1_8x16x64w4b1, 64, 3, 1, 8, 16, 64, 32, 64, 1, 2)
+HCONVB(dsgo_hconv_c32k3s2_8x16x64w8b1, 32, 3, 2, 8, 16, 64, 32, 32, 1, 2)
+HCONVB(dsgo_hconv_c32k3s1_8x16x32w4b1, 32, 3, 1, 8, 16, 32, 32, 32, 1, 4)
+HCONVB(dsgo_hconv_c16k3s2_8x16x32w4b1, 16, 3, 2, 8, 16, 32, 32, 32, 1, 4)
 HCONV(dsgo_hconv_c112k3s1_8x16x32w4, 112, 3, 1, 8, 16, 32, 32, 32)
 
 // The configurations the engine times (infer/gpu/igemm.go lists them):

@@ -24,13 +24,16 @@ type igemmConfig struct {
 // of stride s, output tiles of th×tw pixels. Its filters stay in shared
 // memory and its blocks are persistent: the grid is as many blocks as
 // fit on the GPU at once.
-type haloShape struct{ c, k, s, th, tw int }
+// With one input buffer (nb 1) the next tile's input loads during the
+// epilogue rather than during the computation, which halves the input's
+// shared memory: two blocks of 64-channel filters then fit an SM.
+type haloShape struct{ c, k, s, th, tw, nb int }
 
 // smem returns the kernel's dynamic shared memory in bytes for bn
-// filters: the filters and two input tiles, rows padded by 8 halves.
+// filters: the filters and nb input tiles, rows padded by 8 halves.
 func (h *haloShape) smem(bn int) int {
 	ih, iw := (h.th-1)*h.s+h.k, (h.tw-1)*h.s+h.k
-	return 2 * (bn*(h.k*h.k*h.c+8) + 2*ih*iw*(h.c+8))
+	return 2 * (bn*(h.k*h.k*h.c+8) + h.nb*ih*iw*(h.c+8))
 }
 
 // fits reports whether the kernel computes spec.
@@ -54,20 +57,25 @@ var igemmConfigs = []igemmConfig{
 	{"dsgo_igemm_128x64x32w8", 128, 64, 256, nil},
 	{"dsgo_igemm_128x32x32w8", 128, 32, 256, nil},
 	{"dsgo_igemm_256x32x16w8", 256, 32, 256, nil},
-	{"dsgo_hconv_c16k3s2_8x16x32w4", 128, 32, 128, &haloShape{16, 3, 2, 8, 16}},
-	{"dsgo_hconv_c32k3s1_8x16x32w4", 128, 32, 128, &haloShape{32, 3, 1, 8, 16}},
-	{"dsgo_hconv_c32k3s1_8x16x32w8", 128, 32, 256, &haloShape{32, 3, 1, 8, 16}},
-	{"dsgo_hconv_c32k3s2_8x16x32w4", 128, 32, 128, &haloShape{32, 3, 2, 8, 16}},
-	{"dsgo_hconv_c32k3s2_8x16x64w8", 128, 64, 256, &haloShape{32, 3, 2, 8, 16}},
-	{"dsgo_hconv_c64k3s1_8x16x64w8", 128, 64, 256, &haloShape{64, 3, 1, 8, 16}},
-	{"dsgo_hconv_c64k3s1_16x16x64w8", 256, 64, 256, &haloShape{64, 3, 1, 16, 16}},
-	{"dsgo_hconv_c64k3s1_8x16x64w4", 128, 64, 128, &haloShape{64, 3, 1, 8, 16}},
-	{"dsgo_hconv_c16k3s2_16x16x32w8", 256, 32, 256, &haloShape{16, 3, 2, 16, 16}},
-	{"dsgo_hconv_c16k3s2_8x16x32w8", 128, 32, 256, &haloShape{16, 3, 2, 8, 16}},
-	{"dsgo_hconv_c32k3s1_16x16x32w8", 256, 32, 256, &haloShape{32, 3, 1, 16, 16}},
-	{"dsgo_hconv_c32k3s1_16x16x32w4", 256, 32, 128, &haloShape{32, 3, 1, 16, 16}},
-	{"dsgo_hconv_c96k3s1_8x16x32w4", 128, 32, 128, &haloShape{96, 3, 1, 8, 16}},
-	{"dsgo_hconv_c112k3s1_8x16x32w4", 128, 32, 128, &haloShape{112, 3, 1, 8, 16}},
+	{"dsgo_hconv_c16k3s2_8x16x32w4", 128, 32, 128, &haloShape{16, 3, 2, 8, 16, 2}},
+	{"dsgo_hconv_c32k3s1_8x16x32w4", 128, 32, 128, &haloShape{32, 3, 1, 8, 16, 2}},
+	{"dsgo_hconv_c32k3s1_8x16x32w8", 128, 32, 256, &haloShape{32, 3, 1, 8, 16, 2}},
+	{"dsgo_hconv_c32k3s2_8x16x32w4", 128, 32, 128, &haloShape{32, 3, 2, 8, 16, 2}},
+	{"dsgo_hconv_c32k3s2_8x16x64w8", 128, 64, 256, &haloShape{32, 3, 2, 8, 16, 2}},
+	{"dsgo_hconv_c64k3s1_8x16x64w8", 128, 64, 256, &haloShape{64, 3, 1, 8, 16, 2}},
+	{"dsgo_hconv_c64k3s1_16x16x64w8", 256, 64, 256, &haloShape{64, 3, 1, 16, 16, 2}},
+	{"dsgo_hconv_c64k3s1_8x16x64w4", 128, 64, 128, &haloShape{64, 3, 1, 8, 16, 2}},
+	{"dsgo_hconv_c16k3s2_16x16x32w8", 256, 32, 256, &haloShape{16, 3, 2, 16, 16, 2}},
+	{"dsgo_hconv_c16k3s2_8x16x32w8", 128, 32, 256, &haloShape{16, 3, 2, 8, 16, 2}},
+	{"dsgo_hconv_c32k3s1_16x16x32w8", 256, 32, 256, &haloShape{32, 3, 1, 16, 16, 2}},
+	{"dsgo_hconv_c32k3s1_16x16x32w4", 256, 32, 128, &haloShape{32, 3, 1, 16, 16, 2}},
+	{"dsgo_hconv_c96k3s1_8x16x32w4", 128, 32, 128, &haloShape{96, 3, 1, 8, 16, 2}},
+	{"dsgo_hconv_c64k3s1_8x16x64w8b1", 128, 64, 256, &haloShape{64, 3, 1, 8, 16, 1}},
+	{"dsgo_hconv_c64k3s1_8x16x64w4b1", 128, 64, 128, &haloShape{64, 3, 1, 8, 16, 1}},
+	{"dsgo_hconv_c32k3s2_8x16x64w8b1", 128, 64, 256, &haloShape{32, 3, 2, 8, 16, 1}},
+	{"dsgo_hconv_c32k3s1_8x16x32w4b1", 128, 32, 128, &haloShape{32, 3, 1, 8, 16, 1}},
+	{"dsgo_hconv_c16k3s2_8x16x32w4b1", 128, 32, 128, &haloShape{16, 3, 2, 8, 16, 1}},
+	{"dsgo_hconv_c112k3s1_8x16x32w4", 128, 32, 128, &haloShape{112, 3, 1, 8, 16, 2}},
 }
 
 // ownConvKernels are the kernels of conv.cu, which exist on sm_80 and

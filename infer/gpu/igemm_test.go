@@ -116,10 +116,12 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 		{n: 1, c: 104, h: 11, w: 17, k: 72, r: 3, stride: 1, pad: 1, dil: 1},
 	}
 	// Layers whose reduction fits one step (dsgo_conv_small), read from
-	// the float32 NCHW input.
+	// the float32 NCHW input, some wider than a block.
 	small := []convCaseSpec{
 		{n: 2, c: 3, h: 38, w: 64, k: 16, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
 		{n: 1, c: 3, h: 17, w: 23, k: 24, r: 3, stride: 1, pad: 1, dil: 1},
+		{n: 2, c: 3, h: 9, w: 301, k: 64, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		{n: 1, c: 3, h: 5, w: 270, k: 32, r: 3, stride: 1, pad: 0, dil: 1},
 		{n: 1, c: 1, h: 20, w: 20, k: 32, r: 5, stride: 1, pad: 2, dil: 1, silu: true},
 		{n: 1, c: 2, h: 16, w: 16, k: 40, r: 3, stride: 1, pad: 2, dil: 2, silu: true},
 	}

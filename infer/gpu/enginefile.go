@@ -41,10 +41,12 @@ const engineMagic = "DSGOENG\x00"
 
 // EngineFormat is the version of the file layout; EngineVersion that of
 // the lowering whose tactics the file stores. A file with another one of
-// either is rebuilt.
+// either is rebuilt. Version 3: tactics timed in captured CUDA graphs
+// (version 2 timed cuDNN with its host cost and kept slower kernels) and
+// the halo convolution kernels.
 const (
 	EngineFormat  = 1
-	EngineVersion = 2
+	EngineVersion = 3
 )
 
 // maxEngineHeader bounds the JSON header a file may declare.

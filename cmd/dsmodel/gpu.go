@@ -31,7 +31,7 @@ func (d *deviceFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&d.nofuse, "nofuse", false, "with --gpu: bias and activation in dsgo's kernel, not cuDNN's fused call")
 	fs.StringVar(&d.convKernel, "conv-kernel", "", "with --gpu: run every convolution it can on this dsgo kernel (e.g. dsgo_igemm_128x32x32)")
 	fs.BoolVar(&d.noown, "no-own-conv", false, "with --gpu: every convolution on cuDNN, none on dsgo's tensor-core kernels")
-	fs.BoolVar(&d.profile, "profile", false, "with --gpu: print per-layer timings (bench)")
+	fs.BoolVar(&d.profile, "profile", false, "print per-layer timings (bench)")
 	fs.BoolVar(&d.json, "json", false, "bench: print the result as one JSON line")
 	fs.StringVar(&d.engine, "engine", "", "run the engine file dsmodel build wrote (on the GPU it was built for) instead of --onnx")
 }

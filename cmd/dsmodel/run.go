@@ -163,6 +163,11 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	per := time.Since(start) / time.Duration(*iters)
 	fmt.Fprintf(stdout, "%s batch %d, %d workers: %v per batch, %.1f inferences/s\n",
 		filepath.Base(name), *batch, r.Workers(), per.Round(time.Microsecond), float64(*batch)/per.Seconds())
+	if dev.profile {
+		if err := prog.Profile(stdout, *iters); err != nil {
+			return fail(stderr, err)
+		}
+	}
 	return 0
 }
 

@@ -1,0 +1,73 @@
+package cpu
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/dsgo/dsgo/infer/graph"
+)
+
+// Profile writes the time each step takes, slowest first, averaged over
+// runs after one warm-up, with the arithmetic rate of convolutions and
+// GEMMs: where a model's time goes on this backend (`dsmodel bench
+// --profile`). Each step runs again and again on what the steps before
+// it left, so the program's outputs are undefined until the next Run.
+func (p *Program) Profile(w io.Writer, runs int) error {
+	if err := p.Run(); err != nil {
+		return err
+	}
+	runs = max(runs, 1)
+	times := make([]time.Duration, len(p.steps))
+	var total time.Duration
+	for i, s := range p.steps {
+		if err := s.run(); err != nil { // warm-up
+			return fmt.Errorf("cpu: %s: %w", s.node, err)
+		}
+		start := time.Now()
+		for range runs {
+			if err := s.run(); err != nil {
+				return fmt.Errorf("cpu: %s: %w", s.node, err)
+			}
+		}
+		times[i] = time.Since(start) / time.Duration(runs)
+		total += times[i]
+	}
+	idx := make([]int, len(times))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
+	fmt.Fprintf(w, "dsgo: CPU profile of %q, %d workers, %d runs: steps %v in all\n", p.g.Name, p.r.Workers(), runs,
+		total.Round(time.Microsecond))
+	for _, i := range idx {
+		n, t := p.steps[i].node, times[i]
+		fmt.Fprintf(w, "  %9v %5.1f%%  %-8s %s %v", t.Round(time.Microsecond), 100*float64(t)/float64(max(total, 1)),
+			n.Op, n.Name, n.Outputs[0].Shape)
+		if f := flops(n); f > 0 && t > 0 {
+			fmt.Fprintf(w, " %.1f GFLOP/s", float64(f)/t.Seconds()/1e9)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// flops counts the multiply-adds of a convolution or GEMM node twice (0
+// for other ops or unknown shapes).
+func flops(n *graph.Node) int64 {
+	out := n.Outputs[0].Shape
+	if out == nil || out.NumElements() <= 0 || n.In(1) == nil || n.In(1).Shape == nil {
+		return 0
+	}
+	w := n.In(1).Shape
+	switch n.Op {
+	case "Conv": // w [M][C/g][kh][kw]: each output sums C/g*kh*kw products
+		return 2 * int64(out.NumElements()) * int64(w.NumElements()/w[0])
+	case "Gemm", "MatMul": // each output sums the inner dimension
+		if a := n.In(0).Shape; len(a) >= 1 {
+			return 2 * int64(out.NumElements()) * int64(a[len(a)-1])
+		}
+	}
+	return 0
+}

@@ -21,12 +21,12 @@ type igemmConfig struct {
 
 // haloShape is what a dsgo_hconv kernel was compiled for: up to c input
 // channels (a multiple of 16; fewer are padded with zeros), k×k filters
-// of stride s, output tiles of th×tw pixels. Its filters stay in shared
-// memory and its blocks are persistent: the grid is as many blocks as
-// fit on the GPU at once.
-// With one input buffer (nb 1) the next tile's input loads during the
-// epilogue rather than during the computation, which halves the input's
-// shared memory: two blocks of 64-channel filters then fit an SM.
+// of stride s, output tiles of th×tw pixels and nb input buffers. Its
+// filters stay in shared memory and its blocks are persistent: the grid
+// is as many blocks as fit on the GPU at once. With one input buffer
+// the next tile's input loads during the epilogue rather than during
+// the computation, which halves the input's shared memory: two blocks
+// of 64-channel filters then fit an SM.
 type haloShape struct{ c, k, s, th, tw, nb int }
 
 // smem returns the kernel's dynamic shared memory in bytes for bn
@@ -70,12 +70,12 @@ var igemmConfigs = []igemmConfig{
 	{"dsgo_hconv_c32k3s1_16x16x32w8", 256, 32, 256, &haloShape{32, 3, 1, 16, 16, 2}},
 	{"dsgo_hconv_c32k3s1_16x16x32w4", 256, 32, 128, &haloShape{32, 3, 1, 16, 16, 2}},
 	{"dsgo_hconv_c96k3s1_8x16x32w4", 128, 32, 128, &haloShape{96, 3, 1, 8, 16, 2}},
+	{"dsgo_hconv_c112k3s1_8x16x32w4", 128, 32, 128, &haloShape{112, 3, 1, 8, 16, 2}},
 	{"dsgo_hconv_c64k3s1_8x16x64w8b1", 128, 64, 256, &haloShape{64, 3, 1, 8, 16, 1}},
 	{"dsgo_hconv_c64k3s1_8x16x64w4b1", 128, 64, 128, &haloShape{64, 3, 1, 8, 16, 1}},
 	{"dsgo_hconv_c32k3s2_8x16x64w8b1", 128, 64, 256, &haloShape{32, 3, 2, 8, 16, 1}},
 	{"dsgo_hconv_c32k3s1_8x16x32w4b1", 128, 32, 128, &haloShape{32, 3, 1, 8, 16, 1}},
 	{"dsgo_hconv_c16k3s2_8x16x32w4b1", 128, 32, 128, &haloShape{16, 3, 2, 8, 16, 1}},
-	{"dsgo_hconv_c112k3s1_8x16x32w4", 128, 32, 128, &haloShape{112, 3, 1, 8, 16, 2}},
 }
 
 // ownConvKernels are the kernels of conv.cu, which exist on sm_80 and

@@ -6,7 +6,7 @@ import (
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
 )
 
-// Stride-2 3x3 convolutions of 32 or more input channels (the
+// Stride-2 3x3 convolutions of 24 or more input channels (the
 // downsampling layers of detectors and classifiers) run on kern.ConvS4,
 // which keeps 16 or 24 output channels in the vector lanes and
 // broadcasts the input floats straight from the NCHW rows: no
@@ -51,13 +51,15 @@ const (
 // pad 1, GFLOP/s, 3 runs): it wins on every layer of 32 or more channels
 // by 10-50% (32->48 at 80x80 48-50 against 41-45, 48->64 at 40x40 49-54
 // against 41-59, 64->96 at 20x20 46-47 against 31-32, 96->112 at 24x40
-// 59-71 against 43-48) and ties at 16-24 channels (16->32 at 192x320
-// 33-36 against 35-38, 24->48 at 136x240 41-42 against 40-41). A narrow
-// variant (8 channels x 8 pixels) did not beat the row bands on the
-// 3-channel first layers (medians of 10, 1 worker: 3->16 at 320x320
-// 0.41 ms against 0.48, 3->24 at 368x640 3.1 against 3.0; 2 workers:
-// 3->24 at 272x480 0.50 against 0.41).
-const s2MinChannels = 32
+// 59-71 against 43-48). With the kernel's prefetch of the next output
+// row's input rows into L2 it also wins at 24 channels (24->48 at
+// 136x240, medians of 18 interleaved runs: 46.5-46.8 against 40.7-44.2;
+// 76 against 69.5 on a Xeon) and ties at 16 (16->32 at 192x320: 36.9
+// against 36.6). A narrow variant (8 channels x 8 pixels) did not beat
+// the row bands on the 3-channel first layers (medians of 10, 1 worker:
+// 3->16 at 320x320 0.41 ms against 0.48, 3->24 at 368x640 3.1 against
+// 3.0; 2 workers: 3->24 at 272x480 0.50 against 0.41).
+const s2MinChannels = 24
 
 // s2Fits reports whether the stride-2 kernel runs g: 3x3, stride 2, no
 // dilation, one group, at most one padding column on either side, and
@@ -162,7 +164,7 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 	d, g, p := t.d, t.d.g, t.d.s2
 	ohw := g.oh * g.ow
 	ls := p.span + 4
-	tl := kern.S4Tile{In: unsafe.Pointer(&t.x[n*g.c*g.h*g.w]), NC: g.cg, CStride: 4 * g.h * g.w, LDO: 4 * ls}
+	tl := kern.S4Tile{In: unsafe.Pointer(&t.x[n*g.c*g.h*g.w]), NC: g.cg, CStride: 4 * g.h * g.w, LDO: 4 * ls, PF: 8 * g.w}
 	if d.relu && t.res == nil {
 		tl.Flags = kern.Relu
 	}

@@ -10,9 +10,10 @@ import "unsafe"
 // broadcasts the 4 input floats the pixels read there (pixel p's tap j
 // is float 2p+j), with 3 blocks 7 loads per 12 multiply-adds. Each input
 // row is prefetched 512 bytes ahead (a call reads 3 rows of every input
-// channel: too many streams for the hardware prefetchers). The sums are
-// transposed in registers at the end and stored as 8*NB rows of 4
-// pixels, one per output channel.
+// channel: too many streams for the hardware prefetchers), and the floats
+// PF bytes on are prefetched into L2 (2 input rows down: the rows the
+// next output row reads first). The sums are transposed in registers at
+// the end and stored as 8*NB rows of 4 pixels, one per output channel.
 //
 // The kernel reads In + c*CStride + Rows[r] + 4*e (bytes) for c < NC, r
 // < NRows and e in [0, 9), except e = 0 with LeftPad and e = 8 with
@@ -32,6 +33,7 @@ type S4Tile struct {
 	Flags    int            // Relu, LeftPad, RightPad
 	NB       int            // blocks of 8 output channels: 2 or 3
 	WCStride int            // bytes of weights per input channel: 4*72*NB
+	PF       int            // bytes from a row's floats to ones prefetched into L2 (a hint; never read)
 }
 
 // S4Tile flags (Relu is the Tile one).

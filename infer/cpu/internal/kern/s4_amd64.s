@@ -16,6 +16,7 @@
 #define S_FLAGS 112
 #define S_NB 120
 #define S_WCSTRIDE 128
+#define S_PF 136
 
 // The zero that padding floats are broadcast from.
 DATA ·s4zero+0(SB)/4, $0
@@ -27,8 +28,8 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 // Register use: DX the S4Tile; SI the input at the current channel, R8
 // its weights; R11 the channels left; R10 the filter row; AX the row's
 // floats, R12 and R13 the addresses of its first and last float (the
-// zero with LeftPad, RightPad), BX the row's weights; R14 the zero's
-// address. Y(4b+p) the sums of block b (8 output channels) of pixel p,
+// zero with LeftPad, RightPad), BX the row's weights, CX the L2
+// prefetch distance; R14 the zero's address. Y(4b+p) the sums of block b (8 output channels) of pixel p,
 // Y12-Y14 a tap's weights of the blocks, Y15 a broadcast input float.
 
 // ROWSETUP points AX, R12, R13 and BX at filter row R10 of the channel.
@@ -36,6 +37,8 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	MOVQ S_ROWS(DX)(R10*8), AX; \
 	ADDQ SI, AX; \
 	PREFETCHT0 PFD(AX); \
+	MOVQ S_PF(DX), CX; \
+	PREFETCHT1 (AX)(CX*1); \
 	MOVQ S_WROWS(DX)(R10*8), BX; \
 	ADDQ R8, BX; \
 	MOVQ AX, R12; \

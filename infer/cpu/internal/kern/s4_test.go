@@ -19,7 +19,7 @@ func TestS4TileLayout(t *testing.T) {
 		{"CStride", unsafe.Offsetof(x.CStride), 80}, {"Out", unsafe.Offsetof(x.Out), 88},
 		{"LDO", unsafe.Offsetof(x.LDO), 96}, {"Bias", unsafe.Offsetof(x.Bias), 104},
 		{"Flags", unsafe.Offsetof(x.Flags), 112}, {"NB", unsafe.Offsetof(x.NB), 120},
-		{"WCStride", unsafe.Offsetof(x.WCStride), 128},
+		{"WCStride", unsafe.Offsetof(x.WCStride), 128}, {"PF", unsafe.Offsetof(x.PF), 136},
 	} {
 		if f.got != f.want {
 			t.Errorf("S4Tile.%s at offset %d; the assembly reads it at %d", f.name, f.got, f.want)

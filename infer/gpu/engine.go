@@ -129,10 +129,12 @@ type shared struct {
 	seed   maphash.Seed
 	mod    *cuda.Module
 	kern   map[string]*cuda.Function
-	// grid is the persistent grid of each halo convolution kernel: as
-	// many blocks as fit on the GPU at once.
-	grid map[string]int
-	refs int
+	// convCfgs are conv.cu's convolution kernels that this GPU runs, and
+	// grid the persistent grid of each halo kernel: as many blocks as fit
+	// on the GPU at once.
+	convCfgs []igemmConfig
+	grid     map[string]int
+	refs     int
 }
 
 // cublasWorkspace is what cuBLAS gets for its kernels (its recommended

@@ -1,8 +1,11 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/dsgo/dsgo/cuda"
 	"github.com/dsgo/dsgo/infer/graph"
@@ -42,50 +45,47 @@ func (h *haloShape) fits(spec cuda.ConvSpec) bool {
 		spec.DilationH == 1 && spec.DilationW == 1 && spec.C <= h.c && spec.C > h.c-16
 }
 
-// igemmConfigs are conv.cu's IGEMM and HCONV instantiations, timed
-// against cuDNN for each convolution they can run.
-var igemmConfigs = []igemmConfig{
-	{"dsgo_igemm_128x64x32", 128, 64, 128, nil},
-	{"dsgo_igemm_128x32x32", 128, 32, 128, nil},
-	{"dsgo_igemm_64x64x32", 64, 64, 128, nil},
-	{"dsgo_igemm_256x32x32", 256, 32, 128, nil},
-	{"dsgo_igemm_128x32x16", 128, 32, 128, nil},
-	{"dsgo_igemm_64x32x16", 64, 32, 128, nil},
-	{"dsgo_igemm_128x16x16", 128, 16, 128, nil},
-	{"dsgo_igemm_64x16x16", 64, 16, 128, nil},
-	{"dsgo_igemm_64x32x32", 64, 32, 128, nil},
-	{"dsgo_igemm_128x64x32w8", 128, 64, 256, nil},
-	{"dsgo_igemm_128x32x32w8", 128, 32, 256, nil},
-	{"dsgo_igemm_256x32x16w8", 256, 32, 256, nil},
-	{"dsgo_hconv_c16k3s2_8x16x32w4", 128, 32, 128, &haloShape{16, 3, 2, 8, 16, 2}},
-	{"dsgo_hconv_c32k3s1_8x16x32w4", 128, 32, 128, &haloShape{32, 3, 1, 8, 16, 2}},
-	{"dsgo_hconv_c32k3s1_8x16x32w8", 128, 32, 256, &haloShape{32, 3, 1, 8, 16, 2}},
-	{"dsgo_hconv_c32k3s2_8x16x32w4", 128, 32, 128, &haloShape{32, 3, 2, 8, 16, 2}},
-	{"dsgo_hconv_c32k3s2_8x16x64w8", 128, 64, 256, &haloShape{32, 3, 2, 8, 16, 2}},
-	{"dsgo_hconv_c64k3s1_8x16x64w8", 128, 64, 256, &haloShape{64, 3, 1, 8, 16, 2}},
-	{"dsgo_hconv_c64k3s1_16x16x64w8", 256, 64, 256, &haloShape{64, 3, 1, 16, 16, 2}},
-	{"dsgo_hconv_c64k3s1_8x16x64w4", 128, 64, 128, &haloShape{64, 3, 1, 8, 16, 2}},
-	{"dsgo_hconv_c16k3s2_16x16x32w8", 256, 32, 256, &haloShape{16, 3, 2, 16, 16, 2}},
-	{"dsgo_hconv_c16k3s2_8x16x32w8", 128, 32, 256, &haloShape{16, 3, 2, 8, 16, 2}},
-	{"dsgo_hconv_c32k3s1_16x16x32w8", 256, 32, 256, &haloShape{32, 3, 1, 16, 16, 2}},
-	{"dsgo_hconv_c32k3s1_16x16x32w4", 256, 32, 128, &haloShape{32, 3, 1, 16, 16, 2}},
-	{"dsgo_hconv_c96k3s1_8x16x32w4", 128, 32, 128, &haloShape{96, 3, 1, 8, 16, 2}},
-	{"dsgo_hconv_c112k3s1_8x16x32w4", 128, 32, 128, &haloShape{112, 3, 1, 8, 16, 2}},
-	{"dsgo_hconv_c64k3s1_8x16x64w8b1", 128, 64, 256, &haloShape{64, 3, 1, 8, 16, 1}},
-	{"dsgo_hconv_c64k3s1_8x16x64w4b1", 128, 64, 128, &haloShape{64, 3, 1, 8, 16, 1}},
-	{"dsgo_hconv_c32k3s2_8x16x64w8b1", 128, 64, 256, &haloShape{32, 3, 2, 8, 16, 1}},
-	{"dsgo_hconv_c32k3s1_8x16x32w4b1", 128, 32, 128, &haloShape{32, 3, 1, 8, 16, 1}},
-	{"dsgo_hconv_c16k3s2_8x16x32w4b1", 128, 32, 128, &haloShape{16, 3, 2, 8, 16, 1}},
-}
-
-// ownConvKernels are the kernels of conv.cu, which exist on sm_80 and
-// later GPUs only.
-func ownConvKernels() []string {
-	names := []string{"dsgo_conv_small"}
-	for _, c := range igemmConfigs {
-		names = append(names, c.name)
+// ownConvConfigs reads the kernel instantiations of conv.cu, its IGEMM,
+// HCONV and HCONVB lines, so that the list the engine times is the one
+// NVRTC compiles, written once.
+func ownConvConfigs() ([]igemmConfig, error) {
+	src, err := cuda.Kernel("conv.cu")
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
 	}
-	return names
+	var cfgs []igemmConfig
+	for _, line := range strings.Split(src.Source, "\n") {
+		macro, rest, ok := strings.Cut(line, "(")
+		if !ok || macro != "IGEMM" && macro != "HCONV" && macro != "HCONVB" {
+			continue
+		}
+		args := strings.Split(strings.TrimSuffix(strings.TrimSpace(rest), ")"), ",")
+		v := make([]int, len(args)-1)
+		for i, a := range args[1:] {
+			if v[i], err = strconv.Atoi(strings.TrimSpace(a)); err != nil || v[i] <= 0 {
+				return nil, fmt.Errorf("gpu: conv.cu: %q: argument %d", line, i+2)
+			}
+		}
+		cfg := igemmConfig{name: strings.TrimSpace(args[0])}
+		switch {
+		case macro == "IGEMM" && len(v) == 6: // BM, BN, BK, WM, WN, ST
+			cfg.bm, cfg.bn, cfg.threads = v[0], v[1], v[0]/v[3]*(v[1]/v[4])*32
+		case macro == "HCONV" && len(v) == 8, macro == "HCONVB" && len(v) == 10:
+			// C, KR, S, TH, TW, BN, WM, WN[, NB, MINB]
+			h := &haloShape{c: v[0], k: v[1], s: v[2], th: v[3], tw: v[4], nb: 2}
+			if macro == "HCONVB" {
+				h.nb = v[8]
+			}
+			cfg.bm, cfg.bn, cfg.threads, cfg.halo = v[3]*v[4], v[5], v[3]*v[4]/v[6]*(v[5]/v[7])*32, h
+		default:
+			return nil, fmt.Errorf("gpu: conv.cu: %q: %d arguments", line, len(args))
+		}
+		cfgs = append(cfgs, cfg)
+	}
+	if len(cfgs) == 0 {
+		return nil, errors.New("gpu: conv.cu declares no convolution kernels")
+	}
+	return cfgs, nil
 }
 
 // loadOwnConv looks up conv.cu's kernels in sh's module (absent before
@@ -94,15 +94,20 @@ func ownConvKernels() []string {
 // persistent grid computed. A halo kernel that does not fit this GPU is
 // left out.
 func (sh *shared) loadOwnConv(dev cuda.Device) error {
+	cfgs, err := ownConvConfigs()
+	if err != nil {
+		return err
+	}
+	if fn, err := sh.mod.Function("dsgo_conv_small"); err == nil {
+		sh.kern["dsgo_conv_small"] = fn
+	}
 	sms := 0
-	for _, name := range ownConvKernels() {
-		fn, err := sh.mod.Function(name)
+	for _, cfg := range cfgs {
+		fn, err := sh.mod.Function(cfg.name)
 		if err != nil {
 			continue
 		}
-		i := slices.IndexFunc(igemmConfigs, func(c igemmConfig) bool { return c.name == name })
-		if i >= 0 && igemmConfigs[i].halo != nil {
-			cfg := igemmConfigs[i]
+		if cfg.halo != nil {
 			bytes := cfg.halo.smem(cfg.bn)
 			if fn.SetMaxDynamicSharedMemory(bytes) != nil {
 				continue
@@ -116,9 +121,10 @@ func (sh *shared) loadOwnConv(dev cuda.Device) error {
 					return fmt.Errorf("gpu: %w", err)
 				}
 			}
-			sh.grid[name] = per * sms
+			sh.grid[cfg.name] = per * sms
 		}
-		sh.kern[name] = fn
+		sh.kern[cfg.name] = fn
+		sh.convCfgs = append(sh.convCfgs, cfg)
 	}
 	return nil
 }
@@ -157,7 +163,7 @@ func (p *Program) planIgemm(c *convStep, n *graph.Node, spec cuda.ConvSpec, sp e
 		}
 	}
 	g := &igemm{use: -1}
-	for _, cfg := range igemmConfigs {
+	for _, cfg := range p.e.sh.convCfgs {
 		if fn := p.e.kern[cfg.name]; fn != nil && (cfg.halo == nil || cfg.halo.fits(spec)) {
 			g.fns, g.cfgs = append(g.fns, fn), append(g.cfgs, cfg)
 		}

@@ -129,12 +129,19 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	have := e.kern[igemmConfigs[0].name] != nil
+	cfgs := e.sh.convCfgs // the kernels this GPU runs
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !have {
+	if len(cfgs) == 0 {
 		t.Skip("no tensor-core convolution kernels here (emulator, or a GPU before sm_80)")
+	}
+	all, err := ownConvConfigs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfgs) != len(all) {
+		t.Errorf("%d of conv.cu's %d convolution kernels load on this GPU", len(cfgs), len(all))
 	}
 	r := cpu.NewRunner(cpu.Options{Workers: 2})
 	defer r.Close()
@@ -144,7 +151,7 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 			t.Run(cs.String()+"/dsgo_conv_small", func(t *testing.T) { runOwnConv(t, g, shapes, in, want, "", "dsgo_conv_small") })
 			continue
 		}
-		for _, cfg := range igemmConfigs {
+		for _, cfg := range cfgs {
 			if cfg.halo != nil && !cfg.halo.fits(cuda.ConvSpec{C: cs.c, R: cs.r, S: cs.r, StrideH: cs.stride,
 				StrideW: cs.stride, DilationH: cs.dil, DilationW: cs.dil}) {
 				continue
@@ -193,5 +200,31 @@ func TestVectorMaxPoolMatchesTheCPU(t *testing.T) {
 	} {
 		g, shapes, in, want := cs.reference(t, r, uint64(i))
 		t.Run(cs.String(), func(t *testing.T) { runOwnConv(t, g, shapes, in, want, "", "dsgo_maxpool_h8") })
+	}
+}
+
+// TestOwnConvConfigsReadConvCu checks the kernel list read from conv.cu's
+// IGEMM/HCONV/HCONVB lines: every shape with sane threads and tiles, and
+// the halo kernels' shared memory within a GPU's 227 KiB.
+func TestOwnConvConfigsReadConvCu(t *testing.T) {
+	cfgs, err := ownConvConfigs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	halos := 0
+	for _, c := range cfgs {
+		if !strings.HasPrefix(c.name, "dsgo_") || c.threads%32 != 0 || c.threads < 32 || c.threads > 1024 ||
+			c.bm < 16 || c.bn < 8 {
+			t.Errorf("%+v", c)
+		}
+		if c.halo != nil {
+			halos++
+			if b := c.halo.smem(c.bn); b > 227<<10 || c.halo.nb < 1 || c.halo.nb > 2 {
+				t.Errorf("%s: %d bytes of shared memory, %d buffers", c.name, b, c.halo.nb)
+			}
+		}
+	}
+	if len(cfgs)-halos < 12 || halos < 19 {
+		t.Errorf("%d implicit-GEMM and %d halo kernels", len(cfgs)-halos, halos)
 	}
 }

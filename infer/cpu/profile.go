@@ -13,7 +13,10 @@ import (
 // runs after one warm-up, with the arithmetic rate of convolutions and
 // GEMMs: where a model's time goes on this backend (`dsmodel bench
 // --profile`). Each step runs again and again on what the steps before
-// it left, so the program's outputs are undefined until the next Run.
+// it left, so the program's outputs are undefined until the next Run,
+// and with its operands warm in the caches: the sum is below a Run's
+// time by what a step loses to data coming from memory (up to 30% for
+// models whose activations exceed the L2 cache).
 func (p *Program) Profile(w io.Writer, runs int) error {
 	if err := p.Run(); err != nil {
 		return err

@@ -483,8 +483,9 @@ __device__ __forceinline__ void hconv(const IgemmParams &p) {
 }
 
 // The halo configurations: dsgo_hconv_c<C>k<KR>s<S>_<TH>x<TW>x<BN>w<warps>
-// [b1: one input buffer, two blocks per SM] (infer/gpu/igemm.go lists
-// them with their shared memory).
+// [b1: one input buffer, two blocks per SM]. The engine reads the HCONV,
+// HCONVB and IGEMM lines of this file to know what to time
+// (ownConvConfigs in infer/gpu/igemm.go): one line per kernel.
 #define HCONVB(NAME, C, KR, S, TH, TW, BN, WM, WN, NB, MINB)                                                      \
 	extern "C" __global__ void __launch_bounds__((TH * TW / WM) * (BN / WN) * 32, MINB) NAME(const IgemmParams p) { \
 		hconv<C, KR, KR, S, TH, TW, BN, WM, WN, NB>(p);                                                         \
@@ -511,7 +512,7 @@ HCONVB(dsgo_hconv_c32k3s1_8x16x32w4b1, 32, 3, 1, 8, 16, 32, 32, 32, 1, 4)
 HCONVB(dsgo_hconv_c16k3s2_8x16x32w4b1, 16, 3, 2, 8, 16, 32, 32, 32, 1, 4)
 HCONV(dsgo_hconv_c112k3s1_8x16x32w4, 112, 3, 1, 8, 16, 32, 32, 32)
 
-// The configurations the engine times (infer/gpu/igemm.go lists them):
+// The implicit-GEMM configurations the engine times:
 // dsgo_igemm_<BM>x<BN>x<BK>[w<warps> when not 4].
 #define IGEMM(NAME, BM, BN, BK, WM, WN, ST)                                                                        \
 	extern "C" __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32) NAME(const IgemmParams p) {        \

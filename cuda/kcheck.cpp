@@ -27,28 +27,9 @@ static inline float __fmul_rn(float a, float b) { return a * b; }
 static inline float __fsub_rn(float a, float b) { return a - b; }
 
 // cvt.rn.f16.f32 in C++: round to nearest even half.
-static unsigned short dsgo_half(float v) {
-	unsigned int x;
-	__builtin_memcpy(&x, &v, 4);
-	unsigned int sign = (x >> 16) & 0x8000;
-	int exp = (int)((x >> 23) & 0xff) - 127 + 15;
-	unsigned int man = x & 0x7fffff;
-	if (((x >> 23) & 0xff) == 0xff) return sign | 0x7c00 | (man ? 0x200 : 0);
-	if (exp >= 31) return sign | 0x7c00;
-	if (exp <= 0) {
-		if (exp < -10) return sign;
-		man |= 0x800000;
-		int shift = 14 - exp;
-		unsigned int half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
-		if (rem > mid || (rem == mid && (half & 1))) half++;
-		return sign | half;
-	}
-	unsigned int half = (exp << 10) | (man >> 13), rem = man & 0x1fff;
-	if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;
-	return sign | half;
-}
+#include "kernels/half.h"
 
-#define asm(insn, ...) (h = dsgo_half(v))
+#define asm(insn, ...) (h = dsgo_emu_f2h(v))
 
 #include "kernels/preprocess.cu"
 

@@ -77,11 +77,12 @@ type Program struct {
 	Options []string // NVRTC options besides --gpu-architecture
 }
 
-//go:embed kernels/*.cu
+//go:embed kernels/*.cu kernels/*.h
 var kernelFiles embed.FS
 
 // Kernel returns the Program of one of dsgo's kernel files in
-// cuda/kernels (embedded in the binary), e.g. "preprocess.cu".
+// cuda/kernels (embedded in the binary), e.g. "preprocess.cu", or of
+// half.h, the half-precision conversions of the kernels' host builds.
 func Kernel(name string) (Program, error) {
 	b, err := kernelFiles.ReadFile("kernels/" + name)
 	if err != nil {

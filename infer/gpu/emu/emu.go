@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/dsgo/dsgo/cuda"
 )
 
 //go:embed csrc/*.c csrc/*.h
@@ -35,7 +37,7 @@ var libs = []struct {
 	{"libcudnn.so.9", "cudnn.c", true},
 }
 
-// Build writes the sources to dir and compiles the libraries there with
+// Build writes the sources (and package cuda's half.h) to dir and compiles the libraries there with
 // gcc. dir must be absolute.
 func Build(dir string) error {
 	if !filepath.IsAbs(dir) {
@@ -53,6 +55,15 @@ func Build(dir string) error {
 		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
 			return fmt.Errorf("emu: %w", err)
 		}
+	}
+	// The half-precision conversions are the cuda package's, shared with
+	// its own host check of the preprocessing kernel.
+	half, err := cuda.Kernel("half.h")
+	if err != nil {
+		return fmt.Errorf("emu: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "half.h"), []byte(half.Source), 0o644); err != nil {
+		return fmt.Errorf("emu: %w", err)
 	}
 	for _, l := range libs {
 		args := []string{"-shared", "-fPIC", "-O2", "-o", filepath.Join(dir, l.name), "-Wl,-soname," + l.name,

@@ -1,6 +1,8 @@
 // half.h: IEEE half-precision conversions (round to nearest even, as
-// cvt.rn.f16.f32) for the emulated libraries (emu.h) and the kernels
-// compiled by the emulated NVRTC (kernel.h).
+// cvt.rn.f16.f32) for the host builds of the kernels: the preprocessing
+// check (cuda/kcheck.cpp) and the emulated CUDA libraries of
+// infer/gpu/emu (emu.h, and kernel.h for the kernels its NVRTC compiles),
+// which receive this file from cuda.Kernel("half.h").
 #ifndef DSGO_EMU_HALF_H
 #define DSGO_EMU_HALF_H
 

@@ -67,9 +67,13 @@ func flops(n *graph.Node) int64 {
 	switch n.Op {
 	case "Conv": // w [M][C/g][kh][kw]: each output sums C/g*kh*kw products
 		return 2 * int64(out.NumElements()) * int64(w.NumElements()/w[0])
-	case "Gemm", "MatMul": // each output sums the inner dimension
+	case "Gemm", "MatMul": // each output sums the inner dimension: A's last, or its first with Gemm's transA
 		if a := n.In(0).Shape; len(a) >= 1 {
-			return 2 * int64(out.NumElements()) * int64(a[len(a)-1])
+			k := a[len(a)-1]
+			if n.Op == "Gemm" && n.AttrInt("transA", 0) != 0 {
+				k = a[0]
+			}
+			return 2 * int64(out.NumElements()) * int64(k)
 		}
 	}
 	return 0

@@ -12,31 +12,39 @@ import (
 // Profile writes the time each step takes, slowest first, averaged over
 // runs after one warm-up, with the arithmetic rate of convolutions and
 // GEMMs: where a model's time goes on this backend (`dsmodel bench
-// --profile`). Each step runs again and again on what the steps before
-// it left, so the program's outputs are undefined until the next Run,
-// and with its operands warm in the caches: the sum is below a Run's
-// time by what a step loses to data coming from memory (up to 30% for
-// models whose activations exceed the L2 cache).
+// --profile`). The steps run in order as Run runs them, each timed on its
+// own, so a step's time includes what it loses to operands the steps
+// before it pushed out of the caches, and the sum is a Run's time.
 func (p *Program) Profile(w io.Writer, runs int) error {
-	if err := p.Run(); err != nil {
+	if err := p.Run(); err != nil { // warm-up
 		return err
 	}
 	runs = max(runs, 1)
 	times := make([]time.Duration, len(p.steps))
-	var total time.Duration
-	for i, s := range p.steps {
-		if err := s.run(); err != nil { // warm-up
-			return fmt.Errorf("cpu: %s: %w", s.node, err)
-		}
-		start := time.Now()
-		for range runs {
+	var tail time.Duration
+	for range runs {
+		for i, s := range p.steps {
+			start := time.Now()
 			if err := s.run(); err != nil {
 				return fmt.Errorf("cpu: %s: %w", s.node, err)
 			}
+			times[i] += time.Since(start)
 		}
-		times[i] = time.Since(start) / time.Duration(runs)
+		if p.tail != nil {
+			start := time.Now()
+			if err := p.tail.run(); err != nil {
+				return fmt.Errorf("cpu: %w", err)
+			}
+			tail += time.Since(start)
+		}
+	}
+	var total time.Duration
+	for i := range times {
+		times[i] /= time.Duration(runs)
 		total += times[i]
 	}
+	tail /= time.Duration(runs)
+	total += tail
 	idx := make([]int, len(times))
 	for i := range idx {
 		idx[i] = i
@@ -52,6 +60,10 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 			fmt.Fprintf(w, " %.1f GFLOP/s", float64(f)/t.Seconds()/1e9)
 		}
 		fmt.Fprintln(w)
+	}
+	if tail > 0 {
+		fmt.Fprintf(w, "  %9v %5.1f%%  the tail after the network (NMS and what follows it)\n", tail.Round(time.Microsecond),
+			100*float64(tail)/float64(max(total, 1)))
 	}
 	return nil
 }

@@ -105,6 +105,29 @@ done:
 	VFMADD231PS Y13, Y15, Y10; \
 	VFMADD231PS Y14, Y15, Y11
 
+// FSTEP is STEP for one-tap kernels (1x1 convolutions): the three
+// vectors' addresses are operands, the 4 weights at woff(BX).
+#define FSTEP(a0, a1, a2, woff) \
+	VMOVUPS a0, Y12; \
+	VMOVUPS a1, Y13; \
+	VMOVUPS a2, Y14; \
+	VBROADCASTSS (woff+0)(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y0; \
+	VFMADD231PS Y13, Y15, Y1; \
+	VFMADD231PS Y14, Y15, Y2; \
+	VBROADCASTSS (woff+4)(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y3; \
+	VFMADD231PS Y13, Y15, Y4; \
+	VFMADD231PS Y14, Y15, Y5; \
+	VBROADCASTSS (woff+8)(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y6; \
+	VFMADD231PS Y13, Y15, Y7; \
+	VFMADD231PS Y14, Y15, Y8; \
+	VBROADCASTSS (woff+12)(BX), Y15; \
+	VFMADD231PS Y12, Y15, Y9; \
+	VFMADD231PS Y13, Y15, Y10; \
+	VFMADD231PS Y14, Y15, Y11
+
 // func conv4x24AVX2(t *Tile)
 TEXT ·conv4x24AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
@@ -145,6 +168,37 @@ sums:
 	MOVQ R12, BX
 	MOVQ T_CSTRIDE(DX), CX
 	MOVQ T_NC(DX), R11
+	// One tap and no skipped weights (1x1 convolutions): the tap loop's
+	// bookkeeping would cost as much as the multiply-adds, so the channels
+	// go two at a time with the tap's offset added to the inputs once.
+	CMPQ T_NTAPS(DX), $1
+	JNE channel
+	CMPQ T_WSKIP(DX), $0
+	JNE channel
+	MOVQ T_TAPS(DX), R9
+	MOVQ (R9), AX
+	ADDQ AX, SI
+	ADDQ AX, DI
+	ADDQ AX, R8
+	CMPQ R11, $2
+	JLT one
+
+pair:
+	FSTEP((SI), (DI), (R8), 0)
+	FSTEP((SI)(CX*1), (DI)(CX*1), (R8)(CX*1), 16)
+	LEAQ (SI)(CX*2), SI
+	LEAQ (DI)(CX*2), DI
+	LEAQ (R8)(CX*2), R8
+	ADDQ $32, BX
+	SUBQ $2, R11
+	CMPQ R11, $2
+	JGE pair
+	TESTQ R11, R11
+	JZ sums_done
+
+one:
+	FSTEP((SI), (DI), (R8), 0)
+	JMP sums_done
 
 channel:
 	MOVQ T_TAPS(DX), R9
@@ -179,6 +233,7 @@ taps_done:
 	DECQ R11
 	JNZ channel
 
+sums_done:
 	TESTQ $2, T_FLAGS(DX)
 	JZ store
 	VXORPS Y12, Y12, Y12

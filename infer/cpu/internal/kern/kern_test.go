@@ -126,6 +126,9 @@ func TestConv4x24MatchesFloat64(t *testing.T) {
 	}{
 		{1, 4, 1, 0, []int{0}, 0},
 		{1, 1, 3, Relu, []int{0}, 0},
+		{3, 2, 4, Accumulate, []int{7}, 0}, // one tap off the start, channels in pairs
+		{2, 4, 5, Relu, []int{3}, 0},       // ... and a last odd one
+		{2, 4, 4, 0, []int{0}, 1},          // one tap of two
 		{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}, 0},
 		{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}, 0},
 		{4, 4, 16, 0, []int{3, 1}, 0},

@@ -14,13 +14,17 @@ import (
 // third of its kernel time on these layers (their output has a quarter
 // of the input's pixels). A call computes the channels of 4 consecutive
 // pixels of a row; the last call of a row ends at the row's end and may
-// overlap the one before it, so every call is a full one. The padding
+// overlap the one before it (it has its own place in the staging block),
+// so every call is a full one. The padding
 // columns on the left and right are the kernel's LeftPad and RightPad;
 // padding rows are left out of a call's rows. A row is done in spans
 // whose input stays in L1 while the chunks of output channels take it in
-// turn; each chunk's span goes through an L1 staging block and is copied
-// out in runs (the kernel's 16-byte stores straight into large outputs
-// cost more than its multiply-adds). Work items are the row bands of the
+// turn, 16 input channels per kernel call (the weights of a chunk's 16
+// channels stay in L1 while the calls walk the span, where all channels'
+// came from L2 on every call); each chunk's span goes through an L1
+// staging block, which the calls after a block's first accumulate into,
+// and is copied out in runs (the kernel's 16-byte stores straight into
+// large outputs cost more than its multiply-adds). Work items are the row bands of the
 // direct plan.
 
 // s2Plan is the stride-2 layout of a directConv: the weights packed for
@@ -32,6 +36,9 @@ type s2Plan struct {
 	// span is how many output pixels of a row (a multiple of 4) the
 	// chunks take in turn: their input stays in L1.
 	span int
+	// kb is how many input channels the kernel takes per call: their
+	// weights stay in L1 while it walks a span.
+	kb int
 }
 
 // s2Chunk is output channels [m0, m0+8*nb) of a plan, whose weights
@@ -44,6 +51,16 @@ const (
 	s2SpanBytes  = 16 << 10
 	s2StageBytes = 8 << 10
 )
+
+// s2BlockChannels is how many input channels a kernel call takes: 16
+// channels' weights of a chunk of 24 output channels are 13.5 KiB.
+// Against all channels per call (1 worker, this 2-core AMD EPYC VM, 3x3
+// stride 2 pad 1, GFLOP/s, medians of 4 interleaved runs): 16->32 at
+// 192x320 37.4 against 37.1, 24->48 at 136x240 51 against 47, 32->64 at
+// 96x160 46 against 44, 48->64 at 68x120 50 against 43, 64->96 at 48x80
+// 57 against 48, 96->112 at 24x40 65 against 51; blocks of 8 were no
+// better than 16.
+const s2BlockChannels = 16
 
 // s2MinChannels is the fewest input channels per group for which the
 // stride-2 kernel is chosen over the phase-split row bands. Measured per
@@ -88,7 +105,8 @@ func (d *directConv) planS2(w, b []float32) {
 		copy(p.bias, b[:g.m])
 	}
 	p.planChunks(w, g, obs)
-	p.span = max(4, min(s2SpanBytes/(4*3*2*g.cg), s2StageBytes/(4*24))&^3)
+	p.kb = min(g.cg, s2BlockChannels)
+	p.span = max(4, min(s2SpanBytes/(4*3*2*p.kb), s2StageBytes/(4*24))&^3)
 	d.bufLen = max(d.bufLen, 24*(p.span+4))
 }
 
@@ -156,18 +174,23 @@ func (t *directTask) s2Bias(n, oh int) {
 }
 
 // s2Band computes output rows [oh0, oh1) of image n with the stride-2
-// kernel. The kernel writes a chunk's span into stage, one row of
-// 4+span floats per output channel (a call's pixels start at 4 + ow0-s0:
-// the last call of a row may start before the span), from where runs of
-// the output rows are copied.
+// kernel. Per row, span and chunk of output channels, the input channels
+// come in blocks of p.kb whose weights stay in L1 while the kernel walks
+// the span (the calls after a block's first accumulate). The kernel
+// writes the chunk's span into stage, one row of 4+span floats per output
+// channel: a call's 4 pixels at 4 + ow0-s0, and a row's last 4 pixels,
+// when the row is not a multiple of 4 long, in the row's first 4 floats
+// (that call overlaps the one before it, whose sums it must not add to).
+// Runs of the output rows are copied from there.
 func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 	d, g, p := t.d, t.d.g, t.d.s2
 	ohw := g.oh * g.ow
 	ls := p.span + 4
-	tl := kern.S4Tile{In: unsafe.Pointer(&t.x[n*g.c*g.h*g.w]), NC: g.cg, CStride: 4 * g.h * g.w, LDO: 4 * ls, PF: 8 * g.w}
-	if d.relu && t.res == nil {
-		tl.Flags = kern.Relu
-	}
+	x := unsafe.Pointer(&t.x[n*g.c*g.h*g.w])
+	cstride := 4 * g.h * g.w
+	tl := kern.S4Tile{CStride: cstride, LDO: 4 * ls, PF: 8 * g.w}
+	relu := d.relu && t.res == nil
+	tail := g.ow &^ 3 // the first pixel the row's overlapping last call adds
 	for oh := oh0; oh < oh1; oh++ {
 		var rows, wrows [3]int // input rows and their filter rows
 		nrows := 0
@@ -186,33 +209,54 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 			s1 := min(s0+p.span, g.ow)
 			for _, ch := range p.chunks {
 				no := 8 * ch.nb
-				tl.W, tl.Bias = unsafe.Pointer(&p.w[ch.off]), unsafe.Pointer(&p.bias[ch.m0])
+				tl.Bias = unsafe.Pointer(&p.bias[ch.m0])
 				tl.NB, tl.WCStride = ch.nb, 4*72*ch.nb
 				for r := range nrows {
 					tl.WRows[r] = 4 * 3 * no * wrows[r]
 				}
-				for ow0 := s0; ow0 < s1; ow0 += 4 {
-					ow0 = min(ow0, g.ow-4)
-					iw0 := 2*ow0 - g.pl
-					for r := range nrows {
-						tl.Rows[r] = rows[r] + 4*iw0
+				for c0 := 0; c0 < g.cg; c0 += p.kb {
+					tl.NC = min(p.kb, g.cg-c0)
+					tl.W = unsafe.Pointer(&p.w[ch.off+c0*72*ch.nb])
+					tl.In = unsafe.Add(x, c0*cstride)
+					flags := 0
+					if c0 > 0 {
+						flags = kern.Accumulate
 					}
-					tl.Flags &^= kern.LeftPad | kern.RightPad
-					if iw0 < 0 {
-						tl.Flags |= kern.LeftPad
+					if relu && c0+tl.NC == g.cg {
+						flags |= kern.Relu
 					}
-					if iw0+8 >= g.w {
-						tl.Flags |= kern.RightPad
-					}
-					tl.Out = unsafe.Pointer(&stage[4+ow0-s0])
-					if d.portable {
-						kern.ConvS4Go(&tl)
-					} else {
-						kern.ConvS4(&tl)
+					for ow0 := s0; ow0 < s1; ow0 += 4 {
+						out := unsafe.Pointer(&stage[4+ow0-s0])
+						if ow0+4 > g.ow {
+							ow0, out = g.ow-4, unsafe.Pointer(&stage[0])
+						}
+						iw0 := 2*ow0 - g.pl
+						for r := range nrows {
+							tl.Rows[r] = rows[r] + 4*iw0
+						}
+						tl.Flags = flags
+						if iw0 < 0 {
+							tl.Flags |= kern.LeftPad
+						}
+						if iw0+8 >= g.w {
+							tl.Flags |= kern.RightPad
+						}
+						tl.Out = out
+						if d.portable {
+							kern.ConvS4Go(&tl)
+						} else {
+							kern.ConvS4(&tl)
+						}
 					}
 				}
+				e := min(s1, tail) // the end of the pixels at their place in stage
 				for m := ch.m0; m < min(ch.m0+no, g.m); m++ {
-					copy(t.y[(n*g.m+m)*ohw+oh*g.ow+s0:(n*g.m+m)*ohw+oh*g.ow+s1], stage[(m-ch.m0)*ls+4:])
+					y := t.y[(n*g.m+m)*ohw+oh*g.ow:][:g.ow]
+					st := stage[(m-ch.m0)*ls:][:ls]
+					copy(y[s0:e], st[4:])
+					if s1 > e {
+						copy(y[e:s1], st[4-(g.ow-e):])
+					}
 				}
 			}
 		}

@@ -13,7 +13,9 @@ import "unsafe"
 // channel: too many streams for the hardware prefetchers), and the floats
 // PF bytes on are prefetched into L2 (2 input rows down: the rows the
 // next output row reads first). The sums are transposed in registers at
-// the end and stored as 8*NB rows of 4 pixels, one per output channel.
+// the end and stored as 8*NB rows of 4 pixels, one per output channel
+// (and, with Accumulate, loaded from there at the start: the input
+// channels can come in blocks whose weights stay in L1).
 //
 // The kernel reads In + c*CStride + Rows[r] + 4*e (bytes) for c < NC, r
 // < NRows and e in [0, 9), except e = 0 with LeftPad and e = 8 with
@@ -29,14 +31,16 @@ type S4Tile struct {
 	CStride  int            // bytes between input channels
 	Out      unsafe.Pointer // output channel 0 of the 4 pixels
 	LDO      int            // bytes between output channels
-	Bias     unsafe.Pointer // 8*NB float32 initial values
-	Flags    int            // Relu, LeftPad, RightPad
+	Bias     unsafe.Pointer // 8*NB float32 initial values (when not accumulating)
+	Flags    int            // Accumulate, Relu, LeftPad, RightPad
 	NB       int            // blocks of 8 output channels: 2 or 3
 	WCStride int            // bytes of weights per input channel: 4*72*NB
 	PF       int            // bytes from a row's floats to ones prefetched into L2 (a hint; never read)
 }
 
-// S4Tile flags (Relu is the Tile one).
+// S4Tile flags (Accumulate and Relu are the Tile ones: with Accumulate
+// the sums start from the 4 floats of each output row instead of the
+// bias).
 const (
 	// LeftPad: the first input float of each row is padding.
 	LeftPad = 4
@@ -61,6 +65,10 @@ func ConvS4Go(t *S4Tile) {
 	var acc [24][4]float32 // [output channel][pixel]
 	no := 8 * t.NB
 	for o := range no {
+		if t.Flags&Accumulate != 0 {
+			acc[o] = *(*[4]float32)(unsafe.Add(t.Out, o*t.LDO))
+			continue
+		}
 		b := *(*float32)(unsafe.Add(t.Bias, 4*o))
 		acc[o] = [4]float32{b, b, b, b}
 	}

@@ -48,10 +48,47 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	TESTQ $8, S_FLAGS(DX); \
 	CMOVQNE R14, R13
 
+// LOADT loads the sums of one block of 8 output channels from 8 rows of
+// 4 pixels at AX (row stride CX, BX = 3*CX) into Ya-Yd, pixel p in the
+// p-th: the inverse of the store's transpose. AX moves on 8 rows.
+#define LOADT(xa, xb, xc, xd, ya, yb, yc, yd) \
+	VMOVUPS (AX), xa; \
+	VMOVUPS (AX)(CX*1), xb; \
+	VMOVUPS (AX)(CX*2), xc; \
+	VMOVUPS (AX)(BX*1), xd; \
+	LEAQ (AX)(CX*4), AX; \
+	VINSERTF128 $1, (AX), ya, ya; \
+	VINSERTF128 $1, (AX)(CX*1), yb, yb; \
+	VINSERTF128 $1, (AX)(CX*2), yc, yc; \
+	VINSERTF128 $1, (AX)(BX*1), yd, yd; \
+	LEAQ (AX)(CX*4), AX; \
+	VUNPCKLPS yb, ya, Y12; \
+	VUNPCKHPS yb, ya, Y13; \
+	VUNPCKLPS yd, yc, Y14; \
+	VUNPCKHPS yd, yc, Y15; \
+	VSHUFPS $0x44, Y14, Y12, ya; \
+	VSHUFPS $0xEE, Y14, Y12, yb; \
+	VSHUFPS $0x44, Y15, Y13, yc; \
+	VSHUFPS $0xEE, Y15, Y13, yd
+
 // func convS4AVX2(t *S4Tile)
 TEXT ·convS4AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
 	LEAQ ·s4zero(SB), R14
+	TESTQ $1, S_FLAGS(DX)
+	JZ bias
+	// Accumulate: the sums start from the output.
+	MOVQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	LOADT(X0, X1, X2, X3, Y0, Y1, Y2, Y3)
+	LOADT(X4, X5, X6, X7, Y4, Y5, Y6, Y7)
+	CMPQ S_NB(DX), $3
+	JLT bias2
+	LOADT(X8, X9, X10, X11, Y8, Y9, Y10, Y11)
+	JMP bias2
+
+bias:
 	MOVQ S_BIAS(DX), AX
 	VMOVUPS (AX), Y0
 	VMOVAPS Y0, Y1

@@ -46,6 +46,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{3, 5, LeftPad, []int{1, 2}},
 		{2, 7, RightPad | Relu, []int{0, 1}},
 		{3, 16, LeftPad | RightPad, []int{1}},
+		{2, 4, Accumulate, []int{0, 1, 2}},
+		{3, 6, Accumulate | Relu | LeftPad, []int{0, 2}},
 	} {
 		no := 8 * tc.nb
 		cstride := 3*ldx + 5
@@ -54,6 +56,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		w := randSlice(rng, tc.nc*9*no)
 		bias := randSlice(rng, no)
 		out := make([]float32, no*ldo)
+		start := randSlice(rng, no*ldo) // the sums so far, with Accumulate
 		tl := S4Tile{Out: unsafe.Pointer(&out[0]), W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[1]), NRows: len(tc.rows), NC: tc.nc,
 			CStride: 4 * cstride, LDO: 4 * ldo, Bias: unsafe.Pointer(&bias[0]), Flags: tc.flags, NB: tc.nb, WCStride: 4 * 9 * no}
 		for r, kh := range tc.rows {
@@ -69,11 +72,14 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 			tl.Rows[len(tc.rows)-1] = 4 * (cstride - 8)
 		}
 		for name, k := range kernels {
-			clear(out)
+			copy(out, start)
 			k(&tl)
 			for o := range no {
 				for p := range 4 {
 					s := float64(bias[o])
+					if tc.flags&Accumulate != 0 {
+						s = float64(start[o*ldo+p])
+					}
 					for c := range tc.nc {
 						for r, kh := range tc.rows {
 							for j := range 3 {

@@ -81,32 +81,8 @@ done:
 	VMOVUPS a3, (AX)(CX*1); \
 done:
 
-// STEP multiplies one (channel, tap) step into the sums: the tap's offset
-// is at toff(R9), its 4 weights at woff(BX).
-#define STEP(toff, woff) \
-	MOVQ toff(R9), AX; \
-	VMOVUPS (SI)(AX*1), Y12; \
-	VMOVUPS (DI)(AX*1), Y13; \
-	VMOVUPS (R8)(AX*1), Y14; \
-	VBROADCASTSS (woff+0)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y0; \
-	VFMADD231PS Y13, Y15, Y1; \
-	VFMADD231PS Y14, Y15, Y2; \
-	VBROADCASTSS (woff+4)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y3; \
-	VFMADD231PS Y13, Y15, Y4; \
-	VFMADD231PS Y14, Y15, Y5; \
-	VBROADCASTSS (woff+8)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y6; \
-	VFMADD231PS Y13, Y15, Y7; \
-	VFMADD231PS Y14, Y15, Y8; \
-	VBROADCASTSS (woff+12)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y9; \
-	VFMADD231PS Y13, Y15, Y10; \
-	VFMADD231PS Y14, Y15, Y11
-
-// FSTEP is STEP for one-tap kernels (1x1 convolutions): the three
-// vectors' addresses are operands, the 4 weights at woff(BX).
+// FSTEP multiplies one (channel, tap) step into the sums: the three
+// vectors' inputs at a0-a2, the 4 weights at woff(BX).
 #define FSTEP(a0, a1, a2, woff) \
 	VMOVUPS a0, Y12; \
 	VMOVUPS a1, Y13; \
@@ -127,6 +103,11 @@ done:
 	VFMADD231PS Y12, Y15, Y9; \
 	VFMADD231PS Y13, Y15, Y10; \
 	VFMADD231PS Y14, Y15, Y11
+
+// STEP is FSTEP at the tap whose offset is at toff(R9).
+#define STEP(toff, woff) \
+	MOVQ toff(R9), AX; \
+	FSTEP((SI)(AX*1), (DI)(AX*1), (R8)(AX*1), woff)
 
 // func conv4x24AVX2(t *Tile)
 TEXT ·conv4x24AVX2(SB), NOSPLIT, $0-8

@@ -207,6 +207,7 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 		tl.NRows = nrows
 		for s0 := 0; s0 < g.ow; s0 += p.span {
 			s1 := min(s0+p.span, g.ow)
+			e := min(s1, tail) // the end of the pixels at their place in stage
 			for _, ch := range p.chunks {
 				no := 8 * ch.nb
 				tl.Bias = unsafe.Pointer(&p.bias[ch.m0])
@@ -225,31 +226,15 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 					if relu && c0+tl.NC == g.cg {
 						flags |= kern.Relu
 					}
-					for ow0 := s0; ow0 < s1; ow0 += 4 {
-						out := unsafe.Pointer(&stage[4+ow0-s0])
-						if ow0+4 > g.ow {
-							ow0, out = g.ow-4, unsafe.Pointer(&stage[0])
-						}
-						iw0 := 2*ow0 - g.pl
-						for r := range nrows {
-							tl.Rows[r] = rows[r] + 4*iw0
-						}
-						tl.Flags = flags
-						if iw0 < 0 {
-							tl.Flags |= kern.LeftPad
-						}
-						if iw0+8 >= g.w {
-							tl.Flags |= kern.RightPad
-						}
-						tl.Out = out
-						if d.portable {
-							kern.ConvS4Go(&tl)
-						} else {
-							kern.ConvS4(&tl)
-						}
+					// The span's whole groups in one call, then the
+					// row's overlapping last group.
+					if ng := (e - s0) / 4; ng > 0 {
+						t.s2Call(&tl, rows, nrows, flags, s0, ng, unsafe.Pointer(&stage[4]))
+					}
+					if e < s1 {
+						t.s2Call(&tl, rows, nrows, flags, g.ow-4, 1, unsafe.Pointer(&stage[0]))
 					}
 				}
-				e := min(s1, tail) // the end of the pixels at their place in stage
 				for m := ch.m0; m < min(ch.m0+no, g.m); m++ {
 					y := t.y[(n*g.m+m)*ohw+oh*g.ow:][:g.ow]
 					st := stage[(m-ch.m0)*ls:][:ls]
@@ -260,5 +245,29 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 				}
 			}
 		}
+	}
+}
+
+// s2Call runs the stride-2 kernel on ng groups of 4 pixels of a row from
+// output column ow0, writing at out: tl holds the call's other operands,
+// rows the byte offsets of the nrows input rows it reads.
+func (t *directTask) s2Call(tl *kern.S4Tile, rows [3]int, nrows, flags, ow0, ng int, out unsafe.Pointer) {
+	d, g := t.d, t.d.g
+	iw0 := 2*ow0 - g.pl
+	for r := range nrows {
+		tl.Rows[r] = rows[r] + 4*iw0
+	}
+	tl.Flags = flags
+	if iw0 < 0 {
+		tl.Flags |= kern.LeftPad
+	}
+	if iw0+8*ng >= g.w {
+		tl.Flags |= kern.RightPad
+	}
+	tl.Out, tl.NG = out, ng
+	if d.portable {
+		kern.ConvS4Go(tl)
+	} else {
+		kern.ConvS4(tl)
 	}
 }

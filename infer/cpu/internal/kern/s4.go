@@ -3,7 +3,8 @@ package kern
 import "unsafe"
 
 // S4Tile is one call of the stride-2 3x3 kernel: NB blocks of 8 output
-// channels (2 or 3) x 4 consecutive output pixels of one row of a
+// channels (2 or 3) x NG groups of 4 consecutive output pixels of one row
+// of a
 // convolution with stride 2 and dilation 1, read straight from the NCHW
 // input with no copy. The output channels sit in the vector lanes: each
 // (channel, filter row, tap) step loads the tap's NB weight vectors and
@@ -17,10 +18,10 @@ import "unsafe"
 // (and, with Accumulate, loaded from there at the start: the input
 // channels can come in blocks whose weights stay in L1).
 //
-// The kernel reads In + c*CStride + Rows[r] + 4*e (bytes) for c < NC, r
-// < NRows and e in [0, 9), except e = 0 with LeftPad and e = 8 with
-// RightPad, which read as zero. It writes 4 floats at Out + LDO*o for o <
-// 8*NB.
+// For group g the kernel reads In + 32*g + c*CStride + Rows[r] + 4*e
+// (bytes) for c < NC, r < NRows and e in [0, 9), except e = 0 with
+// LeftPad (g = 0) and e = 8 with RightPad (g = NG-1), which read as zero.
+// It writes 4 floats at Out + 16*g + LDO*o for o < 8*NB.
 type S4Tile struct {
 	W        unsafe.Pointer // weights: [NC][3 rows][3 taps][NB*8] float32, WCStride bytes per channel
 	In       unsafe.Pointer // input channel 0 (the offsets in Rows are from here)
@@ -36,6 +37,10 @@ type S4Tile struct {
 	NB       int            // blocks of 8 output channels: 2 or 3
 	WCStride int            // bytes of weights per input channel: 4*72*NB
 	PF       int            // bytes from a row's floats to ones prefetched into L2 (a hint; never read)
+	// NG is how many groups of 4 pixels the call computes (at least 1):
+	// group g reads from In + 32*g and writes at Out + 16*g; LeftPad
+	// applies to group 0 only and RightPad to group NG-1 only.
+	NG int
 }
 
 // S4Tile flags (Accumulate and Relu are the Tile ones: with Accumulate
@@ -60,6 +65,23 @@ func ConvS4(t *S4Tile) {
 // ConvS4Go is the portable stride-2 kernel: the same sums as the
 // vector one, in the same order per output.
 func ConvS4Go(t *S4Tile) {
+	g := *t
+	g.NG = 1
+	for i := range t.NG {
+		g.In, g.Out = unsafe.Add(t.In, 32*i), unsafe.Add(t.Out, 16*i)
+		g.Flags = t.Flags
+		if i > 0 {
+			g.Flags &^= LeftPad
+		}
+		if i < t.NG-1 {
+			g.Flags &^= RightPad
+		}
+		convS4Go1(&g)
+	}
+}
+
+// convS4Go1 computes one group of 4 pixels.
+func convS4Go1(t *S4Tile) {
 	// Every address is formed only for a float that is read: with
 	// LeftPad the row's first offset may lie before the input.
 	var acc [24][4]float32 // [output channel][pixel]

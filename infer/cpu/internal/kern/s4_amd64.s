@@ -17,6 +17,7 @@
 #define S_NB 120
 #define S_WCSTRIDE 128
 #define S_PF 136
+#define S_NG 144
 
 // The zero that padding floats are broadcast from.
 DATA ·s4zero+0(SB)/4, $0
@@ -25,7 +26,8 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 // PFD is how far ahead in a row the input is prefetched (bytes).
 #define PFD 512
 
-// Register use: DX the S4Tile; SI the input at the current channel, R8
+// Register use: DX the S4Tile; DI the group, R9 its flags; SI the input
+// at the current channel, R8
 // its weights; R11 the channels left; R10 the filter row; AX the row's
 // floats, R12 and R13 the addresses of its first and last float (the
 // zero with LeftPad, RightPad), BX the row's weights, CX the L2
@@ -43,9 +45,9 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	ADDQ R8, BX; \
 	MOVQ AX, R12; \
 	LEAQ 32(AX), R13; \
-	TESTQ $4, S_FLAGS(DX); \
+	TESTQ $4, R9; \
 	CMOVQNE R14, R12; \
-	TESTQ $8, S_FLAGS(DX); \
+	TESTQ $8, R9; \
 	CMOVQNE R14, R13
 
 // LOADT loads the sums of one block of 8 output channels from 8 rows of
@@ -75,10 +77,28 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 TEXT ·convS4AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
 	LEAQ ·s4zero(SB), R14
-	TESTQ $1, S_FLAGS(DX)
+	XORQ DI, DI
+
+group:
+	// R9: the flags of group DI (LeftPad only for the first, RightPad
+	// only for the last).
+	MOVQ S_FLAGS(DX), R9
+	TESTQ DI, DI
+	JZ notleft
+	ANDQ $-5, R9
+notleft:
+	MOVQ S_NG(DX), AX
+	DECQ AX
+	CMPQ DI, AX
+	JEQ notright
+	ANDQ $-9, R9
+notright:
+	TESTQ $1, R9
 	JZ bias
 	// Accumulate: the sums start from the output.
-	MOVQ S_OUT(DX), AX
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
 	MOVQ S_LDO(DX), CX
 	LEAQ (CX)(CX*2), BX
 	LOADT(X0, X1, X2, X3, Y0, Y1, Y2, Y3)
@@ -105,7 +125,9 @@ bias:
 	VMOVAPS Y8, Y10
 	VMOVAPS Y8, Y11
 bias2:
-	MOVQ S_IN(DX), SI
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
 	CMPQ S_NB(DX), $3
@@ -236,7 +258,7 @@ row2:
 	JNZ channel2
 
 sums:
-	TESTQ $2, S_FLAGS(DX)
+	TESTQ $2, R9
 	JZ store
 	VXORPS Y15, Y15, Y15
 	VMAXPS Y15, Y0, Y0
@@ -253,7 +275,9 @@ sums:
 	VMAXPS Y15, Y11, Y11
 
 store:
-	MOVQ S_OUT(DX), AX
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
 	MOVQ S_LDO(DX), CX
 	LEAQ (CX)(CX*2), BX
 	VUNPCKLPS Y1, Y0, Y12
@@ -314,5 +338,8 @@ store:
 	LEAQ (AX)(CX*4), AX
 
 done:
+	INCQ DI
+	CMPQ DI, S_NG(DX)
+	JLT group
 	VZEROUPPER
 	RET

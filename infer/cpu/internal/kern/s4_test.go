@@ -20,6 +20,7 @@ func TestS4TileLayout(t *testing.T) {
 		{"LDO", unsafe.Offsetof(x.LDO), 96}, {"Bias", unsafe.Offsetof(x.Bias), 104},
 		{"Flags", unsafe.Offsetof(x.Flags), 112}, {"NB", unsafe.Offsetof(x.NB), 120},
 		{"WCStride", unsafe.Offsetof(x.WCStride), 128}, {"PF", unsafe.Offsetof(x.PF), 136},
+		{"NG", unsafe.Offsetof(x.NG), 144},
 	} {
 		if f.got != f.want {
 			t.Errorf("S4Tile.%s at offset %d; the assembly reads it at %d", f.name, f.got, f.want)
@@ -36,20 +37,22 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 	if SIMD() {
 		kernels["avx2"] = convS4AVX2
 	}
-	const ldx, ldo = 23, 7
+	const ldx = 23
 	for _, tc := range []struct {
-		nb, nc, flags int
-		rows          []int
+		nb, nc, flags, ng int
+		rows              []int
 	}{
-		{2, 1, 0, []int{0, 1, 2}},
-		{3, 3, Relu, []int{0, 1, 2}},
-		{3, 5, LeftPad, []int{1, 2}},
-		{2, 7, RightPad | Relu, []int{0, 1}},
-		{3, 16, LeftPad | RightPad, []int{1}},
-		{2, 4, Accumulate, []int{0, 1, 2}},
-		{3, 6, Accumulate | Relu | LeftPad, []int{0, 2}},
+		{2, 1, 0, 1, []int{0, 1, 2}},
+		{3, 3, Relu, 1, []int{0, 1, 2}},
+		{3, 5, LeftPad, 1, []int{1, 2}},
+		{2, 7, RightPad | Relu, 1, []int{0, 1}},
+		{3, 16, LeftPad | RightPad, 1, []int{1}},
+		{2, 4, Accumulate, 1, []int{0, 1, 2}},
+		{3, 6, Accumulate | Relu | LeftPad, 1, []int{0, 2}},
+		{3, 5, LeftPad | RightPad, 3, []int{0, 1, 2}}, // padding in the first and last groups only
+		{2, 3, Accumulate | RightPad, 2, []int{1, 2}},
 	} {
-		no := 8 * tc.nb
+		no, ldo := 8*tc.nb, 4*tc.ng+3
 		cstride := 3*ldx + 5
 		in := randSlice(rng, tc.nc*cstride+2)
 		in[0], in[len(in)-1] = float32(math.NaN()), float32(math.NaN())
@@ -58,7 +61,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		out := make([]float32, no*ldo)
 		start := randSlice(rng, no*ldo) // the sums so far, with Accumulate
 		tl := S4Tile{Out: unsafe.Pointer(&out[0]), W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[1]), NRows: len(tc.rows), NC: tc.nc,
-			CStride: 4 * cstride, LDO: 4 * ldo, Bias: unsafe.Pointer(&bias[0]), Flags: tc.flags, NB: tc.nb, WCStride: 4 * 9 * no}
+			CStride: 4 * cstride, LDO: 4 * ldo, Bias: unsafe.Pointer(&bias[0]), Flags: tc.flags, NB: tc.nb, WCStride: 4 * 9 * no, NG: tc.ng}
 		for r, kh := range tc.rows {
 			tl.Rows[r] = 4 * kh * ldx
 			tl.WRows[r] = 4 * 3 * no * kh
@@ -67,27 +70,28 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 			}
 		}
 		if tc.flags&RightPad != 0 && tc.flags&LeftPad == 0 {
-			// The last channel's last row's 9th float is the NaN past
+			// The last channel's last row's last float is the NaN past
 			// the input.
-			tl.Rows[len(tc.rows)-1] = 4 * (cstride - 8)
+			tl.Rows[len(tc.rows)-1] = 4 * (cstride - 8 - 8*(tc.ng-1))
 		}
 		for name, k := range kernels {
 			copy(out, start)
 			k(&tl)
 			for o := range no {
-				for p := range 4 {
+				for q := range 4 * tc.ng {
+					g, p := q/4, q%4
 					s := float64(bias[o])
 					if tc.flags&Accumulate != 0 {
-						s = float64(start[o*ldo+p])
+						s = float64(start[o*ldo+q])
 					}
 					for c := range tc.nc {
 						for r, kh := range tc.rows {
 							for j := range 3 {
 								e := 2*p + j
-								if e == 0 && tc.flags&LeftPad != 0 || e == 8 && tc.flags&RightPad != 0 {
+								if e == 0 && g == 0 && tc.flags&LeftPad != 0 || e == 8 && g == tc.ng-1 && tc.flags&RightPad != 0 {
 									continue
 								}
-								x := in[1+c*cstride+tl.Rows[r]/4+e]
+								x := in[1+c*cstride+tl.Rows[r]/4+8*g+e]
 								s += float64(w[c*9*no+(kh*3+j)*no+o]) * float64(x)
 							}
 						}
@@ -95,8 +99,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 					if tc.flags&Relu != 0 {
 						s = max(s, 0)
 					}
-					if got := out[o*ldo+p]; math.Abs(float64(got)-s) > 1e-5*(1+math.Abs(s)) {
-						t.Fatalf("%s %+v: out[%d][%d] = %v, want %v", name, tc, o, p, got, s)
+					if got := out[o*ldo+q]; math.Abs(float64(got)-s) > 1e-5*(1+math.Abs(s)) {
+						t.Fatalf("%s %+v: out[%d][%d] = %v, want %v", name, tc, o, q, got, s)
 					}
 				}
 			}
@@ -115,7 +119,7 @@ func BenchmarkConvS4(b *testing.B) {
 	out := make([]float32, 24*4)
 	tl := S4Tile{W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), Rows: [3]int{0, 4 * ldx, 8 * ldx},
 		WRows: [3]int{0, 288, 576}, NRows: 3, NC: nc, CStride: 4 * 3 * ldx, Out: unsafe.Pointer(&out[0]), LDO: 16,
-		Bias: unsafe.Pointer(&bias[0]), NB: 3, WCStride: 4 * 9 * 24}
+		Bias: unsafe.Pointer(&bias[0]), NB: 3, WCStride: 4 * 9 * 24, NG: 1}
 	flops := 2 * 96 * 9 * float64(nc)
 	for name, k := range map[string]func(*S4Tile){"go": ConvS4Go, "simd": ConvS4} {
 		b.Run(name, func(b *testing.B) {

@@ -249,52 +249,21 @@ struct ConvSmallParams {
 	int m, c, h, w_, k, kr, ks, oh, ow;
 	int sh, sw, ph, pw, dh, dw;
 	int ldy, ldr, act, xdt, off32; // off32: x's offsets fit 32 bits
+	int px2;                       // conv_small_s2's layer: two pixels a thread, 256 a block
 	float alpha, beta, lo, hi;
 };
 
-// conv_small: 128 pixels x 16 channels per block of 4 warps; KC, KR, KS
-// are the input channels and filter size when known at compile time (0:
-// read from p), so that the 3x3 RGB layer's gather is fully unrolled.
-template <int KC, int KR, int KS, bool F32>
-__device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
-	constexpr int BM = 128, LDS = 40, KMAX = 64;
-	__shared__ __align__(16) unsigned short sa[BM * LDS];
-	__shared__ __align__(16) unsigned short sb[KMAX * LDS];
-	const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-	const int m0 = blockIdx.x * BM, kp = (p.k + 15) & ~15;
-	for (int v = tid; v < kp * 4; v += BM) // every filter: the pixels are gathered once
-		*(uint4 *)&sb[(v >> 2) * LDS + (v & 3) * 8] = ((const uint4 *)p.w)[v];
-	const int kc = KC ? KC : p.c, kr = KR ? KR : p.kr, ks = KS ? KS : p.ks, crs = kc * kr * ks;
-	const int mm = m0 + tid;
-	unsigned packed[16];
-	{
-		float vals[32];
-		int ox = mm % p.ow, t = mm / p.ow, oy = t % p.oh, nb = t / p.oh;
-		int y0 = oy * p.sh - p.ph, x0 = ox * p.sw - p.pw;
-		long long base = nb * p.xs[0];
-#pragma unroll
-		for (int i = 0; i < 32; i++) {
-			float v = 0.0f;
-			if (i < crs && mm < p.m) {
-				int c = i / (kr * ks), rs = i - c * (kr * ks), r = rs / ks, s = rs - r * ks;
-				int iy = y0 + r * p.dh, ix = x0 + s * p.dw;
-				if ((unsigned)iy < (unsigned)p.h && (unsigned)ix < (unsigned)p.w_) {
-					if (F32) // float32 input with 32-bit offsets: the gather is most of this kernel's work
-						v = ((const float *)p.x)[(int)base + c * (int)p.xs[1] + iy * (int)p.xs[2] + ix * (int)p.xs[3]];
-					else
-						v = ld<float>(p.x, p.xdt, base + c * p.xs[1] + iy * p.xs[2] + ix * p.xs[3]);
-				}
-			}
-			vals[i] = v;
-		}
-#pragma unroll
-		for (int j = 0; j < 16; j++) packed[j] = (unsigned)f2h(vals[2 * j]) | ((unsigned)f2h(vals[2 * j + 1]) << 16);
-	}
-	uint4 *dst = (uint4 *)&sa[tid * LDS];
-#pragma unroll
-	for (int j = 0; j < 4; j++) dst[j] = make_uint4(packed[4 * j], packed[4 * j + 1], packed[4 * j + 2], packed[4 * j + 3]);
-	__syncthreads();
+// SMALL_LDS: the padded shared-memory row of a pixel's 32 taps or a
+// filter, in halves (ldmatrix without bank conflicts).
+#define SMALL_LDS 40
 
+// conv_small_mma multiplies the taps of 128 pixels from m0 (rows of sa,
+// LDS halves apart) by every filter in sb and finishes them (bias,
+// residual, activation) into y: 4 warps of 32 pixels, 16 channels a step.
+template <int LDS>
+__device__ __forceinline__ void conv_small_mma(const ConvSmallParams &p, const unsigned short *sa,
+	const unsigned short *sb, int m0, int kp) {
+	const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 	const unsigned A = smem(sa + (warp * 32 + (lane & 15)) * LDS + (lane >> 4) * 8);
 	const unsigned B = smem(sb + ((lane & 7) + (lane >> 4) * 8) * LDS + ((lane >> 3) & 1) * 8);
 	unsigned af[2][2][4]; // [kk][mt]
@@ -335,11 +304,110 @@ __device__ __forceinline__ void conv_small(const ConvSmallParams &p) {
 	}
 }
 
+// conv_small: 128 pixels x 16 channels per block of 4 warps; KC, KR, KS
+// are the input channels and filter size when known at compile time (0:
+// read from p), so that the 3x3 RGB layer's gather is fully unrolled.
+template <int KC, int KR, int KS, bool F32>
+__device__ __forceinline__ void conv_small(const ConvSmallParams &p, unsigned short *sa, unsigned short *sb) {
+	constexpr int BM = 128, LDS = SMALL_LDS;
+	const int tid = threadIdx.x;
+	const int m0 = blockIdx.x * BM, kp = (p.k + 15) & ~15;
+	for (int v = tid; v < kp * 4; v += BM) // every filter: the pixels are gathered once
+		*(uint4 *)&sb[(v >> 2) * LDS + (v & 3) * 8] = ((const uint4 *)p.w)[v];
+	const int kc = KC ? KC : p.c, kr = KR ? KR : p.kr, ks = KS ? KS : p.ks, crs = kc * kr * ks;
+	const int mm = m0 + tid;
+	unsigned packed[16];
+	{
+		float vals[32];
+		int ox = mm % p.ow, t = mm / p.ow, oy = t % p.oh, nb = t / p.oh;
+		int y0 = oy * p.sh - p.ph, x0 = ox * p.sw - p.pw;
+		long long base = nb * p.xs[0];
+#pragma unroll
+		for (int i = 0; i < 32; i++) {
+			float v = 0.0f;
+			if (i < crs && mm < p.m) {
+				int c = i / (kr * ks), rs = i - c * (kr * ks), r = rs / ks, s = rs - r * ks;
+				int iy = y0 + r * p.dh, ix = x0 + s * p.dw;
+				if ((unsigned)iy < (unsigned)p.h && (unsigned)ix < (unsigned)p.w_) {
+					if (F32) // float32 input with 32-bit offsets: the gather is most of this kernel's work
+						v = ((const float *)p.x)[(int)base + c * (int)p.xs[1] + iy * (int)p.xs[2] + ix * (int)p.xs[3]];
+					else
+						v = ld<float>(p.x, p.xdt, base + c * p.xs[1] + iy * p.xs[2] + ix * p.xs[3]);
+				}
+			}
+			vals[i] = v;
+		}
+#pragma unroll
+		for (int j = 0; j < 16; j++) packed[j] = (unsigned)f2h(vals[2 * j]) | ((unsigned)f2h(vals[2 * j + 1]) << 16);
+	}
+	uint4 *dst = (uint4 *)&sa[tid * LDS];
+#pragma unroll
+	for (int j = 0; j < 4; j++) dst[j] = make_uint4(packed[4 * j], packed[4 * j + 1], packed[4 * j + 2], packed[4 * j + 3]);
+	__syncthreads();
+	conv_small_mma<LDS>(p, sa, sb, m0, kp);
+}
+
+// conv_small_s2: conv_small for the 3x3 RGB layer of stride 2 and
+// padding 1 over a float32 NCHW image whose rows are a multiple of 4
+// wide and twice its output's (p.px2): a thread gathers two neighbouring
+// output pixels, whose taps in an input row are its columns 2*ox-1 to
+// 2*ox+3, as one float and one aligned float4 (a warp's float4s are 512
+// contiguous bytes), a third of conv_small's loads. 256 pixels a block.
+__device__ __forceinline__ void conv_small_s2(const ConvSmallParams &p, unsigned short *sa, unsigned short *sb) {
+	constexpr int BM = 256, LDS = SMALL_LDS;
+	const int tid = threadIdx.x;
+	const int m0 = blockIdx.x * BM, kp = (p.k + 15) & ~15;
+	for (int v = tid; v < kp * 4; v += 128)
+		*(uint4 *)&sb[(v >> 2) * LDS + (v & 3) * 8] = ((const uint4 *)p.w)[v];
+	const int mm = m0 + 2 * tid; // p.m and p.ow are even: mm+1 is the next pixel of the row
+	unsigned pk[2][16];
+	{
+		float v0[32], v1[32];
+		const int ox = mm % p.ow, t = mm / p.ow, oy = t % p.oh, nb = t / p.oh, x0 = 2 * ox - 1;
+		const float *img = (const float *)p.x + (int)(nb * p.xs[0]);
+#pragma unroll
+		for (int c = 0; c < 3; c++)
+#pragma unroll
+			for (int r = 0; r < 3; r++) {
+				const int iy = 2 * oy - 1 + r, i = c * 9 + r * 3;
+				float a = 0.0f;
+				float4 q = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+				if (mm < p.m && (unsigned)iy < (unsigned)p.h) {
+					const float *row = img + c * (int)p.xs[1] + iy * (int)p.xs[2];
+					q = *(const float4 *)(row + x0 + 1);
+					if (x0 >= 0) a = row[x0];
+				}
+				v0[i] = a, v0[i + 1] = q.x, v0[i + 2] = q.y;
+				v1[i] = q.y, v1[i + 1] = q.z, v1[i + 2] = q.w;
+			}
+#pragma unroll
+		for (int i = 27; i < 32; i++) v0[i] = v1[i] = 0.0f;
+#pragma unroll
+		for (int j = 0; j < 16; j++) {
+			pk[0][j] = (unsigned)f2h(v0[2 * j]) | ((unsigned)f2h(v0[2 * j + 1]) << 16);
+			pk[1][j] = (unsigned)f2h(v1[2 * j]) | ((unsigned)f2h(v1[2 * j + 1]) << 16);
+		}
+	}
+#pragma unroll
+	for (int h = 0; h < 2; h++) {
+		uint4 *dst = (uint4 *)&sa[(2 * tid + h) * LDS];
+#pragma unroll
+		for (int j = 0; j < 4; j++) dst[j] = make_uint4(pk[h][4 * j], pk[h][4 * j + 1], pk[h][4 * j + 2], pk[h][4 * j + 3]);
+	}
+	__syncthreads();
+	conv_small_mma<LDS>(p, sa, sb, m0, kp);
+	conv_small_mma<LDS>(p, sa + 128 * LDS, sb, m0 + 128, kp);
+}
+
 extern "C" __global__ void __launch_bounds__(128) dsgo_conv_small(const ConvSmallParams p) {
-	if (p.c == 3 && p.kr == 3 && p.ks == 3 && p.xdt == DT_F32 && p.off32)
-		conv_small<3, 3, 3, true>(p);
+	__shared__ __align__(16) unsigned short sa[256 * SMALL_LDS]; // a block's pixels' taps (128 or 256)
+	__shared__ __align__(16) unsigned short sb[64 * SMALL_LDS];  // the filters (up to directMaxK)
+	if (p.px2)
+		conv_small_s2(p, sa, sb);
+	else if (p.c == 3 && p.kr == 3 && p.ks == 3 && p.xdt == DT_F32 && p.off32)
+		conv_small<3, 3, 3, true>(p, sa, sb);
 	else
-		conv_small<0, 0, 0, false>(p);
+		conv_small<0, 0, 0, false>(p, sa, sb);
 }
 
 // hconv: a KRxKS convolution of stride S (dilation 1) over up to C

@@ -119,6 +119,7 @@ func TestOwnConvKernelsMatchTheCPU(t *testing.T) {
 	// the float32 NCHW input, some wider than a block.
 	small := []convCaseSpec{
 		{n: 2, c: 3, h: 38, w: 64, k: 16, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
+		{n: 3, c: 3, h: 15, w: 100, k: 48, r: 3, stride: 2, pad: 1, dil: 1, silu: true}, // two pixels a thread, a partial block
 		{n: 1, c: 3, h: 17, w: 23, k: 24, r: 3, stride: 1, pad: 1, dil: 1},
 		{n: 2, c: 3, h: 9, w: 301, k: 64, r: 3, stride: 2, pad: 1, dil: 1, silu: true},
 		{n: 1, c: 3, h: 5, w: 270, k: 32, r: 3, stride: 1, pad: 0, dil: 1},

@@ -760,12 +760,25 @@ func (p *Program) directConv(n *graph.Node, sp ewSpec, res *buf, pads []int) (bo
 	return true, nil
 }
 
+// smallS2 reports whether dsgo_conv_small's two-pixel gather
+// (conv_small_s2) takes the layer of prm over x: a 3x3 filter of stride 2,
+// padding 1 and dilation 1 over a float32 NCHW image of 3 channels whose
+// rows are a multiple of 4 wide and twice the output's, stored
+// contiguously along W and 16-byte aligned.
+func smallS2(x *buf, prm *convSmallParams) bool {
+	xs := prm.Xs
+	return prm.C == 3 && prm.KR == 3 && prm.KS == 3 && x.dt == dF32 && prm.SH == 2 && prm.SW == 2 &&
+		prm.PH == 1 && prm.PW == 1 && prm.DH == 1 && prm.DW == 1 && prm.W_%4 == 0 && prm.OW*2 == prm.W_ &&
+		xs[3] == 1 && xs[0]%4 == 0 && xs[1]%4 == 0 && xs[2]%4 == 0 && x.byteOffset()%16 == 0
+}
+
 type convSmallParams struct {
 	X, W, B, R, Y                  int64
 	Xs                             [4]int64
 	M, C, H, W_, K, KR, KS, OH, OW int32
 	SH, SW, PH, PW, DH, DW         int32
 	Ldy, Ldr, Act, Xdt, Off32      int32
+	Px2                            int32
 	Alpha, Beta, Lo, Hi            float32
 }
 
@@ -805,7 +818,11 @@ func (p *Program) convSmall(n *graph.Node, fn *cuda.Function, x, y, res *buf, sp
 		prm.Ldr = int32(res.shape[1])
 		reads = append(reads, res)
 	}
-	grid := cuda.Dim3{X: (int(prm.M) + 127) / 128} // a block computes every output channel (directMaxK)
+	bm := 128 // pixels a block; it computes every output channel (directMaxK)
+	if prm.Off32 == 1 && smallS2(x, prm) {
+		prm.Px2, bm = 1, 256
+	}
+	grid := cuda.Dim3{X: (int(prm.M) + bm - 1) / bm}
 	p.step(n.Name, reads, []*buf{y}, func(s *cuda.Stream) error {
 		prm.X, prm.W, prm.Y, prm.B, prm.R = addr(x), addr(w), addr(y), addr(b), addr(res)
 		return p.e.launchGrid(s, fn, raw(prm), grid, cuda.Dim3{X: 128}, 0)

@@ -65,18 +65,14 @@ const s2BlockChannels = 16
 // s2MinChannels is the fewest input channels per group for which the
 // stride-2 kernel is chosen over the phase-split row bands. Measured per
 // layer in one process (1 worker, this 2-core AMD EPYC VM, 3x3 stride 2
-// pad 1, GFLOP/s, 3 runs): it wins on every layer of 32 or more channels
-// by 10-50% (32->48 at 80x80 48-50 against 41-45, 48->64 at 40x40 49-54
-// against 41-59, 64->96 at 20x20 46-47 against 31-32, 96->112 at 24x40
-// 59-71 against 43-48). With the kernel's prefetch of the next output
-// row's input rows into L2 it also wins at 24 channels (24->48 at
-// 136x240, medians of 18 interleaved runs: 46.5-46.8 against 40.7-44.2;
-// 76 against 69.5 on a Xeon) and ties at 16 (16->32 at 192x320: 36.9
-// against 36.6). A narrow variant (8 channels x 8 pixels) did not beat
-// the row bands on the 3-channel first layers (medians of 10, 1 worker:
-// 3->16 at 320x320 0.41 ms against 0.48, 3->24 at 368x640 3.1 against
-// 3.0; 2 workers: 3->24 at 272x480 0.50 against 0.41).
-const s2MinChannels = 24
+// pad 1, GFLOP/s, medians of 3): with a span's groups in one call and 16
+// channels per call it wins at 16 channels too (16->32 at 192x320: 36.8
+// against 33.5; before, 36.9 against 36.6), and on every layer of 24 or
+// more by 10-50% (24->48 at 136x240, 32->48 at 80x80, 48->64 at 40x40,
+// 64->96 at 20x20, 96->112 at 24x40). On the 3-channel first layers the
+// row bands stay ahead (3->24 at 272x480: 56 against 47; 3->16 at
+// 384x640: 30 against 23).
+const s2MinChannels = 16
 
 // s2Fits reports whether the stride-2 kernel runs g: 3x3, stride 2, no
 // dilation, one group, at most one padding column on either side, and

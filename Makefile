@@ -94,7 +94,7 @@ fuzz:
 ## side by side (last line: engine ratio). onnxruntime's library comes from the npm package.
 bench: build ort-lib
 	$(GO) test -run '^$$' -bench . -benchmem ./pipeline/ ./meta/
-	ONNXRUNTIME_LIB=$(ORT_LIB) $(GO) test -run '^$$' -bench ModelsVsOnnxruntime -benchtime 10x ./infer/cpu/
+	ONNXRUNTIME_LIB=$(ORT_LIB) $(GO) test -v -run '^$$$$' -bench ModelsVsOnnxruntime -benchtime 20x ./infer/cpu/
 	$(BIN)/dsbench media
 	$(BIN)/dsbench engine
 

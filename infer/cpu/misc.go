@@ -107,8 +107,16 @@ func lowerCast(p *Program, n *graph.Node) (func() error, error) {
 	}
 	x, y := ins[0], outs[0]
 	return func() error {
-		for i := 0; i < y.Len(); i++ {
-			store(y, i, load(x, i))
+		size := y.Len()
+		switch {
+		case x.DType == y.DType && x.DType == tensor.Float32: // exporters cast float to float
+			copy(y.F32[:size], x.F32)
+		case x.DType == y.DType:
+			copy(y.Raw, x.Raw)
+		default:
+			for i := range size {
+				store(y, i, load(x, i))
+			}
 		}
 		return nil
 	}, nil

@@ -82,6 +82,9 @@ type resizeTask struct {
 	planes         int
 	x0, x1, y0, y1 []int
 	fx, fy         []float32
+	// double: nearest, each input column twice in a row (the 2x
+	// upsampling of detector necks), which run copies pairwise.
+	double bool
 }
 
 func (t *resizeTask) init(dst, x *tensor.Tensor, p ResizeParams) error {
@@ -116,6 +119,10 @@ func (t *resizeTask) init(dst, x *tensor.Tensor, p ResizeParams) error {
 	}
 	t.x0, t.x1, t.fx = axisMap{p: p, in: w, out: ow, scale: sw}.table(t.x0, t.x1, t.fx)
 	t.y0, t.y1, t.fy = axisMap{p: p, in: h, out: oh, scale: sh}.table(t.y0, t.y1, t.fy)
+	t.double = p.Mode == ResizeNearest && ow == 2*w
+	for ox := 0; ox < ow && t.double; ox++ {
+		t.double = t.x0[ox] == ox/2
+	}
 	return nil
 }
 
@@ -131,6 +138,13 @@ func (t *resizeTask) run(_, lo, hi int) {
 					continue
 				}
 				sr := src[t.y0[oy]*w : (t.y0[oy]+1)*w]
+				if t.double {
+					for sx, v := range sr {
+						pair := row[2*sx : 2*sx+2 : 2*sx+2]
+						pair[0], pair[1] = v, v
+					}
+					continue
+				}
 				for ox, sx := range t.x0[:ow] {
 					row[ox] = sr[sx]
 				}

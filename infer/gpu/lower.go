@@ -125,7 +125,7 @@ func lowerUnary(act int32) lowerFunc {
 		if err != nil {
 			return err
 		}
-		y, err := p.define(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
+		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func lowerClip(p *Program, n *graph.Node) error {
 			}
 		}
 	}
-	y, err := p.define(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
+	y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func lowerBinary(op int32) lowerFunc {
 		if len(ins) != 2 {
 			return fmt.Errorf("%s with %d inputs is not supported", n.Op, len(ins))
 		}
-		y, err := p.define(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, ins...))
+		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, ins...))
 		if err != nil {
 			return err
 		}
@@ -223,13 +223,21 @@ func lowerFixedEW(op int32, nin int) lowerFunc {
 }
 
 // lowerCast converts element types; float to integer truncates toward
-// zero, as the CPU backend does.
+// zero, as the CPU backend does. A Cast to the type the device already
+// holds (float32 to float32, or to float16 in FP16 programs) is a view.
 func lowerCast(p *Program, n *graph.Node) error {
 	x, err := p.val(n.In(0))
 	if err != nil {
 		return err
 	}
-	y, err := p.define(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
+	out := n.Outputs[0]
+	if _, inPlace := p.slots[out]; !inPlace && out.Shape != nil && slices.Equal(out.Shape, x.shape) {
+		if dt, err := deviceType(out.DType, p.e.act); err == nil && dt == x.dt {
+			p.vals[out] = &buf{name: out.Name, dt: x.dt, shape: slices.Clone(x.shape), stride: slices.Clone(x.stride), base: x}
+			return nil
+		}
+	}
+	y, err := p.defineOut(out, likeNHWC(out.Shape, x))
 	if err != nil {
 		return err
 	}
@@ -309,13 +317,29 @@ func lowerView(p *Program, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	x, err = p.canon(x)
-	if err != nil {
-		return err
-	}
 	out := n.Outputs[0]
 	if out.Shape == nil || out.Shape.NumElements() != x.elems() {
 		return fmt.Errorf("reshape of %v to %v", x.shape, out.Shape)
+	}
+	if s, ok := p.slots[out]; ok {
+		// A Concat input: copy x into place, in one pass from its own
+		// layout (no row-major copy first).
+		y, err := p.slotView(out, s)
+		if err != nil {
+			return err
+		}
+		if st, ok := reshapeStrides(y.shape, y.stride, x.shape); ok {
+			if err := p.ew(n.Name, &buf{name: y.name, dt: y.dt, shape: x.shape, stride: st, base: y.base, off: y.off},
+				[]*buf{x}, ewSpec{op: opCopy}); err != nil {
+				return err
+			}
+			p.vals[out] = y
+			return nil
+		}
+	}
+	x, err = p.canon(x)
+	if err != nil {
+		return err
 	}
 	p.vals[out] = &buf{name: out.Name, dt: x.dt, shape: slices.Clone(out.Shape), stride: contiguous(out.Shape), base: x}
 	return nil
@@ -335,7 +359,7 @@ func lowerConcat(p *Program, n *graph.Node) error {
 	for _, b := range ins {
 		nhwc = nhwc && b.nhwc()
 	}
-	y, err := p.define(out, nhwc)
+	y, err := p.concatOut(out, nhwc, false)
 	if err != nil {
 		return err
 	}
@@ -343,6 +367,10 @@ func lowerConcat(p *Program, n *graph.Node) error {
 	for i, b := range ins {
 		if len(b.shape) != len(y.shape) {
 			return fmt.Errorf("input %d of rank %d for output %v", i, len(b.shape), y.shape)
+		}
+		if b.base == y && b.off == off*y.stride[axis]*y.dt.size() && slices.Equal(b.stride, y.stride) {
+			off += b.shape[axis] // computed in place (planSlots)
+			continue
 		}
 		if p.sliceCopy(fmt.Sprintf("%s[%d]", n.Name, i), b, y, axis, off, true) {
 			off += b.shape[axis]
@@ -461,14 +489,20 @@ func lowerSlice(p *Program, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	y, err := p.define(n.Outputs[0], false)
-	if err != nil {
-		return err
-	}
 	off, st := 0, make([]int, len(x.shape))
 	for i := range st {
 		off += start[i] * x.stride[i]
 		st[i] = x.stride[i] * step[i]
+	}
+	if out := n.Outputs[0]; p.readStrided(out) && !slices.ContainsFunc(step, func(s int) bool { return s < 0 }) &&
+		out.Shape != nil && len(out.Shape) == len(x.shape) {
+		// Read where it is by its consumers.
+		p.vals[out] = &buf{name: out.Name, dt: x.dt, shape: slices.Clone(out.Shape), stride: st, base: x, off: off * x.dt.size()}
+		return nil
+	}
+	y, err := p.define(n.Outputs[0], false)
+	if err != nil {
+		return err
 	}
 	k, err := p.newEW(y.shape, arg{b: y, stride: y.stride}, []arg{{b: x, off: off, stride: st}}, ewSpec{op: opCopy})
 	if err != nil {

@@ -297,7 +297,7 @@ func lowerResize(p *Program, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	y, err := p.define(n.Outputs[0], x.nhwc())
+	y, err := p.defineOut(n.Outputs[0], x.nhwc())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,4 +97,27 @@ func math32Rel(a, b float32) float64 {
 		m = -m
 	}
 	return d / m
+}
+
+// A reshape is a view of a strided tensor exactly when the dimensions it
+// merges or splits are contiguous (the Concat slot of a detection head's
+// [N,8,H*W] output, written from its [N,8,H,W] input).
+func TestReshapeStridesSplitOnlyContiguousDimensions(t *testing.T) {
+	cases := []struct {
+		from, st, to, want []int
+	}{
+		{[]int{2, 8, 3840}, []int{40320, 5040, 1}, []int{2, 8, 48, 80}, []int{40320, 5040, 80, 1}},
+		{[]int{2, 8, 3840}, []int{40320, 5040, 1}, []int{2, 1, 8, 3840}, []int{40320, 40320, 5040, 1}},
+		{[]int{4, 6}, []int{6, 1}, []int{24}, []int{1}},
+		{[]int{4, 6}, []int{10, 1}, []int{2, 2, 6}, []int{20, 10, 1}},
+		{[]int{4, 6}, []int{10, 1}, []int{24}, nil}, // rows are not contiguous
+		{[]int{4, 6}, []int{10, 1}, []int{4, 3, 2}, []int{10, 2, 1}},
+		{[]int{4, 6}, []int{10, 1}, []int{8, 3}, nil},
+	}
+	for _, c := range cases {
+		got, ok := reshapeStrides(c.from, c.st, c.to)
+		if ok != (c.want != nil) || ok && !slices.Equal(got, c.want) {
+			t.Errorf("reshapeStrides(%v, %v, %v) = %v, %v; want %v", c.from, c.st, c.to, got, ok, c.want)
+		}
+	}
 }

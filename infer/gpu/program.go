@@ -80,12 +80,15 @@ type Program struct {
 	// type or layout is made at their first use (val), unless every
 	// consumer reads the API binding itself (source).
 	pending map[*graph.Value]*buf
+	// slots are the Concat inputs computed in place (planSlots).
+	slots map[*graph.Value]slot
 }
 
 // compile lowers a bound, optimised graph.
 func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
 	prog := &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{},
-		pending: map[*graph.Value]*buf{}, host: map[*graph.Value]*tensor.Tensor{}, preset: preset}
+		pending: map[*graph.Value]*buf{}, host: map[*graph.Value]*tensor.Tensor{}, preset: preset,
+		slots: map[*graph.Value]slot{}}
 	p = prog
 	defer func() {
 		if err != nil { // p is nil by now (return nil, err): free what was made
@@ -99,6 +102,7 @@ func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error)
 		}
 	}
 	t, tailNodes, keep := cpu.SplitTail(g)
+	p.planSlots(tailNodes)
 	for _, n := range g.Nodes {
 		if tailNodes[n] {
 			continue
@@ -400,6 +404,13 @@ func (p *Program) bindOutput(v *graph.Value) error {
 	dt := b.dt
 	if dt == dF16 && v.DType == tensor.Float32 {
 		dt = dF32
+	}
+	if b.base == nil && b.mem == nil && b.dt == dt && b.canonical() &&
+		!slices.ContainsFunc(p.ins, func(in *binding) bool { return in.b == b }) {
+		// Computed as the API wants it: the value is the binding.
+		b.last = forever
+		p.outs = append(p.outs, &binding{v: v, b: b})
+		return nil
 	}
 	api := p.newBuf(v.Name+".out", dt, b.shape, nil)
 	api.last = forever

@@ -166,7 +166,12 @@ struct EwParams {
 	Operand in[3];
 	int rank, op, act, nin;
 	float ka, kb, alpha, beta, lo, hi;
-	int pad0, pad1;
+	// pre: activations applied to in[0] before op (element-wise steps
+	// fused into this one): the first in the low byte, the next in the
+	// second (ACT_NONE: none); bit 16: each result rounded to float16, as
+	// the steps stored it. They share alpha, beta, lo and hi with act.
+	int pre;
+	int pad1;
 };
 
 template <typename C>
@@ -297,6 +302,10 @@ __device__ __forceinline__ void ew(const EwParams &p) {
 		o2 += x * p.in[2].stride[d];
 	}
 	C a = p.nin > 0 ? ld<C>(p.in[0].ptr, p.in[0].dtype, o0) : (C)0;
+	for (int pre = p.pre & 0xffff; pre != 0; pre >>= 8) {
+		float t = actf(pre & 0xff, (float)a, p.alpha, p.beta, p.lo, p.hi);
+		a = (C)(p.pre & 0x10000 ? h2f(f2h(t)) : t);
+	}
 	C b = p.nin > 1 ? ld<C>(p.in[1].ptr, p.in[1].dtype, o1) : (C)0;
 	C c = p.nin > 2 ? ld<C>(p.in[2].ptr, p.in[2].dtype, o2) : (C)0;
 	C v = combine<C>(p.op, a, b, c, p.ka, p.kb);
@@ -359,6 +368,40 @@ DSGO_KERNEL(dsgo_to_nhwc_h, NhwcParams) {
 	const float *x = (const float *)p.x + n * p.c * p.hw + px;
 	unsigned short *y = (unsigned short *)p.y + i * p.c;
 	for (int k = 0; k < p.c; k++) y[k] = f2h(x[(long long)k * p.hw]);
+}
+
+// PlanesParams: float16 channels-last pixels to channel planes (NCHW, or
+// planes inside a wider tensor: y's images and planes are yn and yc
+// elements apart), one thread per pixel: each reads its C channels
+// together (16 bytes at a time when C is a multiple of 8 and x is
+// aligned) and writes one element of each plane, coalesced across the
+// warp (a detection head's output copied into its Concat's output).
+struct PlanesParams {
+	long long x, y;
+	long long pixels; // N*H*W
+	long long yn, yc;
+	int c, hw;
+};
+
+DSGO_KERNEL(dsgo_to_planes_h, PlanesParams) {
+	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= p.pixels) return;
+	long long n = i / p.hw, px = i - n * p.hw;
+	const unsigned short *x = (const unsigned short *)p.x + i * p.c;
+	unsigned short *y = (unsigned short *)p.y + n * p.yn + px;
+	int k = 0;
+	if ((p.c & 7) == 0 && (p.x & 15) == 0) {
+		for (; k < p.c; k += 8) {
+			const uint4 v = *(const uint4 *)(x + k);
+			const unsigned int w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+			for (int j = 0; j < 4; j++) {
+				y[(k + 2 * j) * p.yc] = (unsigned short)(w[j] & 0xffffu);
+				y[(k + 2 * j + 1) * p.yc] = (unsigned short)(w[j] >> 16);
+			}
+		}
+	}
+	for (; k < p.c; k++) y[k * p.yc] = x[k];
 }
 
 // ---------------------------------------------------------------------

@@ -28,7 +28,8 @@ type ewParams struct {
 	In                          [3]operand
 	Rank, Op, Act, Nin          int32
 	Ka, Kb, Alpha, Beta, Lo, Hi float32
-	_, _                        int32
+	Pre                         int32 // activations on In[0] first (preChain.code)
+	_                           int32
 }
 
 type epiParams struct {
@@ -40,6 +41,11 @@ type epiParams struct {
 type nhwcParams struct {
 	X, Y, Pixels int64
 	C, HW        int32
+}
+
+type planesParams struct {
+	X, Y, Pixels, Yn, Yc int64
+	C, HW                int32
 }
 
 type copy2dParams struct {
@@ -162,7 +168,7 @@ const (
 var kernelNames = []string{"dsgo_ew_f", "dsgo_ew_d", "dsgo_map", "dsgo_pool", "dsgo_gap", "dsgo_resize",
 	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign", "dsgo_gather",
 	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write",
-	"dsgo_epi_h2", "dsgo_to_nhwc_h", "dsgo_copy2d", "dsgo_resize_vec", "dsgo_conv_direct",
+	"dsgo_epi_h2", "dsgo_to_nhwc_h", "dsgo_copy2d", "dsgo_resize_vec", "dsgo_conv_direct", "dsgo_to_planes_h",
 	"dsgo_maxpool_h8"}
 
 // raw returns the bytes of a parameter struct.
@@ -206,6 +212,7 @@ type arg struct {
 type ewSpec struct {
 	op, act                     int32
 	ka, kb, alpha, beta, lo, hi float32
+	pre                         int32 // activations on the first input first (preChain.code)
 }
 
 // broadcastStrides returns b's strides over dims (right-aligned NumPy
@@ -292,7 +299,7 @@ func (p *Program) newEW(dims []int, out arg, ins []arg, sp ewSpec) (*ewKernel, e
 	pr := &k.prm
 	pr.N = int64(elems(dims))
 	pr.Rank, pr.Op, pr.Act, pr.Nin = int32(len(d)), sp.op, sp.act, int32(len(ins))
-	pr.Ka, pr.Kb, pr.Alpha, pr.Beta, pr.Lo, pr.Hi = sp.ka, sp.kb, sp.alpha, sp.beta, sp.lo, sp.hi
+	pr.Ka, pr.Kb, pr.Alpha, pr.Beta, pr.Lo, pr.Hi, pr.Pre = sp.ka, sp.kb, sp.alpha, sp.beta, sp.lo, sp.hi, sp.pre
 	for i := range d {
 		pr.Dims[i] = int64(d[i])
 	}

@@ -121,11 +121,7 @@ func likeNHWC(s tensor.Shape, ins ...*buf) bool {
 
 func lowerUnary(act int32) lowerFunc {
 	return func(p *Program, n *graph.Node) error {
-		x, err := p.val(n.In(0))
-		if err != nil {
-			return err
-		}
-		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
+		x, err := p.chainVal(n.In(0))
 		if err != nil {
 			return err
 		}
@@ -133,12 +129,22 @@ func lowerUnary(act int32) lowerFunc {
 		if act == actHardSigmoid {
 			sp.alpha = n.AttrFloat("alpha", 0.2)
 		}
+		if p.deferAct(n, x, sp) {
+			return nil
+		}
+		if p.pre[n.In(0)] != nil {
+			return fmt.Errorf("fused input %s not applied", n.In(0).Name)
+		}
+		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
+		if err != nil {
+			return err
+		}
 		return p.ew(n.Name, y, []*buf{x}, sp)
 	}
 }
 
 func lowerClip(p *Program, n *graph.Node) error {
-	x, err := p.val(n.In(0))
+	x, err := p.chainVal(n.In(0))
 	if err != nil {
 		return err
 	}
@@ -151,6 +157,12 @@ func lowerClip(p *Program, n *graph.Node) error {
 			}
 		}
 	}
+	if p.deferAct(n, x, sp) {
+		return nil
+	}
+	if p.pre[n.In(0)] != nil {
+		return fmt.Errorf("fused input %s not applied", n.In(0).Name)
+	}
 	y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
 	if err != nil {
 		return err
@@ -160,9 +172,20 @@ func lowerClip(p *Program, n *graph.Node) error {
 
 func lowerBinary(op int32) lowerFunc {
 	return func(p *Program, n *graph.Node) error {
-		ins, err := p.inputs(n)
-		if err != nil {
-			return err
+		sp := ewSpec{op: op}
+		var ins []*buf
+		if c := p.pre[n.In(0)]; c != nil && n.In(1) != nil { // the steps before, fused (deferAct)
+			b, err := p.val(n.In(1))
+			if err != nil {
+				return err
+			}
+			ins = []*buf{c.x, b}
+			sp.pre, sp.alpha, sp.beta, sp.lo, sp.hi = c.code(), c.alpha, c.beta, c.lo, c.hi
+		} else {
+			var err error
+			if ins, err = p.inputs(n); err != nil {
+				return err
+			}
 		}
 		if len(ins) != 2 {
 			return fmt.Errorf("%s with %d inputs is not supported", n.Op, len(ins))
@@ -171,8 +194,109 @@ func lowerBinary(op int32) lowerFunc {
 		if err != nil {
 			return err
 		}
-		return p.ew(n.Name, y, ins, ewSpec{op: op})
+		return p.ew(n.Name, y, ins, sp)
 	}
+}
+
+// preChain is a chain of up to two activations (Clip, Exp, Sigmoid...)
+// left to the binary element-wise step that reads its result as its
+// first input: that step applies them as it reads x, so that the chain
+// costs no launches (the YOLO decode's Exp(Clip(x)) * anchors).
+type preChain struct {
+	x                   *buf
+	acts                []int32
+	rnd                 bool // the results were float16
+	params              bool // one activation reads alpha, beta, lo and hi
+	alpha, beta, lo, hi float32
+}
+
+// code packs the chain as EwParams.pre.
+func (c *preChain) code() int32 {
+	var v int32
+	for i, a := range c.acts {
+		v |= a << (8 * i)
+	}
+	if c.rnd {
+		v |= 1 << 16
+	}
+	return v
+}
+
+// maxPre is the most activations a step applies to its first input.
+const maxPre = 2
+
+// paramAct reports whether an activation reads alpha, beta, lo or hi.
+func paramAct(op string) bool { return op == "Clip" || op == "LeakyRelu" || op == "HardSigmoid" }
+
+// chainable reports whether n's result can be left to its one consumer
+// (see preChain), given acts activations and params of them reading
+// parameters before it (n included).
+func (p *Program) chainable(n *graph.Node, acts, params int) bool {
+	out := n.Outputs[0]
+	us := p.users[out]
+	if acts > maxPre || params > 1 || len(us) != 1 || p.tail[n] || slices.Contains(p.g.Outputs, out) ||
+		out.DType != tensor.Float32 && out.DType != tensor.Float16 {
+		return false
+	}
+	if _, ok := p.slots[out]; ok {
+		return false
+	}
+	m := us[0]
+	if p.tail[m] || len(m.Inputs) == 0 || m.Inputs[0] != out || slices.Contains(m.Inputs[1:], out) {
+		return false
+	}
+	switch m.Op {
+	case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max":
+		return len(m.Inputs) == 2 && m.Inputs[1] != nil
+	case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg", "HardSigmoid", "Erf", "Floor", "Ceil", "Clip":
+		if paramAct(m.Op) {
+			params++
+		}
+		return p.chainable(m, acts+1, params)
+	}
+	return false
+}
+
+// chainVal is val for the input of a unary step: the source of the
+// chain that computes v when it was left to its reader (deferAct).
+func (p *Program) chainVal(v *graph.Value) (*buf, error) {
+	if c := p.pre[v]; c != nil {
+		return c.x, nil
+	}
+	return p.val(v)
+}
+
+// deferAct leaves unary step n (activation sp.act of x, or of the chain
+// that computed x) to the step that reads its result, when it can
+// (chainable), and reports whether it did.
+func (p *Program) deferAct(n *graph.Node, x *buf, sp ewSpec) bool {
+	prev := p.pre[n.In(0)]
+	c := &preChain{x: x}
+	if prev != nil {
+		cc := *prev
+		c = &cc
+		c.acts = slices.Clone(prev.acts)
+	}
+	params := 0
+	if c.params {
+		params = 1
+	}
+	if paramAct(n.Op) {
+		params++
+	}
+	if !x.dt.float() || !p.chainable(n, len(c.acts)+1, params) {
+		// A chained input is always chained on (chainable checked this
+		// step for the one before).
+		return false
+	}
+	dt, _ := deviceType(n.Outputs[0].DType, p.e.act) // a float type (chainable)
+	c.acts = append(c.acts, sp.act)
+	c.rnd = dt == dF16
+	if paramAct(n.Op) {
+		c.params, c.alpha, c.beta, c.lo, c.hi = true, sp.alpha, sp.beta, sp.lo, sp.hi
+	}
+	p.pre[n.Outputs[0]] = c
+	return true
 }
 
 func lowerSum(p *Program, n *graph.Node) error {
@@ -329,9 +453,11 @@ func lowerView(p *Program, n *graph.Node) error {
 			return err
 		}
 		if st, ok := reshapeStrides(y.shape, y.stride, x.shape); ok {
-			if err := p.ew(n.Name, &buf{name: y.name, dt: y.dt, shape: x.shape, stride: st, base: y.base, off: y.off},
-				[]*buf{x}, ewSpec{op: opCopy}); err != nil {
-				return err
+			dst := &buf{name: y.name, dt: y.dt, shape: x.shape, stride: st, base: y.base, off: y.off}
+			if !p.toPlanes(n.Name, x, dst) {
+				if err := p.ew(n.Name, dst, []*buf{x}, ewSpec{op: opCopy}); err != nil {
+					return err
+				}
 			}
 			p.vals[out] = y
 			return nil

@@ -163,14 +163,19 @@ func slotWriter(op string) bool {
 
 // planSlots finds the Concat inputs that their producers can compute in
 // place (p.slots): each one read by the Concat alone, once, and not a
-// graph output. Concats run on the host (tail) are left alone.
+// graph output. Concats run on the host (tail) are left alone. It also
+// records each value's consumers (p.users) and the tail.
 func (p *Program) planSlots(tail map[*graph.Node]bool) {
+	p.tail = tail
 	uses := map[*graph.Value]int{}
 	prod := map[*graph.Value]*graph.Node{}
 	for _, n := range p.g.Nodes {
 		for _, v := range n.Inputs {
 			if v != nil {
 				uses[v]++
+				if !slices.Contains(p.users[v], n) {
+					p.users[v] = append(p.users[v], n)
+				}
 			}
 		}
 		for _, v := range n.Outputs {
@@ -318,5 +323,26 @@ func (p *Program) readStrided(v *graph.Value) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// toPlanes plans the copy of float16 channels-last x into y stored as
+// channel planes (NCHW, or planes inside a wider tensor) on
+// dsgo_to_planes_h; it reports false for other layouts and types.
+func (p *Program) toPlanes(name string, x, y *buf) bool {
+	if !x.nhwc() || x.dt != dF16 || y.dt != dF16 || len(y.shape) != 4 || !slices.Equal(x.shape, y.shape) ||
+		y.stride[3] != 1 || y.stride[2] != y.shape[3] || y.stride[1] < y.shape[2]*y.shape[3] {
+		return false
+	}
+	n, c, hw := x.shape[0], x.shape[1], x.shape[2]*x.shape[3]
+	if n*c*hw == 0 {
+		return true
+	}
+	prm := &planesParams{Pixels: int64(n * hw), Yn: int64(y.stride[0]), Yc: int64(y.stride[1]), C: int32(c), HW: int32(hw)}
+	fn := p.e.kern["dsgo_to_planes_h"]
+	p.step(name, []*buf{x}, []*buf{y}, func(s *cuda.Stream) error {
+		prm.X, prm.Y = int64(x.dev()), int64(y.dev())
+		return p.e.launch(s, fn, raw(prm), prm.Pixels)
+	})
 	return true
 }

@@ -82,13 +82,19 @@ type Program struct {
 	pending map[*graph.Value]*buf
 	// slots are the Concat inputs computed in place (planSlots).
 	slots map[*graph.Value]slot
+	// users are each value's consumers and tail the nodes the host runs
+	// (planSlots); pre are the element-wise results left to the step that
+	// reads them (preChain).
+	users map[*graph.Value][]*graph.Node
+	tail  map[*graph.Node]bool
+	pre   map[*graph.Value]*preChain
 }
 
 // compile lowers a bound, optimised graph.
 func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
 	prog := &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{},
 		pending: map[*graph.Value]*buf{}, host: map[*graph.Value]*tensor.Tensor{}, preset: preset,
-		slots: map[*graph.Value]slot{}}
+		slots: map[*graph.Value]slot{}, users: map[*graph.Value][]*graph.Node{}, pre: map[*graph.Value]*preChain{}}
 	p = prog
 	defer func() {
 		if err != nil { // p is nil by now (return nil, err): free what was made

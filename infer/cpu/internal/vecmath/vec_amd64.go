@@ -39,4 +39,4 @@ func tanhAVX2(x []float32)
 func expAVX2(x []float32)
 
 //go:noescape
-func maxPool2AVX2(d, a, b []float32, blocks int)
+func maxPool2AVX2(d, a, b []float32, blocks, quads int)

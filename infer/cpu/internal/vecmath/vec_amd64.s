@@ -541,18 +541,28 @@ exp_done:
 	VORPS d, Y7, d; \
 	VXORPS Y6, d, d
 
-// func maxPool2AVX2(d, a, b []float32, blocks int): d[i] = max(c[2i],
-// c[2i+1]) with c[k] = max(a[k], b[k]), Go's max, for i < 8*blocks.
-TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-80
+// GOMAX4 is GOMAX on 4 floats (X registers; X6 the sign bit, X7 scratch).
+#define GOMAX4(a, b, d) \
+	VXORPS a, X6, a; \
+	VXORPS b, X6, b; \
+	VMINPS b, a, d; \
+	VMINPS a, d, X7; \
+	VORPS d, X7, d; \
+	VXORPS X6, d, d
+
+// func maxPool2AVX2(d, a, b []float32, blocks, quads int): d[i] =
+// max(c[2i], c[2i+1]) with c[k] = max(a[k], b[k]), Go's max, for i <
+// 8*blocks + 4*quads (quads is 0 or 1: a last block of 4).
+TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-88
 	MOVQ d_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
 	MOVQ b_base+48(FP), DX
 	MOVQ blocks+72(FP), CX
-	TESTQ CX, CX
-	JZ maxpool2_done
 	MOVL $0x80000000, AX
 	MOVL AX, X6
 	VPBROADCASTD X6, Y6
+	TESTQ CX, CX
+	JZ maxpool2_quad
 maxpool2_loop:
 	VMOVUPS (SI), Y0
 	VMOVUPS (DX), Y1
@@ -570,6 +580,19 @@ maxpool2_loop:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ maxpool2_loop
+maxpool2_quad:
+	CMPQ quads+80(FP), $0
+	JEQ maxpool2_done
+	VMOVUPS (SI), X0
+	VMOVUPS (DX), X1
+	GOMAX4(X0, X1, X2)
+	VMOVUPS 16(SI), X0
+	VMOVUPS 16(DX), X1
+	GOMAX4(X0, X1, X3)
+	VSHUFPS $0x88, X3, X2, X4
+	VSHUFPS $0xDD, X3, X2, X5
+	GOMAX4(X4, X5, X0)
+	VMOVUPS X0, (DI)
 maxpool2_done:
 	VZEROUPPER
 	RET

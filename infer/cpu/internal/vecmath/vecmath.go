@@ -130,13 +130,13 @@ func Max2(d, a, b []float32) int {
 
 // MaxPool2 sets d[i] = max(max(a[2i], b[2i]), max(a[2i+1], b[2i+1])) (a
 // 2x2 stride-2 max pool's output row from its two input rows), bit for
-// bit as Go's max builtin, for a prefix of d and returns how many
-// elements it did; a and b must hold at least 2*len(d) elements.
+// bit as Go's max builtin, for a prefix of d (a multiple of 4 long) and
+// returns how many elements it did.
 func MaxPool2(d, a, b []float32) int {
-	blocks := min(len(d)/8, len(a)/16, len(b)/16)
-	if !hasAVX2 || blocks == 0 {
+	n := min(len(d), len(a)/2, len(b)/2) &^ 3 // whole blocks of 4
+	if !hasAVX2 || n == 0 {
 		return 0
 	}
-	maxPool2AVX2(d, a, b, blocks)
-	return 8 * blocks
+	maxPool2AVX2(d, a, b, n/8, n%8/4)
+	return n
 }

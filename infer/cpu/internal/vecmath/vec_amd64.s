@@ -533,22 +533,30 @@ exp_done:
 
 // GOMAX sets d = max(a, b) as Go's max builtin (see max2AVX2); Y6 holds
 // the sign bits, Y7 is scratch; a and b are left flipped.
-#define GOMAX(a, b, d) \
-	VXORPS a, Y6, a; \
-	VXORPS b, Y6, b; \
+#define GOMAXR(a, b, d, sign, tmp) \
+	VXORPS a, sign, a; \
+	VXORPS b, sign, b; \
 	VMINPS b, a, d; \
-	VMINPS a, d, Y7; \
-	VORPS d, Y7, d; \
-	VXORPS Y6, d, d
+	VMINPS a, d, tmp; \
+	VORPS d, tmp, d; \
+	VXORPS sign, d, d
 
-// GOMAX4 is GOMAX on 4 floats (X registers; X6 the sign bit, X7 scratch).
-#define GOMAX4(a, b, d) \
-	VXORPS a, X6, a; \
-	VXORPS b, X6, b; \
-	VMINPS b, a, d; \
-	VMINPS a, d, X7; \
-	VORPS d, X7, d; \
-	VXORPS X6, d, d
+#define GOMAX(a, b, d) GOMAXR(a, b, d, Y6, Y7)
+
+// MAXPOOL2 leaves in r0 the 2x2 maxes of the pairs of one block of
+// (SI) and (DX), w bytes per half (32: 8 outputs in Y registers, 16: 4 in
+// X registers), pairs in order within each 128-bit lane; sign holds the
+// sign bit, r1-r5 and tmp are scratch.
+#define MAXPOOL2(w, r0, r1, r2, r3, r4, r5, sign, tmp) \
+	VMOVUPS (SI), r0; \
+	VMOVUPS (DX), r1; \
+	GOMAXR(r0, r1, r2, sign, tmp); \
+	VMOVUPS w(SI), r0; \
+	VMOVUPS w(DX), r1; \
+	GOMAXR(r0, r1, r3, sign, tmp); \
+	VSHUFPS $0x88, r3, r2, r4; \
+	VSHUFPS $0xDD, r3, r2, r5; \
+	GOMAXR(r4, r5, r0, sign, tmp)
 
 // func maxPool2AVX2(d, a, b []float32, blocks, quads int): d[i] =
 // max(c[2i], c[2i+1]) with c[k] = max(a[k], b[k]), Go's max, for i <
@@ -564,15 +572,7 @@ TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-88
 	TESTQ CX, CX
 	JZ maxpool2_quad
 maxpool2_loop:
-	VMOVUPS (SI), Y0
-	VMOVUPS (DX), Y1
-	GOMAX(Y0, Y1, Y2)
-	VMOVUPS 32(SI), Y0
-	VMOVUPS 32(DX), Y1
-	GOMAX(Y0, Y1, Y3)
-	VSHUFPS $0x88, Y3, Y2, Y4
-	VSHUFPS $0xDD, Y3, Y2, Y5
-	GOMAX(Y4, Y5, Y0)
+	MAXPOOL2(32, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	VPERMPD $0xD8, Y0, Y0
 	VMOVUPS Y0, (DI)
 	ADDQ $64, SI
@@ -583,15 +583,7 @@ maxpool2_loop:
 maxpool2_quad:
 	CMPQ quads+80(FP), $0
 	JEQ maxpool2_done
-	VMOVUPS (SI), X0
-	VMOVUPS (DX), X1
-	GOMAX4(X0, X1, X2)
-	VMOVUPS 16(SI), X0
-	VMOVUPS 16(DX), X1
-	GOMAX4(X0, X1, X3)
-	VSHUFPS $0x88, X3, X2, X4
-	VSHUFPS $0xDD, X3, X2, X5
-	GOMAX4(X4, X5, X0)
+	MAXPOOL2(16, X0, X1, X2, X3, X4, X5, X6, X7)
 	VMOVUPS X0, (DI)
 maxpool2_done:
 	VZEROUPPER

@@ -166,10 +166,11 @@ struct EwParams {
 	Operand in[3];
 	int rank, op, act, nin;
 	float ka, kb, alpha, beta, lo, hi;
-	// pre: activations applied to in[0] before op (element-wise steps
-	// fused into this one): the first in the low byte, the next in the
-	// second (ACT_NONE: none); bit 16: each result rounded to float16, as
-	// the steps stored it. They share alpha, beta, lo and hi with act.
+	// pre: element-wise steps fused into this one, applied to in[0]
+	// before op: first the binary op in bits 24-31 with in[2] (OP_COPY:
+	// none), then the activations in the low byte and the next (ACT_NONE:
+	// none); bit 16: each result rounded to float16, as the steps stored
+	// it. The activations share alpha, beta, lo and hi with act.
 	int pre;
 	int pad1;
 };
@@ -302,6 +303,10 @@ __device__ __forceinline__ void ew(const EwParams &p) {
 		o2 += x * p.in[2].stride[d];
 	}
 	C a = p.nin > 0 ? ld<C>(p.in[0].ptr, p.in[0].dtype, o0) : (C)0;
+	if (p.pre >> 24) {
+		C t = combine<C>(p.pre >> 24, a, ld<C>(p.in[2].ptr, p.in[2].dtype, o2), (C)0, p.ka, p.kb);
+		a = p.pre & 0x10000 ? (C)h2f(f2h((float)t)) : t;
+	}
 	for (int pre = p.pre & 0xffff; pre != 0; pre >>= 8) {
 		float t = actf(pre & 0xff, (float)a, p.alpha, p.beta, p.lo, p.hi);
 		a = (C)(p.pre & 0x10000 ? h2f(f2h(t)) : t);

@@ -174,23 +174,29 @@ func lowerBinary(op int32) lowerFunc {
 	return func(p *Program, n *graph.Node) error {
 		sp := ewSpec{op: op}
 		var ins []*buf
-		if c := p.pre[n.In(0)]; c != nil && n.In(1) != nil { // the steps before, fused (deferAct)
+		if c := p.pre[n.In(0)]; c != nil && n.In(1) != nil { // the steps before, fused (deferAct, deferBinary)
 			b, err := p.val(n.In(1))
 			if err != nil {
 				return err
 			}
 			ins = []*buf{c.x, b}
+			if c.op != opCopy {
+				ins = append(ins, c.y)
+			}
 			sp.pre, sp.alpha, sp.beta, sp.lo, sp.hi = c.code(), c.alpha, c.beta, c.lo, c.hi
 		} else {
 			var err error
 			if ins, err = p.inputs(n); err != nil {
 				return err
 			}
+			if len(ins) == 2 && p.deferBinary(n, op, ins) {
+				return nil
+			}
 		}
-		if len(ins) != 2 {
+		if len(ins) < 2 {
 			return fmt.Errorf("%s with %d inputs is not supported", n.Op, len(ins))
 		}
-		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, ins...))
+		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, ins[:2]...))
 		if err != nil {
 			return err
 		}
@@ -204,6 +210,8 @@ func lowerBinary(op int32) lowerFunc {
 // costs no launches (the YOLO decode's Exp(Clip(x)) * anchors).
 type preChain struct {
 	x                   *buf
+	op                  int32 // a binary op of x and y first (deferBinary), or opCopy
+	y                   *buf
 	acts                []int32
 	rnd                 bool // the results were float16
 	params              bool // one activation reads alpha, beta, lo and hi
@@ -219,7 +227,44 @@ func (c *preChain) code() int32 {
 	if c.rnd {
 		v |= 1 << 16
 	}
-	return v
+	return v | c.op<<24
+}
+
+// binaryOp reports whether op is lowered by lowerBinary.
+func binaryOp(op string) bool {
+	switch op {
+	case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max":
+		return true
+	}
+	return false
+}
+
+// deferBinary leaves binary step n (op of ins) to the binary step that
+// reads its result as its first input, when that is its only reader
+// and both compute over the same shape in float arithmetic, and reports
+// whether it did (the YOLO decode's x * stride + grid is one launch).
+func (p *Program) deferBinary(n *graph.Node, op int32, ins []*buf) bool {
+	out := n.Outputs[0]
+	us := p.users[out]
+	if len(us) != 1 || p.tail[n] || slices.Contains(p.g.Outputs, out) || !ins[0].dt.float() || !ins[1].dt.float() ||
+		out.DType != tensor.Float32 && out.DType != tensor.Float16 {
+		return false
+	}
+	if _, ok := p.slots[out]; ok {
+		return false
+	}
+	m := us[0]
+	if p.tail[m] || !binaryOp(m.Op) || len(m.Inputs) != 2 || m.Inputs[0] != out || m.Inputs[1] == nil ||
+		m.Inputs[1] == out || !slices.Equal(m.Outputs[0].Shape, out.Shape) ||
+		m.Inputs[1].DType != tensor.Float32 && m.Inputs[1].DType != tensor.Float16 {
+		return false
+	}
+	dt, err := deviceType(out.DType, p.e.act)
+	if err != nil {
+		return false
+	}
+	p.pre[out] = &preChain{x: ins[0], op: op, y: ins[1], rnd: dt == dF16}
+	return true
 }
 
 // maxPre is the most activations a step applies to its first input.

@@ -81,7 +81,7 @@ func (p *Program) planArena() {
 		placed = append(placed, s)
 		size = max(size, s.off+s.n)
 	}
-	arena := make([]float32, size)
+	arena := hugeFloats(size)
 	for _, s := range slots {
 		s.t.F32 = arena[s.off : s.off+s.n : s.off+s.n]
 	}

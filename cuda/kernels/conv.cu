@@ -260,8 +260,12 @@ struct ConvSmallParams {
 // conv_small_mma multiplies the taps of 128 pixels from m0 (rows of sa,
 // LDS halves apart) by every filter in sb and finishes them (bias,
 // residual, activation) into y: 4 warps of 32 pixels, 16 channels a step.
+// A warp's finished 32x16 tile goes through its own rows of sa (read
+// into registers by then) so that each lane stores one pixel's 16
+// channels as two 16-byte writes (the warp's writes are contiguous when
+// y has 16 channels) rather than 4-byte pieces of eight pixels.
 template <int LDS>
-__device__ __forceinline__ void conv_small_mma(const ConvSmallParams &p, const unsigned short *sa,
+__device__ __forceinline__ void conv_small_mma(const ConvSmallParams &p, unsigned short *sa,
 	const unsigned short *sb, int m0, int kp) {
 	const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 	const unsigned A = smem(sa + (warp * 32 + (lane & 15)) * LDS + (lane >> 4) * 8);
@@ -286,6 +290,36 @@ __device__ __forceinline__ void conv_small_mma(const ConvSmallParams &p, const u
 			for (int mt = 0; mt < 2; mt++)
 #pragma unroll
 				for (int nt = 0; nt < 2; nt++) mma16816(acc[mt][nt], af[kk][mt], bf[nt]);
+		}
+		if (n0 + 16 <= p.k && (p.ldy & 7) == 0 && (p.y & 15) == 0) {
+			unsigned short *so = sa + warp * 32 * LDS;
+			__syncwarp();
+#pragma unroll
+			for (int mt = 0; mt < 2; mt++)
+#pragma unroll
+				for (int hf = 0; hf < 2; hf++) {
+					const int r = mt * 16 + (lane >> 2) + hf * 8, row = m0 + warp * 32 + r;
+#pragma unroll
+					for (int nt = 0; nt < 2; nt++) {
+						const int c = nt * 8 + (lane & 3) * 2, k = n0 + c;
+						const float2 b = bias2(p.b, k, p.k);
+						const unsigned rv = row < p.m ? res2(p, row, k) : 0u;
+						float v0 = (acc[mt][nt][2 * hf] + b.x) + h2f((unsigned short)(rv & 0xffffu));
+						float v1 = (acc[mt][nt][2 * hf + 1] + b.y) + h2f((unsigned short)(rv >> 16));
+						v0 = actfast(p.act, v0, p.alpha, p.beta, p.lo, p.hi);
+						v1 = actfast(p.act, v1, p.alpha, p.beta, p.lo, p.hi);
+						*(unsigned *)&so[r * LDS + c] = (unsigned)f2h(v0) | ((unsigned)f2h(v1) << 16);
+					}
+				}
+			__syncwarp();
+			const int row = m0 + warp * 32 + lane;
+			if (row < p.m) {
+				uint4 *d = (uint4 *)((unsigned short *)p.y + (long long)row * p.ldy + n0);
+				d[0] = *(const uint4 *)&so[lane * LDS];
+				d[1] = *(const uint4 *)&so[lane * LDS + 8];
+			}
+			__syncwarp();
+			continue;
 		}
 #pragma unroll
 		for (int mt = 0; mt < 2; mt++) {

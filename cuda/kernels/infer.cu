@@ -287,8 +287,7 @@ __device__ __forceinline__ float actfast(int act, float v, float alpha, float be
 }
 
 template <typename C>
-__device__ __forceinline__ void ew(const EwParams &p) {
-	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+__device__ __forceinline__ void ew_at(const EwParams &p, long long i) {
 	if (i >= p.n) return;
 	unsigned int r = (unsigned int)i;
 	long long oo = 0, o0 = 0, o1 = 0, o2 = 0;
@@ -316,6 +315,26 @@ __device__ __forceinline__ void ew(const EwParams &p) {
 	C v = combine<C>(p.op, a, b, c, p.ka, p.kb);
 	if (p.act != ACT_NONE) v = (C)actf(p.act, (float)v, p.alpha, p.beta, p.lo, p.hi);
 	st<C>(p.out.ptr, p.out.dtype, oo, v);
+}
+
+template <typename C>
+__device__ __forceinline__ void ew(const EwParams &p) {
+	ew_at<C>(p, (long long)blockIdx.x * blockDim.x + threadIdx.x);
+}
+
+// EwGroupParams: up to 3 independent element-wise steps in one launch
+// (steps computing disjoint parts of one Concat's output): part j takes
+// the blocks from first[j] to first[j+1].
+struct EwGroupParams {
+	EwParams part[3];
+	int first[4];
+	int parts, pad;
+};
+
+DSGO_KERNEL(dsgo_ew_group_f, EwGroupParams) {
+	int j = 0;
+	while (j + 1 < p.parts && (int)blockIdx.x >= p.first[j + 1]) j++;
+	ew_at<float>(p.part[j], (long long)((int)blockIdx.x - p.first[j]) * blockDim.x + threadIdx.x);
 }
 
 // Float arithmetic for float tensors; double where integers take part, so

@@ -169,6 +169,7 @@ var kernelNames = []string{"dsgo_ew_f", "dsgo_ew_d", "dsgo_map", "dsgo_pool", "d
 	"dsgo_softmax", "dsgo_argmax", "dsgo_topk", "dsgo_reduce", "dsgo_roialign", "dsgo_gather",
 	"dsgo_nms_select", "dsgo_nms_sort", "dsgo_nms_mask", "dsgo_nms_reduce", "dsgo_nms_offsets", "dsgo_nms_write",
 	"dsgo_epi_h2", "dsgo_to_nhwc_h", "dsgo_copy2d", "dsgo_resize_vec", "dsgo_conv_direct", "dsgo_to_planes_h",
+	"dsgo_ew_group_f",
 	"dsgo_maxpool_h8"}
 
 // raw returns the bytes of a parameter struct.
@@ -337,6 +338,12 @@ func abs(x int) int {
 
 // run fills in the operands' addresses and queues the launch.
 func (k *ewKernel) run(e *Engine, s *cuda.Stream) error {
+	k.fill()
+	return e.launch(s, k.fn, raw(&k.prm), k.prm.N)
+}
+
+// fill sets the operands' addresses in k.prm.
+func (k *ewKernel) fill() {
 	pr := &k.prm
 	for i := 0; i <= int(pr.Nin); i++ {
 		a := &k.args[i]
@@ -346,11 +353,12 @@ func (k *ewKernel) run(e *Engine, s *cuda.Stream) error {
 		}
 		o.Ptr = int64(a.b.dev()) + int64(a.off)*int64(a.b.dt.size())
 	}
-	return e.launch(s, k.fn, raw(pr), pr.N)
 }
 
 // ew adds an element-wise step writing out (through its own strides)
-// from ins broadcast to out's shape.
+// from ins broadcast to out's shape. A float step computing part of a
+// Concat's output in place joins the step before when that one does too
+// (ewGroup).
 func (p *Program) ew(name string, out *buf, ins []*buf, sp ewSpec) error {
 	args := make([]arg, len(ins))
 	for i, b := range ins {
@@ -363,6 +371,62 @@ func (p *Program) ew(name string, out *buf, ins []*buf, sp ewSpec) error {
 	if k.prm.N == 0 {
 		return nil
 	}
-	p.step(name, ins, []*buf{out}, func(s *cuda.Stream) error { return k.run(p.e, s) })
+	root := out.root()
+	if k.fn != p.e.kern["dsgo_ew_f"] || out.base == nil || !p.slotRoots[root] || p.e.kern["dsgo_ew_group_f"] == nil ||
+		slices.ContainsFunc(ins, func(b *buf) bool { return b.root() == root }) {
+		p.step(name, ins, []*buf{out}, func(s *cuda.Stream) error { return k.run(p.e, s) })
+		return nil
+	}
+	g := p.group
+	if g != nil && g.root == root && len(p.steps) > 0 && p.steps[len(p.steps)-1] == g.st && len(g.ks) < len(g.prm.Part) {
+		// Independent of the steps in the group: each writes only its own
+		// part of root and reads nothing of root.
+		last := len(p.steps) - 1
+		for _, b := range ins {
+			r := b.root()
+			r.last = max(r.last, last)
+		}
+		g.ks = append(g.ks, k)
+		g.st.name += " + " + name
+		return nil
+	}
+	g = &ewGroup{root: root, ks: []*ewKernel{k}, fn: p.e.kern["dsgo_ew_group_f"]}
+	g.st = p.step(name, ins, []*buf{out}, func(s *cuda.Stream) error { return g.run(p.e, s) })
+	p.group = g
 	return nil
+}
+
+// ewGroup is a step of up to three independent float element-wise
+// launches into one Concat's output (root), run as one launch of
+// dsgo_ew_group_f: the YOLO decode's three parts of its output.
+type ewGroup struct {
+	st   *step
+	root *buf
+	ks   []*ewKernel
+	fn   *cuda.Function
+	prm  ewGroupParams
+}
+
+type ewGroupParams struct {
+	Part     [3]ewParams
+	First    [4]int32
+	Parts, _ int32
+}
+
+// run fills in the parts' addresses and queues the launch.
+func (g *ewGroup) run(e *Engine, s *cuda.Stream) error {
+	if len(g.ks) == 1 {
+		return g.ks[0].run(e, s)
+	}
+	blocks := int64(0)
+	for j, k := range g.ks {
+		k.fill()
+		g.prm.Part[j], g.prm.First[j] = k.prm, int32(blocks)
+		blocks += (k.prm.N + blockSize - 1) / blockSize
+	}
+	if blocks > 1<<31-1 {
+		return fmt.Errorf("gpu: %s: %d blocks", g.st.name, blocks)
+	}
+	g.prm.First[len(g.ks)], g.prm.Parts = int32(blocks), int32(len(g.ks))
+	return e.launchGrid(s, g.fn, raw(&g.prm), cuda.Dim3{X: int(blocks)}, cuda.Dim3{X: blockSize}, 0)
 }

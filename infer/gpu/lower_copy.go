@@ -258,6 +258,7 @@ func (p *Program) slotView(v *graph.Value, s slot) (*buf, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.slotRoots[cat.root()] = true
 	if dt, err := deviceType(v.DType, p.e.act); err != nil || dt != cat.dt && !s.f32 {
 		return nil, fmt.Errorf("in-place input %s of %s: element types differ", v.Name, cat)
 	}

@@ -88,13 +88,18 @@ type Program struct {
 	users map[*graph.Value][]*graph.Node
 	tail  map[*graph.Node]bool
 	pre   map[*graph.Value]*preChain
+	// slotRoots are the Concat outputs computed in place; group is the
+	// last step of element-wise launches into one (ew).
+	slotRoots map[*buf]bool
+	group     *ewGroup
 }
 
 // compile lowers a bound, optimised graph.
 func compile(e *Engine, g *graph.Graph, preset []Tactic) (p *Program, err error) {
 	prog := &Program{e: e, g: g, vals: map[*graph.Value]*buf{}, layouts: map[*buf]*buf{},
 		pending: map[*graph.Value]*buf{}, host: map[*graph.Value]*tensor.Tensor{}, preset: preset,
-		slots: map[*graph.Value]slot{}, users: map[*graph.Value][]*graph.Node{}, pre: map[*graph.Value]*preChain{}}
+		slots: map[*graph.Value]slot{}, users: map[*graph.Value][]*graph.Node{}, pre: map[*graph.Value]*preChain{},
+		slotRoots: map[*buf]bool{}}
 	p = prog
 	defer func() {
 		if err != nil { // p is nil by now (return nil, err): free what was made

@@ -129,17 +129,7 @@ func lowerUnary(act int32) lowerFunc {
 		if act == actHardSigmoid {
 			sp.alpha = n.AttrFloat("alpha", 0.2)
 		}
-		if p.deferAct(n, x, sp) {
-			return nil
-		}
-		if p.pre[n.In(0)] != nil {
-			return fmt.Errorf("fused input %s not applied", n.In(0).Name)
-		}
-		y, err := p.defineOut(n.Outputs[0], likeNHWC(n.Outputs[0].Shape, x))
-		if err != nil {
-			return err
-		}
-		return p.ew(n.Name, y, []*buf{x}, sp)
+		return p.unaryStep(n, x, sp)
 	}
 }
 
@@ -157,6 +147,13 @@ func lowerClip(p *Program, n *graph.Node) error {
 			}
 		}
 	}
+	return p.unaryStep(n, x, sp)
+}
+
+// unaryStep lowers element-wise node n of input x as sp: deferred into
+// the binary step that reads it where deferAct can, else as a step of
+// its own.
+func (p *Program) unaryStep(n *graph.Node, x *buf, sp ewSpec) error {
 	if p.deferAct(n, x, sp) {
 		return nil
 	}

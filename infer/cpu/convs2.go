@@ -6,26 +6,26 @@ import (
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
 )
 
-// Stride-2 3x3 convolutions of 24 or more input channels (the
+// Stride-2 3x3 convolutions of 16 or more input channels (the
 // downsampling layers of detectors and classifiers) run on kern.ConvS4,
 // which keeps 16 or 24 output channels in the vector lanes and
 // broadcasts the input floats straight from the NCHW rows: no
 // phase-split copy of the input, which cost the row-band path about a
 // third of its kernel time on these layers (their output has a quarter
-// of the input's pixels). A call computes the channels of 4 consecutive
-// pixels of a row; the last call of a row ends at the row's end and may
-// overlap the one before it (it has its own place in the staging block),
-// so every call is a full one. The padding
-// columns on the left and right are the kernel's LeftPad and RightPad;
-// padding rows are left out of a call's rows. A row is done in spans
-// whose input stays in L1 while the chunks of output channels take it in
-// turn, 16 input channels per kernel call (the weights of a chunk's 16
-// channels stay in L1 while the calls walk the span, where all channels'
-// came from L2 on every call); each chunk's span goes through an L1
-// staging block, which the calls after a block's first accumulate into,
-// and is copied out in runs (the kernel's 16-byte stores straight into
-// large outputs cost more than its multiply-adds). Work items are the row bands of the
-// direct plan.
+// of the input's pixels). The kernel computes groups of 4 consecutive
+// pixels of a row, a span of them per call; when a row is not a multiple
+// of 4 long its last group ends at the row's end and overlaps the one
+// before it (it has its own place in the staging block), so every group
+// is a full one. The padding columns on the left and right are the
+// kernel's LeftPad and RightPad; padding rows are left out of a call's
+// rows. A row is done in spans whose input stays in L1 while the chunks
+// of output channels take it in turn, 16 input channels per kernel call
+// (the weights of a chunk's 16 channels stay in L1 while the call walks
+// the span, where all channels' came from L2 for every 4 pixels); each
+// chunk's span goes through an L1 staging block, which the calls after
+// a block's first accumulate into, and is copied out in runs (the
+// kernel's 16-byte stores straight into large outputs cost more than its
+// multiply-adds). Work items are the row bands of the direct plan.
 
 // s2Plan is the stride-2 layout of a directConv: the weights packed for
 // kern.ConvS4.

@@ -81,13 +81,15 @@ type pool struct {
 	parked []atomic.Bool // per worker: blocked (or about to block) on wake
 	wake   []chan struct{}
 	quit   chan struct{}
-	wg     sync.WaitGroup
-	task   ranger
-	total  int
-	chunk  int
-	next   atomic.Int64
-	mu     sync.RWMutex // held for reading while a task runs on the workers
-	closed bool
+	// pending counts the workers still on the task; the caller spins on
+	// it (see run).
+	pending atomic.Int64
+	task    ranger
+	total   int
+	chunk   int
+	next    atomic.Int64
+	mu      sync.RWMutex // held for reading while a task runs on the workers
+	closed  bool
 }
 
 // spinFor is how long an idle worker watches for the next task before
@@ -115,7 +117,7 @@ func (p *pool) worker(w int) {
 		}
 		seen = p.gen.Load()
 		p.drain(w)
-		p.wg.Done()
+		p.pending.Add(-1)
 	}
 }
 
@@ -197,7 +199,7 @@ func (p *pool) run(n, grain int, t ranger) {
 	p.next.Store(0)
 	// Every worker takes part (one that finds no chunk left returns at
 	// once): they all watch the same generation.
-	p.wg.Add(p.n - 1)
+	p.pending.Store(int64(p.n - 1))
 	p.gen.Add(1)
 	for w := 1; w < p.n; w++ {
 		if p.parked[w].CompareAndSwap(true, false) {
@@ -205,7 +207,16 @@ func (p *pool) run(n, grain int, t ranger) {
 		}
 	}
 	p.drain(0)
-	p.wg.Wait()
+	// Spin, not park: parking here made the last worker's done ready
+	// this goroutine on that worker's P, which then ran it and sent the
+	// worker, still spinning for the next task, to wait for a P of its
+	// own (tens of microseconds, often longer than a small kernel: the
+	// caller ended up running most of the next tasks' chunks itself).
+	for i := 0; p.pending.Load() != 0; i++ {
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
 	p.task = nil
 }
 

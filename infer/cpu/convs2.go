@@ -225,10 +225,10 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 					// The span's whole groups in one call, then the
 					// row's overlapping last group.
 					if ng := (e - s0) / 4; ng > 0 {
-						t.s2Call(&tl, rows, nrows, flags, s0, ng, unsafe.Pointer(&stage[4]))
+						t.s2Call(&tl, rows, flags, s0, ng, unsafe.Pointer(&stage[4]))
 					}
 					if e < s1 {
-						t.s2Call(&tl, rows, nrows, flags, g.ow-4, 1, unsafe.Pointer(&stage[0]))
+						t.s2Call(&tl, rows, flags, g.ow-4, 1, unsafe.Pointer(&stage[0]))
 					}
 				}
 				for m := ch.m0; m < min(ch.m0+no, g.m); m++ {
@@ -246,11 +246,11 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 
 // s2Call runs the stride-2 kernel on ng groups of 4 pixels of a row from
 // output column ow0, writing at out: tl holds the call's other operands,
-// rows the byte offsets of the nrows input rows it reads.
-func (t *directTask) s2Call(tl *kern.S4Tile, rows [3]int, nrows, flags, ow0, ng int, out unsafe.Pointer) {
+// rows the byte offsets of the tl.NRows input rows it reads.
+func (t *directTask) s2Call(tl *kern.S4Tile, rows [3]int, flags, ow0, ng int, out unsafe.Pointer) {
 	d, g := t.d, t.d.g
 	iw0 := 2*ow0 - g.pl
-	for r := range nrows {
+	for r := range tl.NRows {
 		tl.Rows[r] = rows[r] + 4*iw0
 	}
 	tl.Flags = flags

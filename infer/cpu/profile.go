@@ -20,22 +20,10 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 		return err
 	}
 	runs = max(runs, 1)
-	times := make([]time.Duration, len(p.steps))
-	var tail time.Duration
+	times := make([]time.Duration, len(p.steps)+1) // the steps', then the tail's
 	for range runs {
-		for i, s := range p.steps {
-			start := time.Now()
-			if err := s.run(); err != nil {
-				return fmt.Errorf("cpu: %s: %w", s.node, err)
-			}
-			times[i] += time.Since(start)
-		}
-		if p.tail != nil {
-			start := time.Now()
-			if err := p.tail.run(); err != nil {
-				return fmt.Errorf("cpu: %w", err)
-			}
-			tail += time.Since(start)
+		if err := p.run(times); err != nil {
+			return err
 		}
 	}
 	var total time.Duration
@@ -43,8 +31,8 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 		times[i] /= time.Duration(runs)
 		total += times[i]
 	}
-	tail /= time.Duration(runs)
-	total += tail
+	tail := times[len(p.steps)]
+	times = times[:len(p.steps)]
 	idx := make([]int, len(times))
 	for i := range idx {
 		idx[i] = i

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
@@ -153,15 +154,32 @@ func (p *Program) named(vs []*graph.Value, name string) (*tensor.Tensor, bool) {
 func (p *Program) Graph() *graph.Graph { return p.g }
 
 // Run executes the program on the current input tensors.
-func (p *Program) Run() error {
-	for _, s := range p.steps {
+func (p *Program) Run() error { return p.run(nil) }
+
+// run executes the steps and the tail; with times (one per step, then
+// one for the tail) it adds to each what it took (Profile).
+func (p *Program) run(times []time.Duration) error {
+	var start time.Time
+	for i, s := range p.steps {
+		if times != nil {
+			start = time.Now()
+		}
 		if err := s.run(); err != nil {
 			return fmt.Errorf("cpu: %s: %w", s.node, err)
 		}
+		if times != nil {
+			times[i] += time.Since(start)
+		}
 	}
 	if p.tail != nil {
+		if times != nil {
+			start = time.Now()
+		}
 		if err := p.tail.run(); err != nil {
 			return fmt.Errorf("cpu: %w", err)
+		}
+		if times != nil {
+			times[len(p.steps)] += time.Since(start)
 		}
 	}
 	return nil

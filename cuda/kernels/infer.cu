@@ -645,6 +645,20 @@ struct PoolParams {
 	int isMax, includePad, dtype, order;
 };
 
+// poolWindow calls f with the element offset (ih*xs[2] + iw*xs[3]) of
+// each tap of the pooling window at (h0, w0) that lies inside the input.
+template <typename F> __device__ __forceinline__ void poolWindow(const PoolParams &p, int h0, int w0, F f) {
+	for (int kh = 0; kh < p.kh; kh++) {
+		int ih = h0 + kh * p.dh;
+		if (ih < 0 || ih >= p.h) continue;
+		for (int kw = 0; kw < p.kw; kw++) {
+			int iw = w0 + kw * p.dw;
+			if (iw < 0 || iw >= p.w) continue;
+			f(ih * p.xs[2] + iw * p.xs[3]);
+		}
+	}
+}
+
 DSGO_KERNEL(dsgo_pool, PoolParams) {
 	long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
 	if (i >= (long long)p.n * p.c * p.oh * p.ow) return;
@@ -655,15 +669,7 @@ DSGO_KERNEL(dsgo_pool, PoolParams) {
 	float v;
 	if (p.isMax) {
 		v = NEG_INF;
-		for (int kh = 0; kh < p.kh; kh++) {
-			int ih = h0 + kh * p.dh;
-			if (ih < 0 || ih >= p.h) continue;
-			for (int kw = 0; kw < p.kw; kw++) {
-				int iw = w0 + kw * p.dw;
-				if (iw < 0 || iw >= p.w) continue;
-				v = fmaxf(v, ld<float>(p.x, p.dtype, base + ih * p.xs[2] + iw * p.xs[3]));
-			}
-		}
+		poolWindow(p, h0, w0, [&](long long off) { v = fmaxf(v, ld<float>(p.x, p.dtype, base + off)); });
 	} else {
 		int h1 = imin(h0 + p.kh, p.h + p.pb), w1 = imin(w0 + p.kw, p.w + p.pr);
 		int padded = (h1 - h0) * (w1 - w0);
@@ -692,20 +698,14 @@ DSGO_KERNEL(dsgo_maxpool_h8, PoolParams) {
 	float m[8];
 	for (int j = 0; j < 8; j++) m[j] = NEG_INF;
 	const unsigned short *x = (const unsigned short *)p.x + n * p.xs[0] + cv * 8;
-	for (int kh = 0; kh < p.kh; kh++) {
-		int ih = h0 + kh * p.dh;
-		if (ih < 0 || ih >= p.h) continue;
-		for (int kw = 0; kw < p.kw; kw++) {
-			int iw = w0 + kw * p.dw;
-			if (iw < 0 || iw >= p.w) continue;
-			uint4 v = *(const uint4 *)(x + ih * p.xs[2] + iw * p.xs[3]);
-			unsigned u[4] = {v.x, v.y, v.z, v.w};
-			for (int j = 0; j < 4; j++) {
-				m[2 * j] = fmaxf(m[2 * j], h2f((unsigned short)(u[j] & 0xffffu)));
-				m[2 * j + 1] = fmaxf(m[2 * j + 1], h2f((unsigned short)(u[j] >> 16)));
-			}
+	poolWindow(p, h0, w0, [&](long long off) {
+		uint4 v = *(const uint4 *)(x + off);
+		unsigned u[4] = {v.x, v.y, v.z, v.w};
+		for (int j = 0; j < 4; j++) {
+			m[2 * j] = fmaxf(m[2 * j], h2f((unsigned short)(u[j] & 0xffffu)));
+			m[2 * j + 1] = fmaxf(m[2 * j + 1], h2f((unsigned short)(u[j] >> 16)));
 		}
-	}
+	});
 	uint4 o;
 	unsigned *ou = (unsigned *)&o;
 	for (int j = 0; j < 4; j++) ou[j] = (unsigned)f2h(m[2 * j]) | ((unsigned)f2h(m[2 * j + 1]) << 16);

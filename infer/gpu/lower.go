@@ -241,18 +241,12 @@ func binaryOp(op string) bool {
 // and both compute over the same shape in float arithmetic, and reports
 // whether it did (the YOLO decode's x * stride + grid is one launch).
 func (p *Program) deferBinary(n *graph.Node, op int32, ins []*buf) bool {
+	if !ins[0].dt.float() || !ins[1].dt.float() {
+		return false
+	}
+	m, ok := p.soleReader(n)
 	out := n.Outputs[0]
-	us := p.users[out]
-	if len(us) != 1 || p.tail[n] || slices.Contains(p.g.Outputs, out) || !ins[0].dt.float() || !ins[1].dt.float() ||
-		out.DType != tensor.Float32 && out.DType != tensor.Float16 {
-		return false
-	}
-	if _, ok := p.slots[out]; ok {
-		return false
-	}
-	m := us[0]
-	if p.tail[m] || !binaryOp(m.Op) || len(m.Inputs) != 2 || m.Inputs[0] != out || m.Inputs[1] == nil ||
-		m.Inputs[1] == out || !slices.Equal(m.Outputs[0].Shape, out.Shape) ||
+	if !ok || !binaryOp(m.Op) || len(m.Inputs) != 2 || m.Inputs[1] == nil || !slices.Equal(m.Outputs[0].Shape, out.Shape) ||
 		m.Inputs[1].DType != tensor.Float32 && m.Inputs[1].DType != tensor.Float16 {
 		return false
 	}
@@ -262,6 +256,27 @@ func (p *Program) deferBinary(n *graph.Node, op int32, ins []*buf) bool {
 	}
 	p.pre[out] = &preChain{x: ins[0], op: op, y: ins[1], rnd: dt == dF16}
 	return true
+}
+
+// soleReader returns the one step that reads n's result, when that step
+// reads it as its first input only and the result may be left to it: a
+// float value of the device program, read by nothing else, not a graph
+// output and not computed in place into a Concat.
+func (p *Program) soleReader(n *graph.Node) (*graph.Node, bool) {
+	out := n.Outputs[0]
+	us := p.users[out]
+	if len(us) != 1 || p.tail[n] || slices.Contains(p.g.Outputs, out) ||
+		out.DType != tensor.Float32 && out.DType != tensor.Float16 {
+		return nil, false
+	}
+	if _, ok := p.slots[out]; ok {
+		return nil, false
+	}
+	m := us[0]
+	if p.tail[m] || len(m.Inputs) == 0 || m.Inputs[0] != out || slices.Contains(m.Inputs[1:], out) {
+		return nil, false
+	}
+	return m, true
 }
 
 // maxPre is the most activations a step applies to its first input.
@@ -274,22 +289,17 @@ func paramAct(op string) bool { return op == "Clip" || op == "LeakyRelu" || op =
 // (see preChain), given acts activations and params of them reading
 // parameters before it (n included).
 func (p *Program) chainable(n *graph.Node, acts, params int) bool {
-	out := n.Outputs[0]
-	us := p.users[out]
-	if acts > maxPre || params > 1 || len(us) != 1 || p.tail[n] || slices.Contains(p.g.Outputs, out) ||
-		out.DType != tensor.Float32 && out.DType != tensor.Float16 {
+	if acts > maxPre || params > 1 {
 		return false
 	}
-	if _, ok := p.slots[out]; ok {
+	m, ok := p.soleReader(n)
+	if !ok {
 		return false
 	}
-	m := us[0]
-	if p.tail[m] || len(m.Inputs) == 0 || m.Inputs[0] != out || slices.Contains(m.Inputs[1:], out) {
-		return false
+	if binaryOp(m.Op) {
+		return len(m.Inputs) == 2 && m.Inputs[1] != nil
 	}
 	switch m.Op {
-	case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max":
-		return len(m.Inputs) == 2 && m.Inputs[1] != nil
 	case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg", "HardSigmoid", "Erf", "Floor", "Ceil", "Clip":
 		if paramAct(m.Op) {
 			params++

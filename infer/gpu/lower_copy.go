@@ -142,8 +142,18 @@ type slot struct {
 // writes its output through any strides.
 func elementWise(op string) bool {
 	switch op {
-	case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Sqrt",
-		"Neg", "HardSigmoid", "HardSwish", "Mish", "Erf", "Floor", "Ceil", "Clip", "Cast":
+	case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg", "HardSigmoid", "HardSwish", "Mish", "Erf",
+		"Floor", "Ceil", "Clip", "Cast":
+		return true
+	}
+	return binaryOp(op)
+}
+
+// reshapeOp reports whether op is one of the reshapes lowerView lowers:
+// its output is its input's elements in the same order.
+func reshapeOp(op string) bool {
+	switch op {
+	case "Reshape", "Flatten", "Squeeze", "Unsqueeze":
 		return true
 	}
 	return false
@@ -154,11 +164,7 @@ func elementWise(op string) bool {
 // (whose input is then copied into place, as the Concat would have
 // copied it) and Resize.
 func slotWriter(op string) bool {
-	switch op {
-	case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Resize", "Upsample":
-		return true
-	}
-	return elementWise(op)
+	return reshapeOp(op) || op == "Resize" || op == "Upsample" || elementWise(op)
 }
 
 // planSlots finds the Concat inputs that their producers can compute in
@@ -206,8 +212,7 @@ func (p *Program) planSlots(tail map[*graph.Node]bool) {
 			if pn != nil && !tail[pn] && uses[v] == 1 && slotWriter(pn.Op) && v.Shape.NumElements() > 0 &&
 				v.DType == out.DType {
 				p.slots[v] = slot{cat: out, axis: axis, off: off, nhwc: len(out.Shape) == 4 && p.wantNHWC()}
-				all = all && (elementWise(pn.Op) || pn.Op == "Reshape" || pn.Op == "Flatten" || pn.Op == "Squeeze" ||
-					pn.Op == "Unsqueeze")
+				all = all && (elementWise(pn.Op) || reshapeOp(pn.Op))
 			} else {
 				all = false
 			}
@@ -319,8 +324,8 @@ func reshapeStrides(from, st, to []int) ([]int, bool) {
 // strided view of another value (a Slice). Graph outputs are copied out
 // by dsgo_ew too.
 func (p *Program) readStrided(v *graph.Value) bool {
-	for _, n := range p.g.Nodes {
-		if slices.Contains(n.Inputs, v) && !elementWise(n.Op) && n.Op != "Concat" {
+	for _, n := range p.users[v] {
+		if !elementWise(n.Op) && n.Op != "Concat" {
 			return false
 		}
 	}

@@ -73,6 +73,72 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	VSHUFPS $0x44, Y15, Y13, yc; \
 	VSHUFPS $0xEE, Y15, Y13, yd
 
+// B3 multiplies-adds the broadcast float at off(AX) with the 3 weight
+// vectors Y12-Y14 into the sums of pixel p (Yp, Yp+4, Yp+8); B2 with the 2
+// in Y12-Y13.
+#define B3(off, a, b, c) \
+	VBROADCASTSS off(AX), Y15; \
+	VFMADD231PS Y15, Y12, a; \
+	VFMADD231PS Y15, Y13, b; \
+	VFMADD231PS Y15, Y14, c
+
+#define B2(off, a, b) \
+	VBROADCASTSS off(AX), Y15; \
+	VFMADD231PS Y15, Y12, a; \
+	VFMADD231PS Y15, Y13, b
+
+// FROW3 is one filter row of a group without padding floats for 3 blocks:
+// the input row at SI+RR, its weights at R8+wo (3 taps of 3 vectors).
+#define FROW3(RR, wo) \
+	LEAQ (SI)(RR*1), AX; \
+	PREFETCHT0 PFD(AX); \
+	PREFETCHT1 (AX)(CX*1); \
+	VMOVUPS (wo)(R8), Y12; \
+	VMOVUPS (wo+32)(R8), Y13; \
+	VMOVUPS (wo+64)(R8), Y14; \
+	B3(0, Y0, Y4, Y8); \
+	B3(8, Y1, Y5, Y9); \
+	B3(16, Y2, Y6, Y10); \
+	B3(24, Y3, Y7, Y11); \
+	VMOVUPS (wo+96)(R8), Y12; \
+	VMOVUPS (wo+128)(R8), Y13; \
+	VMOVUPS (wo+160)(R8), Y14; \
+	B3(4, Y0, Y4, Y8); \
+	B3(12, Y1, Y5, Y9); \
+	B3(20, Y2, Y6, Y10); \
+	B3(28, Y3, Y7, Y11); \
+	VMOVUPS (wo+192)(R8), Y12; \
+	VMOVUPS (wo+224)(R8), Y13; \
+	VMOVUPS (wo+256)(R8), Y14; \
+	B3(8, Y0, Y4, Y8); \
+	B3(16, Y1, Y5, Y9); \
+	B3(24, Y2, Y6, Y10); \
+	B3(32, Y3, Y7, Y11)
+
+// FROW2 is FROW3 for 2 blocks (3 taps of 2 vectors).
+#define FROW2(RR, wo) \
+	LEAQ (SI)(RR*1), AX; \
+	PREFETCHT0 PFD(AX); \
+	PREFETCHT1 (AX)(CX*1); \
+	VMOVUPS (wo)(R8), Y12; \
+	VMOVUPS (wo+32)(R8), Y13; \
+	B2(0, Y0, Y4); \
+	B2(8, Y1, Y5); \
+	B2(16, Y2, Y6); \
+	B2(24, Y3, Y7); \
+	VMOVUPS (wo+64)(R8), Y12; \
+	VMOVUPS (wo+96)(R8), Y13; \
+	B2(4, Y0, Y4); \
+	B2(12, Y1, Y5); \
+	B2(20, Y2, Y6); \
+	B2(28, Y3, Y7); \
+	VMOVUPS (wo+128)(R8), Y12; \
+	VMOVUPS (wo+160)(R8), Y13; \
+	B2(8, Y0, Y4); \
+	B2(16, Y1, Y5); \
+	B2(24, Y2, Y6); \
+	B2(32, Y3, Y7)
+
 // func convS4AVX2(t *S4Tile)
 TEXT ·convS4AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
@@ -130,6 +196,41 @@ bias2:
 	ADDQ S_IN(DX), SI
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
+	// A group with all 3 filter rows and no padding floats: the rows'
+	// offsets in R10, R12, R13 (their weights in order), no per-row
+	// bookkeeping.
+	CMPQ S_NROWS(DX), $3
+	JNE slow
+	TESTQ $12, R9
+	JNZ slow
+	MOVQ S_ROWS(DX), R10
+	MOVQ S_ROWS+8(DX), R12
+	MOVQ S_ROWS+16(DX), R13
+	MOVQ S_PF(DX), CX
+	CMPQ S_NB(DX), $3
+	JLT fast2
+
+fast3:
+	FROW3(R10, 0)
+	FROW3(R12, 288)
+	FROW3(R13, 576)
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ fast3
+	JMP sums
+
+fast2:
+	FROW2(R10, 0)
+	FROW2(R12, 192)
+	FROW2(R13, 384)
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ fast2
+	JMP sums
+
+slow:
 	CMPQ S_NB(DX), $3
 	JLT channel2
 

@@ -51,6 +51,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{3, 6, Accumulate | Relu | LeftPad, 1, []int{0, 2}},
 		{3, 5, LeftPad | RightPad, 3, []int{0, 1, 2}}, // padding in the first and last groups only
 		{2, 3, Accumulate | RightPad, 2, []int{1, 2}},
+		{3, 17, Accumulate | Relu, 2, []int{0, 1, 2}}, // the unpadded 3-row path, groups in a row
+		{2, 16, 0, 2, []int{0, 1, 2}},
 	} {
 		no, ldo := 8*tc.nb, 4*tc.ng+3
 		cstride := 3*ldx + 5

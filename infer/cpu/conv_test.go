@@ -263,6 +263,29 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 	})
 }
 
+// TestConvDilatedMatchesReference runs dilated 3x3 convolutions on the
+// Winograd mosaic of their phase images: dilations 2, 3, 4 and 8, sizes
+// that are not multiples of the dilation (phases of different sizes),
+// batches, residuals and activations.
+func TestConvDilatedMatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the Winograd path runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	dil := func(d int, act Activation) ConvParams {
+		return ConvParams{Dilations: [2]int{d, d}, Pads: [4]int{d, d, d, d}, Act: act}
+	}
+	cases := []convCase{
+		{2, 16, 23, 40, 20, 3, dil(2, relu), true, true},
+		{1, 24, 24, 41, 16, 3, dil(4, silu), true, false},
+		{1, 16, 47, 63, 16, 3, dil(8, Activation{}), false, true},
+		{2, 17, 20, 29, 18, 3, dil(3, relu), true, false},
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(31, 32)), func(d *directConv, _, _ *tensor.Tensor) bool {
+		return d.dil != nil && d.dil.inner.wino != nil
+	})
+}
+
 // TestConvStride2MatchesReference runs 3x3 stride-2 convolutions on the
 // stride-2 kernel (odd sizes, a last chunk past the output channels,
 // padding 0 or 1 on either side, rows wholly in the padding, residuals

@@ -77,6 +77,9 @@ type directConv struct {
 	// s2, when set, runs the convolution with the stride-2 kernel
 	// (convs2.go) instead of the phase-split row bands.
 	s2 *s2Plan
+	// dil, when set, runs a dilated convolution as a Winograd one on the
+	// mosaic of its phase images (convdilated.go).
+	dil *dilPlan
 }
 
 // directFits reports whether the direct kernel runs this convolution:
@@ -87,7 +90,7 @@ func directFits(g convGeom) bool { return kern.SIMD() && !g.depthwise() && g.kh 
 // kw) and bias b (M or nil) for a Runner of the given workers, reusing
 // d's slices.
 func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers int) {
-	wino, s2 := d.wino, d.s2
+	wino, s2, dil := d.wino, d.s2, d.dil
 	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0]}
 	d.obs = (g.mg + 3) / 4
 	d.relu = act.Kind == ActRelu
@@ -125,6 +128,10 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	if winoFits(g) {
 		d.wino = wino
 		d.planWino(w, workers)
+	}
+	if dilFits(g) {
+		d.dil = dil
+		d.planDil(w, b, workers)
 	}
 	if s2Chosen(g) {
 		d.s2 = s2
@@ -287,6 +294,10 @@ type directTask struct {
 // convDirect computes y = act(conv(x) + bias + res) with a planned
 // convolution; res may be nil.
 func (r *Runner) convDirect(d *directConv, y, x, res []float32) {
+	if d.dil != nil {
+		r.convDilated(d, y, x, res)
+		return
+	}
 	for i := range r.cols {
 		if len(r.cols[i]) < d.bufLen {
 			r.cols[i] = make([]float32, d.bufLen)

@@ -25,6 +25,7 @@ type Runner struct {
 	pl      poolTask
 	pack    [][]float32 // per-worker pure-Go GEMM packing buffers
 	cols    [][]float32 // per-worker im2col tiles (BLAS convolutions)
+	mosaic  []float32   // a dilated convolution's input and output mosaics
 	conv    convTask
 	split   gemmSplit
 	resize  resizeTask

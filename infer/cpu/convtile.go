@@ -8,6 +8,7 @@ import "github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 type convTask struct {
 	tiled  tiledTask
 	direct directTask
+	mosaic mosaicTask
 	plan   directConv
 }
 

@@ -307,6 +307,8 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{1, 11, 9, 23, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, false},             // chunks of 16 and 16
 		{1, 6, 10, 30, 53, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},   // chunks of 24, 16, 16 (13 of them)
 		{2, 32, 12, 13, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, false, true}, // chosen by channels; rows of 7
+		{2, 3, 21, 30, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},   // written directly; rows of 15
+		{1, 24, 17, 26, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // direct, all 24 channels per call
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {

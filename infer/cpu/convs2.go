@@ -7,7 +7,9 @@ import (
 )
 
 // Stride-2 3x3 convolutions of 16 or more input channels (the
-// downsampling layers of detectors and classifiers) run on kern.ConvS4,
+// downsampling layers of detectors and classifiers), and those of fewer
+// (the first layers) whose output channels fill whole chunks, run on
+// kern.ConvS4,
 // which keeps 16 or 24 output channels in the vector lanes and
 // broadcasts the input floats straight from the NCHW rows: no
 // phase-split copy of the input, which cost the row-band path about a
@@ -25,7 +27,12 @@ import (
 // chunk's span goes through an L1 staging block, which the calls after
 // a block's first accumulate into, and is copied out in runs (the
 // kernel's 16-byte stores straight into large outputs cost more than its
-// multiply-adds). Work items are the row bands of the direct plan.
+// multiply-adds). Layers of at most s2DirectChannels input channels whose
+// output channels fill whole chunks take all their channels in one call
+// and the kernel writes the output rows itself: there the staging copy
+// was as long as the multiply-adds (3->24 at 368x640, 1 worker: 3.0 ms
+// staged, 1.55 direct, 1.9-2.4 on the row bands). Work items are the row
+// bands of the direct plan.
 
 // s2Plan is the stride-2 layout of a directConv: the weights packed for
 // kern.ConvS4.
@@ -38,7 +45,8 @@ type s2Plan struct {
 	span int
 	// kb is how many input channels the kernel takes per call: their
 	// weights stay in L1 while it walks a span.
-	kb int
+	kb     int
+	direct bool
 }
 
 // s2Chunk is output channels [m0, m0+8*nb) of a plan, whose weights
@@ -63,16 +71,32 @@ const (
 const s2BlockChannels = 16
 
 // s2MinChannels is the fewest input channels per group for which the
-// stride-2 kernel is chosen over the phase-split row bands. Measured per
-// layer in one process (1 worker, this 2-core AMD EPYC VM, 3x3 stride 2
-// pad 1, GFLOP/s, medians of 3): with a span's groups in one call and 16
-// channels per call it wins at 16 channels too (16->32 at 192x320: 36.8
-// against 33.5; before, 36.9 against 36.6), and on every layer of 24 or
-// more by 10-50% (24->48 at 136x240, 32->48 at 80x80, 48->64 at 40x40,
-// 64->96 at 20x20, 96->112 at 24x40). On the 3-channel first layers the
-// row bands stay ahead (3->24 at 272x480: 56 against 47; 3->16 at
-// 384x640: 30 against 23).
+// stride-2 kernel is chosen over the phase-split row bands when it must
+// stage its output (see s2Whole). Measured per layer in one process (1
+// worker, this 2-core AMD EPYC VM, 3x3 stride 2 pad 1, GFLOP/s, medians of
+// 3): with a span's groups in one call and 16 channels per call it wins at
+// 16 channels too (16->32 at 192x320: 36.8 against 33.5), and on every
+// layer of 24 or more by 10-50% (24->48 at 136x240, 32->48 at 80x80,
+// 48->64 at 40x40, 64->96 at 20x20, 96->112 at 24x40). Staged, the
+// 3-channel first layers stayed on the row bands (3->24 at 272x480: 56
+// against 47); writing directly they run on the kernel (3->24 at 272x480
+// 0.70 against 0.99-1.05 ms, at 368x640 1.55-1.65 against 1.9-2.7; 3->16
+// at 384x640 1.2 against 1.8-1.9, at 320x320 even).
 const s2MinChannels = 16
+
+// s2DirectChannels is the most input channels for which the kernel takes
+// all of them in one call and writes the output itself (s2Whole): their
+// weights for a chunk of 24 output channels, 27 KiB, stay in L1. Against
+// the staged blocks of 16 (1 worker, ms, two interleaved runs): 24->32 at
+// 184x320 3.96/4.21 against 4.18/4.61, 16->32 at 160x160 1.11/1.04
+// against 1.20/1.15, 32->64 at 92x160 2.30/2.11 against 2.33/2.31;
+// 64->112 at 46x80 staged stayed ahead (1.89/1.83 against 1.97/1.95).
+const s2DirectChannels = 32
+
+// s2Whole reports whether m output channels fill the kernel's chunks
+// exactly (a lone block of 8 takes a chunk of 16), so that it can write
+// every chunk's rows into the output.
+func s2Whole(m int) bool { return m%8 == 0 && m > 8 }
 
 // s2Fits reports whether the stride-2 kernel runs g: 3x3, stride 2, no
 // dilation, one group, at most one padding column on either side, and
@@ -83,7 +107,9 @@ func s2Fits(g convGeom) bool {
 }
 
 // s2Chosen reports whether a plan runs g with the stride-2 kernel.
-func s2Chosen(g convGeom) bool { return s2Fits(g) && g.cg >= s2MinChannels }
+func s2Chosen(g convGeom) bool {
+	return s2Fits(g) && (g.cg >= s2MinChannels || g.cg <= s2DirectChannels && s2Whole(g.m))
+}
 
 // planS2 packs weights w (M x cg x 3 x 3) and bias b (M or nil) for the
 // stride-2 kernel.
@@ -102,7 +128,12 @@ func (d *directConv) planS2(w, b []float32) {
 	}
 	p.planChunks(w, g, obs)
 	p.kb = min(g.cg, s2BlockChannels)
-	p.span = max(4, min(s2SpanBytes/(4*3*2*p.kb), s2StageBytes/(4*24))&^3)
+	p.direct = g.cg <= s2DirectChannels && s2Whole(g.m)
+	stage := s2StageBytes / (4 * 24)
+	if p.direct {
+		p.kb, stage = g.cg, s2SpanBytes
+	}
+	p.span = max(4, min(s2SpanBytes/(4*3*2*p.kb), stage)&^3)
 	d.bufLen = max(d.bufLen, 24*(p.span+4))
 }
 
@@ -211,6 +242,25 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 				for r := range nrows {
 					tl.WRows[r] = 4 * 3 * no * wrows[r]
 				}
+				if p.direct {
+					// One block of channels and whole chunks: the kernel
+					// writes the output rows itself.
+					y := unsafe.Pointer(&t.y[(n*g.m+ch.m0)*ohw+oh*g.ow])
+					tl.LDO = 4 * ohw
+					tl.NC, tl.W, tl.In = g.cg, unsafe.Pointer(&p.w[ch.off]), x
+					flags := 0
+					if relu {
+						flags = kern.Relu
+					}
+					if ng := (e - s0) / 4; ng > 0 {
+						t.s2Call(&tl, rows, flags, s0, ng, unsafe.Add(y, 4*s0))
+					}
+					if e < s1 {
+						t.s2Call(&tl, rows, flags, g.ow-4, 1, unsafe.Add(y, 4*(g.ow-4)))
+					}
+					continue
+				}
+				tl.LDO = 4 * ls
 				for c0 := 0; c0 < g.cg; c0 += p.kb {
 					tl.NC = min(p.kb, g.cg-c0)
 					tl.W = unsafe.Pointer(&p.w[ch.off+c0*72*ch.nb])

@@ -7,21 +7,22 @@ import "github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 // pixel (y, x) reads only input pixels (y+k*d, x+l*d): the d*d phase
 // images, pixels (a+d*i, b+d*j) of phase (a, b), are convolved
 // independently with the same 3x3 filter, undilated, padding 1. They are
-// laid side by side into one mosaic, phase (a, b) at rows a*(hs+1) and
-// columns b*(ws+1), with one zero row or column between neighbours (the
-// padding both of them read), and the mosaic is convolved as one image:
+// laid into one mosaic, in rows of images (mosaicLayout picks how many
+// per row), with one zero row or column between neighbours (the padding
+// both of them read), and the mosaic is convolved as one image:
 // Winograd's chunks then stay full where single phase images of a few
 // tiles each would leave most of the micro-kernel's vectors empty. The
-// separators' outputs are computed and dropped (on the sample detector's
-// 23x40 layers, dilation 2: 84% of the mosaic is output, 4: 75%, 8: 66%);
-// the row-band kernel, which these layers ran on before, reached 53-70
-// GFLOP/s where Winograd's products run at about 100. Mosaics of less
-// than 70% output (dilation 8 there) stay on the row-band kernel.
+// separators' outputs are computed and dropped; the row-band kernel,
+// which these layers ran on before, reached 53-70 GFLOP/s where
+// Winograd's products run at about 100. Mosaics of under 70% of the
+// Winograd tiles the output needs (dilation 8 on 23x40: 240 of 384)
+// stay on the row bands.
 
 // dilPlan is the mosaic layout of a dilated directConv.
 type dilPlan struct {
 	d      int         // the dilation
 	hs, ws int         // a phase image's rows and columns
+	cols   int         // phase images per row of the mosaic
 	inner  *directConv // the Winograd plan of the mosaic, no activation
 }
 
@@ -32,14 +33,39 @@ func dilFits(g convGeom) bool {
 	d := g.dh
 	return g.kh == 3 && g.kw == 3 && d > 1 && g.dw == d && g.sh == 1 && g.sw == 1 && g.group == 1 &&
 		g.pt == d && g.pl == d && g.oh == g.h && g.ow == g.w && winoFits(mosaicGeom(g)) &&
-		10*g.h*g.w >= 7*mosaicGeom(g).h*mosaicGeom(g).w
+		10*winoTiles(g) >= 7*winoTiles(mosaicGeom(g))
+}
+
+// winoTiles is how many Winograd tiles cover g's output.
+func winoTiles(g convGeom) int { return (g.oh + 1) / 2 * ((g.ow + 1) / 2) }
+
+// mosaicLayout returns the phase images' rows and columns of g and the
+// columns of phase images per mosaic row: of the arrangements of the d*d
+// images (a divisor of d*d per row), the one with the fewest Winograd
+// tiles (on the sample detector's 23x40 layers, dilation 2: 252 tiles in
+// one row of 4 images against 273 as 2x2, dilation 4: 264 in a row of 16
+// against 308 as 4x4, where 230 would cover the output).
+func mosaicLayout(g convGeom) (hs, ws, cols int) {
+	d := g.dh
+	hs, ws = (g.h+d-1)/d, (g.w+d-1)/d
+	best := 0
+	for c := 1; c <= d*d; c++ {
+		if d*d%c != 0 {
+			continue
+		}
+		hm, wm := d*d/c*(hs+1)-1, c*(ws+1)-1
+		if tiles := winoTiles(convGeom{oh: hm, ow: wm}); best == 0 || tiles < best {
+			best, cols = tiles, c
+		}
+	}
+	return hs, ws, cols
 }
 
 // mosaicGeom is the undilated convolution of g's mosaic.
 func mosaicGeom(g convGeom) convGeom {
 	d := g.dh
-	hs, ws := (g.h+d-1)/d, (g.w+d-1)/d
-	hm, wm := d*(hs+1)-1, d*(ws+1)-1
+	hs, ws, cols := mosaicLayout(g)
+	hm, wm := d*d/cols*(hs+1)-1, cols*(ws+1)-1
 	return convGeom{n: g.n, c: g.c, h: hm, w: wm, m: g.m, kh: 3, kw: 3, oh: hm, ow: wm,
 		group: 1, cg: g.cg, mg: g.mg, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1}
 }
@@ -53,7 +79,7 @@ func (d *directConv) planDil(w, b []float32, workers int) {
 		d.dil = p
 	}
 	p.d = g.dh
-	p.hs, p.ws = (g.h+p.d-1)/p.d, (g.w+p.d-1)/p.d
+	p.hs, p.ws, p.cols = mosaicLayout(g)
 	p.inner.plan(mosaicGeom(g), w, b, Activation{}, workers)
 }
 
@@ -102,7 +128,7 @@ type mosaicTask struct {
 func (t *mosaicTask) run(_, lo, hi int) {
 	p, d := t.p, t.p.d
 	h, w, wm := t.h, t.w, t.wm
-	hm := d*(p.hs+1) - 1
+	hm := d*d/p.cols*(p.hs+1) - 1
 	for c := lo; c < hi; c++ {
 		pl := t.plain[c*h*w : (c+1)*h*w]
 		mp := t.m[c*hm*wm : (c+1)*hm*wm]
@@ -111,13 +137,18 @@ func (t *mosaicTask) run(_, lo, hi int) {
 		}
 		for y := range h {
 			src := pl[y*w : (y+1)*w]
-			row := mp[((y%d)*(p.hs+1)+y/d)*wm:][:wm]
+			k := y % d * d // phase (y%d, 0)
+			// Phase (a, b) of a row sits at image k+b of the mosaic:
+			// row (k+b)/cols of images, column (k+b)%cols.
+			at := func(b int) []float32 {
+				return mp[((k+b)/p.cols*(p.hs+1)+y/d)*wm+(k+b)%p.cols*(p.ws+1):][:(w-b+d-1)/d]
+			}
 			done := 0 // the phase columns done by the vector kernel
 			if d == 2 && t.toMosaic {
-				done = vecmath.Deinterleave2(row[:w/2], row[p.ws+1:][:w/2], src)
+				done = vecmath.Deinterleave2(at(0)[:w/2], at(1)[:w/2], src)
 			}
 			for b := range d {
-				ph := row[b*(p.ws+1):][:(w-b+d-1)/d]
+				ph := at(b)
 				s := src[b:]
 				if t.toMosaic {
 					for j := done; j < len(ph); j++ {

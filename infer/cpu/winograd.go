@@ -39,7 +39,7 @@ type winoPlan struct {
 	chunks int       // chunks per image
 	tp     int       // floats per (value, channel) row of V and M: tc + 8
 	wp     int       // floats per padded input row
-	prows  int       // padded input rows a chunk reads
+	prows  int       // padded input rows: a row of tiles reads 4
 	sw     int       // floats per output staging row
 	// Offsets of V, M, the padded rows and the staging rows in a
 	// worker's buffer.
@@ -88,7 +88,7 @@ func (d *directConv) planWino(w []float32, workers int) {
 	p.chunks = (tiles + p.tc - 1) / p.tc
 	p.tp = p.tc + 8
 	p.wp = 2*p.tw + 16
-	p.prows = 2*min(p.th, (p.tc+p.tw-1)/p.tw+1) + 4
+	p.prows = 4
 	p.sw = 16 * ((p.tw + 7) / 8)
 	p.mOff = 16 * g.cg * p.tp
 	p.pOff = p.mOff + 16*mp*p.tp
@@ -162,34 +162,37 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 }
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,
-// all channels, into v, through zero-padded copies of their input rows
-// in rows.
+// all channels, into v, per row of tiles through zero-padded copies of
+// the 4 input rows' columns its tiles read, in rows. (Whole rows for the
+// chunk's rows of tiles copied up to 4 times the columns a chunk reads
+// in the wide mosaics of dilated convolutions, 2 times in a row of tiles
+// cut between two chunks.)
 func (t *directTask) winoInput(v, rows []float32, n, t0, t1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	i0, i1 := t0/p.tw, (t1-1)/p.tw
-	ih0, nrows := 2*i0-g.pt, 2*(i1-i0)+4
-	lo, hi := validRange(p.wp, g.w, 1, -g.pl)
 	vs := g.cg * p.tp
 	for c := range g.c {
 		src := t.x[(n*g.c+c)*g.h*g.w:][:g.h*g.w]
-		for r := range nrows {
-			row := rows[r*p.wp : (r+1)*p.wp]
-			if ih := ih0 + r; ih >= 0 && ih < g.h {
-				clear(row[:lo])
-				copy(row[lo:hi], src[ih*g.w+lo-g.pl:])
-				clear(row[hi:])
-			} else {
-				clear(row)
-			}
-		}
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
+			n8 := (jb - ja + 7) / 8
+			ih, col, width := 2*i-g.pt, 2*ja-g.pl, 16*n8+2
+			lo, hi := validRange(width, g.w, 1, col)
+			for k := range 4 {
+				row := rows[k*p.wp:][:width]
+				if y := ih + k; y >= 0 && y < g.h && lo < hi {
+					clear(row[:lo])
+					copy(row[lo:hi], src[y*g.w+col+lo:])
+					clear(row[hi:])
+				} else {
+					clear(row)
+				}
+			}
 			dst := unsafe.Pointer(&v[c*p.tp+i*p.tw+ja-t0])
-			src := unsafe.Pointer(&rows[2*(i-i0)*p.wp+2*ja])
 			if d.portable {
-				kern.WinoInGo(dst, 4*vs, src, 4*p.wp, (jb-ja+7)/8)
+				kern.WinoInGo(dst, 4*vs, unsafe.Pointer(&rows[0]), 4*p.wp, n8)
 			} else {
-				kern.WinoIn(dst, 4*vs, src, 4*p.wp, (jb-ja+7)/8)
+				kern.WinoIn(dst, 4*vs, unsafe.Pointer(&rows[0]), 4*p.wp, n8)
 			}
 		}
 	}

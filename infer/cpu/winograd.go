@@ -136,19 +136,29 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
 			src := unsafe.Pointer(&m[oc*p.tp+i*p.tw+ja-t0])
-			if d.portable {
-				kern.WinoOutGo(unsafe.Pointer(&st[0]), 4*p.sw, src, 4*ms, (jb-ja+7)/8, relu)
-			} else {
-				kern.WinoOut(unsafe.Pointer(&st[0]), 4*p.sw, src, 4*ms, (jb-ja+7)/8, relu)
-			}
 			c0, c1 := 2*ja, min(2*jb, g.ow)
+			// Whole groups of 8 tiles with both output rows inside the
+			// output go straight to it; the rest through st.
+			direct := 0
+			if 2*i+1 < g.oh {
+				direct = min((jb-ja)/8, (g.ow/2-ja)/8)
+			}
+			if direct > 0 {
+				t.winoOut(unsafe.Pointer(&t.y[base+2*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, relu)
+			}
+			if c := c0 + 16*direct; c < c1 {
+				t.winoOut(unsafe.Pointer(&st[0]), 4*p.sw, unsafe.Add(src, 4*8*direct), 4*ms, (jb-ja-8*direct+7)/8, relu)
+				for r := 0; r < 2 && 2*i+r < g.oh; r++ {
+					off := base + (2*i+r)*g.ow
+					copy(t.y[off+c:off+c1], st[r*p.sw:])
+				}
+			}
+			if !t.epilog {
+				continue
+			}
 			for r := 0; r < 2 && 2*i+r < g.oh; r++ {
 				off := base + (2*i+r)*g.ow
 				seg := t.y[off+c0 : off+c1]
-				copy(seg, st[r*p.sw:])
-				if !t.epilog {
-					continue
-				}
 				if t.res != nil {
 					rs := t.res[off+c0 : off+c1]
 					for k := vecmath.AddTo(seg, rs); k < len(seg); k++ {
@@ -159,6 +169,15 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 			}
 		}
 	}
+}
+
+// winoOut runs the output transform, vector or portable.
+func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 int, relu bool) {
+	if t.d.portable {
+		kern.WinoOutGo(y, ys, m, ms, n8, relu)
+		return
+	}
+	kern.WinoOut(y, ys, m, ms, n8, relu)
 }
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,

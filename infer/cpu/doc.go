@@ -2,9 +2,11 @@
 // convolution with fused bias, activation and residual add (a direct
 // AVX2/FMA kernel over weights packed at load, internal/kern, which also
 // runs the products of Winograd F(2x2, 3x3) for stride-1 3x3 layers with
-// 16+ channels, winograd.go; a kernel with output channels in the
-// vector lanes for stride-2 3x3 layers with 32+ channels, convs2.go;
-// im2col+GEMM where it does not apply or without AVX2; direct depthwise), pooling,
+// 16+ channels, winograd.go, dilated ones over a mosaic of their phase
+// images, convdilated.go; a kernel with output channels in the vector
+// lanes for stride-2 3x3 layers of 16+ input channels and the 3-channel
+// first layers, convs2.go; im2col+GEMM where it does not apply or
+// without AVX2; direct depthwise), pooling,
 // normalisation, GEMM and MatMul, broadcasting elementwise ops (float32,
 // and int32/int64 for index arithmetic) and unary ops, reductions, shape
 // ops, Resize, TopK, NonMaxSuppression (the nodes its rows feed run as a

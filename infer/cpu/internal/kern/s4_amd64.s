@@ -87,57 +87,46 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	VFMADD231PS Y15, Y12, a; \
 	VFMADD231PS Y15, Y13, b
 
-// FROW3 is one filter row of a group without padding floats for 3 blocks:
-// the input row at SI+RR, its weights at R8+wo (3 taps of 3 vectors).
-#define FROW3(RR, wo) \
-	LEAQ (SI)(RR*1), AX; \
-	PREFETCHT0 PFD(AX); \
-	PREFETCHT1 (AX)(CX*1); \
+// TAP3 is one filter tap for 3 blocks: its weights at R8+wo, the 4
+// pixels' floats at e0-e3(AX). TAP2 is TAP3 for 2 blocks.
+#define TAP3(wo, e0, e1, e2, e3) \
 	VMOVUPS (wo)(R8), Y12; \
 	VMOVUPS (wo+32)(R8), Y13; \
 	VMOVUPS (wo+64)(R8), Y14; \
-	B3(0, Y0, Y4, Y8); \
-	B3(8, Y1, Y5, Y9); \
-	B3(16, Y2, Y6, Y10); \
-	B3(24, Y3, Y7, Y11); \
-	VMOVUPS (wo+96)(R8), Y12; \
-	VMOVUPS (wo+128)(R8), Y13; \
-	VMOVUPS (wo+160)(R8), Y14; \
-	B3(4, Y0, Y4, Y8); \
-	B3(12, Y1, Y5, Y9); \
-	B3(20, Y2, Y6, Y10); \
-	B3(28, Y3, Y7, Y11); \
-	VMOVUPS (wo+192)(R8), Y12; \
-	VMOVUPS (wo+224)(R8), Y13; \
-	VMOVUPS (wo+256)(R8), Y14; \
-	B3(8, Y0, Y4, Y8); \
-	B3(16, Y1, Y5, Y9); \
-	B3(24, Y2, Y6, Y10); \
-	B3(32, Y3, Y7, Y11)
+	B3(e0, Y0, Y4, Y8); \
+	B3(e1, Y1, Y5, Y9); \
+	B3(e2, Y2, Y6, Y10); \
+	B3(e3, Y3, Y7, Y11)
 
-// FROW2 is FROW3 for 2 blocks (3 taps of 2 vectors).
-#define FROW2(RR, wo) \
-	LEAQ (SI)(RR*1), AX; \
-	PREFETCHT0 PFD(AX); \
-	PREFETCHT1 (AX)(CX*1); \
+#define TAP2(wo, e0, e1, e2, e3) \
 	VMOVUPS (wo)(R8), Y12; \
 	VMOVUPS (wo+32)(R8), Y13; \
-	B2(0, Y0, Y4); \
-	B2(8, Y1, Y5); \
-	B2(16, Y2, Y6); \
-	B2(24, Y3, Y7); \
-	VMOVUPS (wo+64)(R8), Y12; \
-	VMOVUPS (wo+96)(R8), Y13; \
-	B2(4, Y0, Y4); \
-	B2(12, Y1, Y5); \
-	B2(20, Y2, Y6); \
-	B2(28, Y3, Y7); \
-	VMOVUPS (wo+128)(R8), Y12; \
-	VMOVUPS (wo+160)(R8), Y13; \
-	B2(8, Y0, Y4); \
-	B2(16, Y1, Y5); \
-	B2(24, Y2, Y6); \
-	B2(32, Y3, Y7)
+	B2(e0, Y0, Y4); \
+	B2(e1, Y1, Y5); \
+	B2(e2, Y2, Y6); \
+	B2(e3, Y3, Y7)
+
+// ROWAT points AX at the input row at SI+RR and prefetches it as
+// ROWSETUP does.
+#define ROWAT(RR) \
+	LEAQ (SI)(RR*1), AX; \
+	PREFETCHT0 PFD(AX); \
+	PREFETCHT1 (AX)(CX*1)
+
+// FROW3 is one filter row of a group without padding floats for 3 blocks:
+// the input row at SI+RR, its weights at R8+wo (3 taps of 3 vectors);
+// FROW2 is FROW3 for 2 blocks (3 taps of 2 vectors).
+#define FROW3(RR, wo) \
+	ROWAT(RR); \
+	TAP3(wo, 0, 8, 16, 24); \
+	TAP3(wo+96, 4, 12, 20, 28); \
+	TAP3(wo+192, 8, 16, 24, 32)
+
+#define FROW2(RR, wo) \
+	ROWAT(RR); \
+	TAP2(wo, 0, 8, 16, 24); \
+	TAP2(wo+64, 4, 12, 20, 28); \
+	TAP2(wo+128, 8, 16, 24, 32)
 
 // func convS4AVX2(t *S4Tile)
 TEXT ·convS4AVX2(SB), NOSPLIT, $0-8

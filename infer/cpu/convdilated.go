@@ -44,7 +44,7 @@ func winoTiles(g convGeom) int { return (g.oh + 1) / 2 * ((g.ow + 1) / 2) }
 // images (a divisor of d*d per row), the one with the fewest Winograd
 // tiles (on the sample detector's 23x40 layers, dilation 2: 252 tiles in
 // one row of 4 images against 273 as 2x2, dilation 4: 264 in a row of 16
-// against 308 as 4x4, where 230 would cover the output).
+// against 308 as 4x4, where 240 cover the output itself).
 func mosaicLayout(g convGeom) (hs, ws, cols int) {
 	d := g.dh
 	hs, ws = (g.h+d-1)/d, (g.w+d-1)/d

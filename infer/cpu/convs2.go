@@ -9,8 +9,7 @@ import (
 // Stride-2 3x3 convolutions of 16 or more input channels (the
 // downsampling layers of detectors and classifiers), and those of fewer
 // (the first layers) whose output channels fill whole chunks, run on
-// kern.ConvS4,
-// which keeps 16 or 24 output channels in the vector lanes and
+// kern.ConvS4, which keeps 16 or 24 output channels in the vector lanes and
 // broadcasts the input floats straight from the NCHW rows: no
 // phase-split copy of the input, which cost the row-band path about a
 // third of its kernel time on these layers (their output has a quarter
@@ -45,7 +44,9 @@ type s2Plan struct {
 	span int
 	// kb is how many input channels the kernel takes per call: their
 	// weights stay in L1 while it walks a span.
-	kb     int
+	kb int
+	// direct: the kernel takes all input channels in one call and writes
+	// the output rows itself, with no staging block (s2DirectChannels).
 	direct bool
 }
 

@@ -2,8 +2,10 @@ package cpu
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
@@ -75,6 +77,41 @@ func TestProgramRunAllocatesNothing(t *testing.T) {
 				t.Errorf("%s, %d workers: %v allocations per run", path, workers, a)
 			}
 			r.Close()
+		}
+	}
+}
+
+// Profile lists every step once, with each convolution's kernel: on the
+// sample detector all of the direct paths run (stride-2 with and without
+// staging, Winograd plain and over a dilated mosaic, the row bands for
+// dilation 8, 1x1).
+func TestProfileNamesEachConvolutionsKernel(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the direct kernels run only with the vector micro-kernel")
+	}
+	g, err := graph.LoadFile(filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := g.Inputs[0]
+	r := NewRunner(Options{Workers: 1})
+	defer r.Close()
+	p, err := Compile(g, map[string]tensor.Shape{in.Name: {1, in.Shape[1], in.Shape[2], in.Shape[3]}}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := p.Profile(&b, 1); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if got := strings.Count(out, "\n"); got != len(p.steps)+1 {
+		t.Errorf("%d lines for %d steps:\n%s", got, len(p.steps), out)
+	}
+	for _, k := range []string{"(stride-2, all channels)", "(stride-2, staged)", "(Winograd)", "(Winograd, mosaic of 4 phases)",
+		"(Winograd, mosaic of 16 phases)", "(direct rows)", "(direct 1x1)"} {
+		if !strings.Contains(out, k) {
+			t.Errorf("no convolution on %s:\n%s", k, out)
 		}
 	}
 }

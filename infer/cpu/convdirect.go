@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"fmt"
 	"unsafe"
 
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
@@ -80,6 +81,23 @@ type directConv struct {
 	// dil, when set, runs a dilated convolution as a Winograd one on the
 	// mosaic of its phase images (convdilated.go).
 	dil *dilPlan
+}
+
+// kernel names the kernel the plan runs on, for profiles.
+func (d *directConv) kernel() string {
+	switch {
+	case d.dil != nil:
+		return fmt.Sprintf("Winograd, mosaic of %d phases", d.dil.d*d.dil.d)
+	case d.wino != nil:
+		return "Winograd"
+	case d.s2 != nil && d.s2.direct:
+		return "stride-2, all channels"
+	case d.s2 != nil:
+		return "stride-2, staged"
+	case d.flat:
+		return "direct 1x1"
+	}
+	return "direct rows"
 }
 
 // directFits reports whether the direct kernel runs this convolution:

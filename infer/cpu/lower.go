@@ -42,7 +42,12 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	x, w, y := ins[0], ins[1], outs[0]
 	if d, ok := p.r.planConv(x, w, bias, y, n.In(1).Const != nil && (bias == nil || n.In(2).Const != nil), prm); ok {
 		// Weights packed once, here, for the direct kernel.
+		p.kernels[n] = d.kernel()
 		return func() error { return p.r.convPlanned(d, y, x, res) }, nil
+	}
+	p.kernels[n] = "im2col+GEMM"
+	if g, err := convGeometry(x.Shape, w.Shape, prm); err == nil && g.depthwise() {
+		p.kernels[n] = "depthwise"
 	}
 	p.grow(ws)
 	return func() error { return p.r.Conv2D(y, x, w, bias, res, prm, p.scratch) }, nil

@@ -11,8 +11,8 @@ import (
 
 // Profile writes the time each step takes, slowest first, averaged over
 // runs after one warm-up, with the arithmetic rate of convolutions and
-// GEMMs: where a model's time goes on this backend (`dsmodel bench
-// --profile`). The steps run in order as Run runs them, each timed on its
+// GEMMs and the kernel each convolution runs on: where a model's time
+// goes on this backend (`dsmodel bench --profile`). The steps run in order as Run runs them, each timed on its
 // own, so a step's time includes what it loses to operands the steps
 // before it pushed out of the caches, and the sum is a Run's time.
 func (p *Program) Profile(w io.Writer, runs int) error {
@@ -46,6 +46,9 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 			n.Op, n.Name, n.Outputs[0].Shape)
 		if f := flops(n); f > 0 && t > 0 {
 			fmt.Fprintf(w, " %.1f GFLOP/s", float64(f)/t.Seconds()/1e9)
+		}
+		if k := p.kernels[n]; k != "" {
+			fmt.Fprintf(w, " (%s)", k)
 		}
 		fmt.Fprintln(w)
 	}

@@ -31,6 +31,8 @@ type Program struct {
 	// them; keep are the values it reads, live until the end of a run.
 	tail *tail
 	keep []*graph.Value
+	// kernels names the kernel each convolution node runs on (Profile).
+	kernels map[*graph.Node]string
 }
 
 type step struct {
@@ -51,7 +53,8 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 	if bound, err = graph.Optimize(bound, graph.Options{Debug: graph.DebugFromEnv()}); err != nil {
 		return nil, err
 	}
-	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]*tensor.Tensor{}}
+	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]*tensor.Tensor{},
+		kernels: map[*graph.Node]string{}}
 	for _, in := range bound.Inputs {
 		if _, err := p.tensor(in); err != nil {
 			return nil, err

@@ -204,8 +204,8 @@ func (t *directTask) s2Bias(n, oh int) {
 // s2Band computes output rows [oh0, oh1) of image n with the stride-2
 // kernel. Per row, span and chunk of output channels, the input channels
 // come in blocks of p.kb whose weights stay in L1 while the kernel walks
-// the span (the calls after a block's first accumulate). The kernel
-// writes the chunk's span into stage, one row of 4+span floats per output
+// the span (the calls after a block's first accumulate). Unless p.direct,
+// the kernel writes the chunk's span into stage, one row of 4+span floats per output
 // channel: a call's 4 pixels at 4 + ow0-s0, and a row's last 4 pixels,
 // when the row is not a multiple of 4 long, in the row's first 4 floats
 // (that call overlaps the one before it, whose sums it must not add to).
@@ -243,25 +243,16 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 				for r := range nrows {
 					tl.WRows[r] = 4 * 3 * no * wrows[r]
 				}
-				if p.direct {
-					// One block of channels and whole chunks: the kernel
-					// writes the output rows itself.
-					y := unsafe.Pointer(&t.y[(n*g.m+ch.m0)*ohw+oh*g.ow])
-					tl.LDO = 4 * ohw
-					tl.NC, tl.W, tl.In = g.cg, unsafe.Pointer(&p.w[ch.off]), x
-					flags := 0
-					if relu {
-						flags = kern.Relu
-					}
-					if ng := (e - s0) / 4; ng > 0 {
-						t.s2Call(&tl, rows, flags, s0, ng, unsafe.Add(y, 4*s0))
-					}
-					if e < s1 {
-						t.s2Call(&tl, rows, flags, g.ow-4, 1, unsafe.Add(y, 4*(g.ow-4)))
-					}
-					continue
-				}
+				// The span's whole groups go to whole and the row's
+				// overlapping last group to last: the staging block, or
+				// with p.direct (one block of all the input channels,
+				// whole chunks) the output rows themselves.
+				whole, last := unsafe.Pointer(&stage[4]), unsafe.Pointer(&stage[0])
 				tl.LDO = 4 * ls
+				if p.direct {
+					y := unsafe.Pointer(&t.y[(n*g.m+ch.m0)*ohw+oh*g.ow])
+					whole, last, tl.LDO = unsafe.Add(y, 4*s0), unsafe.Add(y, 4*(g.ow-4)), 4*ohw
+				}
 				for c0 := 0; c0 < g.cg; c0 += p.kb {
 					tl.NC = min(p.kb, g.cg-c0)
 					tl.W = unsafe.Pointer(&p.w[ch.off+c0*72*ch.nb])
@@ -273,14 +264,15 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 					if relu && c0+tl.NC == g.cg {
 						flags |= kern.Relu
 					}
-					// The span's whole groups in one call, then the
-					// row's overlapping last group.
 					if ng := (e - s0) / 4; ng > 0 {
-						t.s2Call(&tl, rows, flags, s0, ng, unsafe.Pointer(&stage[4]))
+						t.s2Call(&tl, rows, flags, s0, ng, whole)
 					}
 					if e < s1 {
-						t.s2Call(&tl, rows, flags, g.ow-4, 1, unsafe.Pointer(&stage[0]))
+						t.s2Call(&tl, rows, flags, g.ow-4, 1, last)
 					}
+				}
+				if p.direct {
+					continue
 				}
 				for m := ch.m0; m < min(ch.m0+no, g.m); m++ {
 					y := t.y[(n*g.m+m)*ohw+oh*g.ow:][:g.ow]

@@ -98,11 +98,11 @@ func (r *Runner) convDilated(d *directConv, y, x, res []float32) {
 	}
 	xm, ym := r.mosaic[:in], r.mosaic[in:in+out]
 	t := &r.conv.mosaic
-	*t = mosaicTask{p: p, m: xm, plain: x, h: g.h, w: g.w, wm: mg.w, toMosaic: true}
+	*t = mosaicTask{p: p, m: xm, plain: x, h: g.h, w: g.w, toMosaic: true}
 	r.pool.run(g.n*g.c, mosaicGrain, t)
 	p.inner.portable = d.portable
 	r.convDirect(p.inner, ym, xm, nil)
-	*t = mosaicTask{p: p, m: ym, plain: y, res: res, act: d.act, h: g.h, w: g.w, wm: mg.w}
+	*t = mosaicTask{p: p, m: ym, plain: y, res: res, act: d.act, h: g.h, w: g.w}
 	r.pool.run(g.n*g.m, mosaicGrain, t)
 	*t = mosaicTask{}
 }
@@ -111,7 +111,7 @@ func (r *Runner) convDilated(d *directConv, y, x, res []float32) {
 const mosaicGrain = 8
 
 // mosaicTask copies planes (h x w) between a plain tensor and the mosaic
-// m (rows of wm floats): into the mosaic when toMosaic, each plane's
+// m (p.inner's input or output planes): into the mosaic when toMosaic, each plane's
 // mosaic cleared first (the separators and the phases' rows and columns
 // past the input are zero), or out of it, adding res and applying act.
 // Input row y is phase row a = y%d's row y/d; its pixels x go to phase
@@ -121,14 +121,13 @@ type mosaicTask struct {
 	m, plain []float32
 	res      []float32
 	act      Activation
-	h, w, wm int
+	h, w     int
 	toMosaic bool
 }
 
 func (t *mosaicTask) run(_, lo, hi int) {
 	p, d := t.p, t.p.d
-	h, w, wm := t.h, t.w, t.wm
-	hm := d*d/p.cols*(p.hs+1) - 1
+	h, w, hm, wm := t.h, t.w, p.inner.g.h, p.inner.g.w
 	for c := lo; c < hi; c++ {
 		pl := t.plain[c*h*w : (c+1)*h*w]
 		mp := t.m[c*hm*wm : (c+1)*hm*wm]

@@ -12,9 +12,10 @@ import (
 // Profile writes the time each step takes, slowest first, averaged over
 // runs after one warm-up, with the arithmetic rate of convolutions and
 // GEMMs and the kernel each convolution runs on: where a model's time
-// goes on this backend (`dsmodel bench --profile`). The steps run in order as Run runs them, each timed on its
-// own, so a step's time includes what it loses to operands the steps
-// before it pushed out of the caches, and the sum is a Run's time.
+// goes on this backend (`dsmodel bench --profile`). The steps run in
+// order as Run runs them, each timed on its own, so a step's time
+// includes what it loses to operands the steps before it pushed out of
+// the caches, and the sum is a Run's time.
 func (p *Program) Profile(w io.Writer, runs int) error {
 	if err := p.Run(); err != nil { // warm-up
 		return err

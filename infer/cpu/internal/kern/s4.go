@@ -4,9 +4,8 @@ import "unsafe"
 
 // S4Tile is one call of the stride-2 3x3 kernel: NB blocks of 8 output
 // channels (2 or 3) x NG groups of 4 consecutive output pixels of one row
-// of a
-// convolution with stride 2 and dilation 1, read straight from the NCHW
-// input with no copy. The output channels sit in the vector lanes: each
+// of a convolution with stride 2 and dilation 1, read straight from the
+// NCHW input with no copy. The output channels sit in the vector lanes: each
 // (channel, filter row, tap) step loads the tap's NB weight vectors and
 // broadcasts the 4 input floats the pixels read there (pixel p's tap j
 // is float 2p+j), with 3 blocks 7 loads per 12 multiply-adds. Each input

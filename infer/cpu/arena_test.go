@@ -1,13 +1,10 @@
 package cpu
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
-	"github.com/dsgo/dsgo/infer/graph"
-	"github.com/dsgo/dsgo/infer/tensor"
 )
 
 // Activations share one arena: tensors whose lifetimes do not overlap
@@ -19,16 +16,8 @@ import (
 // reference test checks.)
 func TestArenaReusesMemory(t *testing.T) {
 	for name, minSaved := range map[string]float64{"detectnet": 0.14, "yolo": 0.35, "classifier": 0.05} {
-		g, err := graph.LoadFile(filepath.Join("..", "testdata", "models", name, "model.onnx"))
-		if err != nil {
-			t.Fatal(err)
-		}
 		r := NewRunner(Options{})
-		in := g.Inputs[0]
-		p, err := Compile(g, map[string]tensor.Shape{in.Name: {4, in.Shape[1], in.Shape[2], in.Shape[3]}}, r)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := compileModel(t, wholeModel(name), 4, r)
 		arena, unshared := p.ArenaBytes()
 		t.Logf("%s batch 4: arena %.1f MiB, %.1f MiB without reuse", name, float64(arena)/(1<<20), float64(unshared)/(1<<20))
 		if saved := 1 - float64(arena)/float64(unshared); arena <= 0 || saved < minSaved {
@@ -47,25 +36,10 @@ func TestArenaReusesMemory(t *testing.T) {
 // the reference models and the samples' detectors (dilated layers,
 // stride-2 layers written directly and staged), with 1 and 2 workers.
 func TestProgramRunAllocatesNothing(t *testing.T) {
-	paths := []string{
-		filepath.Join("..", "testdata", "models", "classifier", "model.onnx"),
-		filepath.Join("..", "testdata", "models", "detectnet", "model.onnx"),
-		filepath.Join("..", "testdata", "models", "yolo", "model.onnx"),
-		filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx"),
-		filepath.Join("..", "..", "samples", "models", "yolo_detector", "model.onnx"),
-	}
-	for _, path := range paths {
-		g, err := graph.LoadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := g.Inputs[0]
+	for _, m := range wholeModels {
 		for _, workers := range []int{1, 2} {
 			r := NewRunner(Options{Workers: workers})
-			p, err := Compile(g, map[string]tensor.Shape{in.Name: {1, in.Shape[1], in.Shape[2], in.Shape[3]}}, r)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := compileModel(t, m.path, 1, r)
 			if err := p.Run(); err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +48,7 @@ func TestProgramRunAllocatesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			}); a != 0 {
-				t.Errorf("%s, %d workers: %v allocations per run", path, workers, a)
+				t.Errorf("%s, %d workers: %v allocations per run", m.name, workers, a)
 			}
 			r.Close()
 		}
@@ -89,17 +63,9 @@ func TestProfileNamesEachConvolutionsKernel(t *testing.T) {
 	if !kern.SIMD() {
 		t.Skip("the direct kernels run only with the vector micro-kernel")
 	}
-	g, err := graph.LoadFile(filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := g.Inputs[0]
 	r := NewRunner(Options{Workers: 1})
 	defer r.Close()
-	p, err := Compile(g, map[string]tensor.Shape{in.Name: {1, in.Shape[1], in.Shape[2], in.Shape[3]}}, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := compileModel(t, wholeModel("sample_primary_detector"), 1, r)
 	var b strings.Builder
 	if err := p.Profile(&b, 1); err != nil {
 		t.Fatal(err)

@@ -3,10 +3,48 @@ package cpu
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
+	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
+
+// wholeModels are the whole models the tests and benchmarks run: the
+// reference models (infer/testdata) and the samples' trained detectors.
+var wholeModels = []struct{ name, path string }{
+	{"classifier", filepath.Join("..", "testdata", "models", "classifier", "model.onnx")},
+	{"detectnet", filepath.Join("..", "testdata", "models", "detectnet", "model.onnx")},
+	{"yolo", filepath.Join("..", "testdata", "models", "yolo", "model.onnx")},
+	{"sample_primary_detector", filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx")},
+	{"sample_yolo_detector", filepath.Join("..", "..", "samples", "models", "yolo_detector", "model.onnx")},
+}
+
+// wholeModel returns the path of the whole model of that name.
+func wholeModel(name string) string {
+	for _, m := range wholeModels {
+		if m.name == name {
+			return m.path
+		}
+	}
+	panic("no whole model " + name)
+}
+
+// compileModel loads the model at path and compiles it on r for a batch
+// of its image input.
+func compileModel(t testing.TB, path string, batch int, r *Runner) *Program {
+	t.Helper()
+	g, err := graph.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := g.Inputs[0]
+	p, err := Compile(g, map[string]tensor.Shape{in.Name: {batch, in.Shape[1], in.Shape[2], in.Shape[3]}}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 func randT(rng *rand.Rand, shape ...int) *tensor.Tensor {
 	t := tensor.New(shape...)

@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -39,16 +38,9 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 	if lib != "" {
 		rounds = 5
 	}
-	models := map[string]string{ // the reference models and the trained samples
-		"classifier":              filepath.Join("..", "testdata", "models", "classifier", "model.onnx"),
-		"detectnet":               filepath.Join("..", "testdata", "models", "detectnet", "model.onnx"),
-		"yolo":                    filepath.Join("..", "testdata", "models", "yolo", "model.onnx"),
-		"sample_primary_detector": filepath.Join("..", "..", "samples", "models", "primary_detector", "model.onnx"),
-		"sample_yolo_detector":    filepath.Join("..", "..", "samples", "models", "yolo_detector", "model.onnx"),
-	}
-	for _, name := range []string{"classifier", "detectnet", "yolo", "sample_primary_detector", "sample_yolo_detector"} {
+	for _, m := range wholeModels {
 		for _, batch := range []int{1, 8} {
-			path := models[name]
+			name, path := m.name, m.path
 			g, err := graph.LoadFile(path)
 			if err != nil {
 				b.Fatal(err)

@@ -32,13 +32,10 @@ func buildLowerings() map[string]lowerFunc {
 		"Cast": lowerCast, "Equal": lowerFixedEW(opEqual, 2), "Where": lowerFixedEW(opWhere, 3), "Expand": lowerExpand, "Tile": lowerTile,
 		"ArgMax": lowerArgMax, "NonMaxSuppression": lowerNMS,
 	}
-	for op, b := range map[string]int32{"Add": opAdd, "Sub": opSub, "Mul": opMul, "Div": opDiv, "Pow": opPow,
-		"Min": opMin, "Max": opMax} {
+	for op, b := range binaryOps {
 		l[op] = lowerBinary(b)
 	}
-	for op, a := range map[string]int32{"Relu": actRelu, "LeakyRelu": actLeaky, "Sigmoid": actSigmoid,
-		"Tanh": actTanh, "Exp": actExp, "Sqrt": actSqrt, "Neg": actNeg, "HardSigmoid": actHardSigmoid,
-		"HardSwish": actHardSwish, "Mish": actMish, "Erf": actErf, "Floor": actFloor, "Ceil": actCeil} {
+	for op, a := range unaryOps {
 		l[op] = lowerUnary(a)
 	}
 	return l
@@ -227,13 +224,19 @@ func (c *preChain) code() int32 {
 	return v | c.op<<24
 }
 
+// unaryOps are the ops lowerUnary lowers, with their activation codes.
+var unaryOps = map[string]int32{"Relu": actRelu, "LeakyRelu": actLeaky, "Sigmoid": actSigmoid,
+	"Tanh": actTanh, "Exp": actExp, "Sqrt": actSqrt, "Neg": actNeg, "HardSigmoid": actHardSigmoid,
+	"HardSwish": actHardSwish, "Mish": actMish, "Erf": actErf, "Floor": actFloor, "Ceil": actCeil}
+
+// binaryOps are the ops lowerBinary lowers, with their kernel op codes.
+var binaryOps = map[string]int32{"Add": opAdd, "Sub": opSub, "Mul": opMul, "Div": opDiv, "Pow": opPow,
+	"Min": opMin, "Max": opMax}
+
 // binaryOp reports whether op is lowered by lowerBinary.
 func binaryOp(op string) bool {
-	switch op {
-	case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max":
-		return true
-	}
-	return false
+	_, ok := binaryOps[op]
+	return ok
 }
 
 // deferBinary leaves binary step n (op of ins) to the binary step that

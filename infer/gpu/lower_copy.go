@@ -141,12 +141,8 @@ type slot struct {
 // lowerClip or lowerCast: one dsgo_ew launch that reads its inputs and
 // writes its output through any strides.
 func elementWise(op string) bool {
-	switch op {
-	case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg", "HardSigmoid", "HardSwish", "Mish", "Erf",
-		"Floor", "Ceil", "Clip", "Cast":
-		return true
-	}
-	return binaryOp(op)
+	_, unary := unaryOps[op]
+	return unary || op == "Clip" || op == "Cast" || binaryOp(op)
 }
 
 // reshapeOp reports whether op is one of the reshapes lowerView lowers:

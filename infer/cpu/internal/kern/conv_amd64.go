@@ -22,3 +22,6 @@ func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, rel
 
 //go:noescape
 func convS4AVX2(t *S4Tile)
+
+//go:noescape
+func prefetchAsm(p unsafe.Pointer, n, rows, stride int)

@@ -17,3 +17,5 @@ func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int) {
 }
 
 func convS4AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func prefetchAsm(unsafe.Pointer, int, int, int) {}

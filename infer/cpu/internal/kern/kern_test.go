@@ -167,3 +167,21 @@ func BenchmarkConv4x24(b *testing.B) {
 		})
 	}
 }
+
+// TestPrefetch runs the prefetch hint over rows of a buffer, lengths not
+// a multiple of a cache line included: it must neither fault nor change
+// the memory.
+func TestPrefetch(t *testing.T) {
+	buf := make([]float32, 4096)
+	for i := range buf {
+		buf[i] = float32(i)
+	}
+	for _, c := range [][3]int{{4, 1, 0}, {100, 3, 4000}, {4096, 4, 4096}, {0, 5, 64}, {64, 0, 64}} {
+		Prefetch(unsafe.Pointer(&buf[0]), c[0], c[1], c[2])
+	}
+	for i, v := range buf {
+		if v != float32(i) {
+			t.Fatalf("buf[%d] = %v after Prefetch", i, v)
+		}
+	}
+}

@@ -58,7 +58,7 @@ func TestProgramRunAllocatesNothing(t *testing.T) {
 // Profile lists every step once, with each convolution's kernel: on the
 // sample detector all of the direct paths run (stride-2 with and without
 // staging, Winograd plain and over a dilated mosaic, the row bands for
-// dilation 8, 1x1).
+// dilation 8 with the padding columns left out, 1x1).
 func TestProfileNamesEachConvolutionsKernel(t *testing.T) {
 	if !kern.SIMD() {
 		t.Skip("the direct kernels run only with the vector micro-kernel")
@@ -75,7 +75,7 @@ func TestProfileNamesEachConvolutionsKernel(t *testing.T) {
 		t.Errorf("%d lines for %d steps:\n%s", got, len(p.steps), out)
 	}
 	for _, k := range []string{"(stride-2, all channels)", "(stride-2, staged)", "(Winograd)", "(Winograd, mosaic of 4 phases)",
-		"(Winograd, mosaic of 16 phases)", "(direct rows)", "(direct 1x1)"} {
+		"(Winograd, mosaic of 16 phases)", "(direct rows, padding columns left out)", "(direct 1x1)"} {
 		if !strings.Contains(out, k) {
 			t.Errorf("no convolution on %s:\n%s", k, out)
 		}

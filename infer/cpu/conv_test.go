@@ -193,6 +193,29 @@ func TestConvDirectMatchesReference(t *testing.T) {
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(7, 8)), func(*directConv, *tensor.Tensor, *tensor.Tensor) bool { return true })
 }
 
+// TestConvPaddingColumnsMatchReference runs row-band convolutions whose
+// border vectors read whole filter columns in the padding (dilation 8 as
+// in the sample detector's context layers, rows not a multiple of 8
+// long, groups, vectors wholly in the padding): their triples leave those
+// columns out, and the sums must be the full convolution's.
+func TestConvPaddingColumnsMatchReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the direct kernel runs only with the vector micro-kernel")
+	}
+	relu := Activation{Kind: ActRelu}
+	d8 := ConvParams{Dilations: [2]int{8, 8}, Pads: [4]int{8, 8, 8, 8}, Act: relu}
+	cases := []convCase{
+		{2, 20, 23, 40, 10, 3, d8, true, true},
+		{1, 12, 19, 37, 6, 3, ConvParams{Group: 2, Dilations: [2]int{9, 9}, Pads: [4]int{9, 9, 9, 9}}, true, false},
+		{1, 4, 5, 6, 3, 3, ConvParams{Pads: [4]int{0, 20, 0, 20}, Act: relu}, true, false},
+		{1, 7, 9, 30, 5, 3, ConvParams{Dilations: [2]int{1, 16}, Pads: [4]int{1, 16, 1, 16}}, false, true},
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(9, 9)), func(d *directConv, _, _ *tensor.Tensor) bool {
+		d.wino, d.dil, d.s2 = nil, nil, nil // the row bands
+		return len(d.colSets) > 1
+	})
+}
+
 // TestProgramConvResidual runs a Conv node with a fourth input, the
 // residual a graph pass may fuse into it (onnxruntime's FusedConv Z),
 // and a fused ReLU, through Compile: the sum is activated once.

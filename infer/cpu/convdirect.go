@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math/bits"
 	"unsafe"
 
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
@@ -57,6 +58,12 @@ type directConv struct {
 	// inside the input as lo | hi<<8 (at least one row, so that rows
 	// wholly in the padding get the bias).
 	rowTaps []int
+	// colSets group a row's vectors by the filter columns they read
+	// inside the input: with a dilation of 8 or more whole filter columns
+	// fall in the padding for a border vector's 8 pixels, and its triples
+	// leave them out (weights and taps of each subset packed apart).
+	// One set, all columns and vectors, otherwise.
+	colSets []colSet
 	obs     int  // blocks of 4 output channels per group
 	kc      int  // input channels per kernel pass
 	relu    bool // ReLU applied by the kernel (no residual)
@@ -83,6 +90,23 @@ type directConv struct {
 	dil *dilPlan
 }
 
+// colSet is a subset of the filter columns and the vectors of an output
+// row that read inside the input only through them.
+type colSet struct {
+	mask  uint64    // the filter columns, a bit each
+	vecs  []int     // the vectors (column / 8) of a row in the set
+	ncols int       // filter columns in the subset
+	taps  []int     // [kh][ncols] tap offsets, as directConv.taps
+	w     []float32 // [group][block][cg][kh][ncols][4], as directConv.w
+	own   colOwn    // taps and w of a subset (all columns: directConv's)
+}
+
+// colOwn is the storage of a column subset's taps and weights.
+type colOwn struct {
+	taps []int
+	w    []float32
+}
+
 // kernel names the kernel the plan runs on, for profiles.
 func (d *directConv) kernel() string {
 	switch {
@@ -96,6 +120,8 @@ func (d *directConv) kernel() string {
 		return "stride-2, staged"
 	case d.flat:
 		return "direct 1x1"
+	case len(d.colSets) > 1:
+		return "direct rows, padding columns left out"
 	}
 	return "direct rows"
 }
@@ -109,7 +135,7 @@ func directFits(g convGeom) bool { return kern.SIMD() && !g.depthwise() && g.kh 
 // d's slices.
 func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers int) {
 	wino, s2, dil := d.wino, d.s2, d.dil
-	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0]}
+	*d = directConv{g: g, act: act, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0], colSets: d.colSets[:0]}
 	d.obs = (g.mg + 3) / 4
 	d.relu = act.Kind == ActRelu
 	ntaps := g.kh * g.kw
@@ -181,6 +207,7 @@ func (d *directConv) layout(band, kc int) {
 		}
 		d.rowTaps = append(d.rowTaps, lo|hi<<8)
 	}
+	d.planColSets()
 	// The last vector of a row reads up to 7 floats past the row.
 	d.inLen = d.kc*d.planes*plane + 8
 	tails := 0
@@ -192,6 +219,92 @@ func (d *directConv) layout(band, kc int) {
 		d.stLen = (2*d.wq + 15) &^ 15
 	}
 	d.bufLen = d.stOff + d.stLen
+}
+
+// planColSets groups the output row's vectors by the filter columns
+// that read inside the input for some pixel of theirs (d.taps and d.w
+// laid out): one set of all columns unless some vector's pixels all read
+// a filter column in the padding. A set of all columns reads d's taps
+// and weights; the others hold their own. Re-planning reuses the slices
+// (Conv2D plans per call and allocates nothing).
+func (d *directConv) planColSets() {
+	g := d.g
+	sets := d.colSets[:cap(d.colSets)]
+	n := 0
+	for v := range (g.ow + 7) / 8 {
+		m := d.colMask(v)
+		i := 0
+		for i < n && sets[i].mask != m {
+			i++
+		}
+		if i == n {
+			if n == len(sets) {
+				sets = append(sets, colSet{})
+			}
+			p := &sets[n]
+			*p = colSet{mask: m, vecs: p.vecs[:0], own: colOwn{taps: p.own.taps[:0], w: p.own.w[:0]}}
+			n++
+		}
+		sets[i].vecs = append(sets[i].vecs, v)
+	}
+	d.colSets = sets[:n]
+	ntaps := g.kh * g.kw
+	panels := len(d.w) / (ntaps * 4) // (group, block, channel) runs of ntaps taps
+	for i := range d.colSets {
+		s := &d.colSets[i]
+		s.ncols = bits.OnesCount64(s.mask)
+		if s.ncols == g.kw {
+			s.taps, s.w = d.taps, d.w
+			continue
+		}
+		o := &s.own
+		for r := range g.kh {
+			for j := range g.kw {
+				if s.mask&(1<<j) != 0 {
+					o.taps = append(o.taps, d.taps[r*g.kw+j])
+				}
+			}
+		}
+		o.w = grown(o.w, panels*g.kh*s.ncols*4)
+		k := 0
+		for pn := range panels {
+			for r := range g.kh {
+				for j := range g.kw {
+					if s.mask&(1<<j) != 0 {
+						copy(o.w[k:k+4], d.w[(pn*ntaps+r*g.kw+j)*4:])
+						k += 4
+					}
+				}
+			}
+		}
+		s.taps, s.w = o.taps, o.w
+	}
+}
+
+// colMask returns the filter columns that read inside the input for some
+// pixel of output vector v (columns 8v to 8v+7) as a bit mask: all
+// columns where none does (the bias needs a tap) or kw > 64.
+func (d *directConv) colMask(v int) uint64 {
+	g := d.g
+	all := ^uint64(0)
+	if g.kw < 64 {
+		all = 1<<g.kw - 1
+	}
+	if g.kw > 64 {
+		return all
+	}
+	x0, x1 := 8*v, min(8*v+8, g.ow)
+	var m uint64
+	for j := range g.kw {
+		lo, hi := validRange(g.ow, g.w, g.sw, j*g.dw-g.pl)
+		if x0 < hi && x1 > lo {
+			m |= 1 << j
+		}
+	}
+	if m == 0 {
+		return all
+	}
+	return m
 }
 
 // packWeights lays the weights out as the kernel reads them: per group
@@ -377,20 +490,20 @@ func (t *directTask) run(worker, lo, hi int) {
 }
 
 // bandVectors enumerates one band's output vectors of 8 pixels, in the
-// order the kernel takes them three at a time, row by row (or, flat, along
-// the plane).
+// order the kernel takes them three at a time: row by row, in each row
+// the vectors of one column set (or, flat, along the plane).
 type bandVectors struct {
 	y          []float32 // output channel 0 of the group
 	ldy        int       // floats between output channels (a plane)
 	tails      []float32 // scratch for vectors that do not fit in a row
 	dummy      []float32 // scratch for the missing vectors of a last triple
 	n          int       // vectors
-	perRow     int       // vectors per output row (0: flat)
+	vecs       []int     // the vectors (column / 8) taken of each row (rows)
 	ow, oh0    int       // output row width and the band's first row
 	wq, q0     int       // input row stride, first output pixel (flat)
 	tailStride int       // floats per tail vector's rows
-	// The cursor: the next vector, its row in the band and column.
-	k, row, col int
+	flat       bool
+	k          int // the cursor: the next vector
 }
 
 // next returns the next vector's input offset, output and output row
@@ -402,14 +515,11 @@ func (b *bandVectors) next() (int, unsafe.Pointer, int) {
 		return -1, unsafe.Pointer(&b.dummy[0]), 32
 	}
 	b.k++
-	if b.perRow == 0 {
+	if b.flat {
 		p := b.q0 + 8*k
 		return 8 * k, unsafe.Pointer(&b.y[p]), 4 * b.ldy
 	}
-	row, ow := b.row, b.col
-	if b.col += 8; b.col >= b.ow {
-		b.row, b.col = b.row+1, 0
-	}
+	row, ow := k/len(b.vecs), 8*b.vecs[k%len(b.vecs)]
 	in := row*b.wq + ow
 	if ow+8 > b.ow {
 		return in, unsafe.Pointer(&b.tails[row*b.tailStride]), 32
@@ -417,18 +527,19 @@ func (b *bandVectors) next() (int, unsafe.Pointer, int) {
 	return in, unsafe.Pointer(&b.y[(b.oh0+row)*b.ow+ow]), 4 * b.ldy
 }
 
-// rewind moves the cursor back to the band's first vector.
-func (b *bandVectors) rewind() { b.k, b.row, b.col = 0, 0, 0 }
+// row returns the band row of vector k (rows).
+func (b *bandVectors) row(k int) int { return k / len(b.vecs) }
 
 // pass sets up the kernel call for the pass over input channels [c0,
-// c0+nc) of group gi with all taps.
-func (t *directTask) pass(tl *kern.Tile, gi, c0, nc, cstride int) {
+// c0+nc) of group gi with all taps of weights w and taps (d's, or a
+// column set's).
+func (t *directTask) pass(tl *kern.Tile, w []float32, taps []int, gi, c0, nc, cstride int) {
 	d, g := t.d, t.d.g
-	ntaps := len(d.taps)
+	ntaps := len(taps)
 	*tl = kern.Tile{
-		W:        unsafe.Pointer(&d.w[(gi*d.obs*g.cg+c0)*ntaps*4]),
+		W:        unsafe.Pointer(&w[(gi*d.obs*g.cg+c0)*ntaps*4]),
 		WStride:  4 * g.cg * ntaps * 4,
-		Taps:     unsafe.Pointer(&d.taps[0]),
+		Taps:     unsafe.Pointer(&taps[0]),
 		NTaps:    ntaps,
 		NC:       nc,
 		CStride:  4 * cstride,
@@ -475,30 +586,30 @@ func (t *directTask) rowBand(buf []float32, n, gi, oh0, oh1 int) {
 	scr := buf[d.inLen:]
 	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*g.oh*g.ow:], ldy: g.oh * g.ow,
 		dummy: scr[:d.obs*32], tails: scr[d.obs*32:], tailStride: d.obs * 32,
-		n: (oh1 - oh0) * perRow, perRow: perRow, ow: g.ow, oh0: oh0, wq: d.wq}
+		ow: g.ow, oh0: oh0, wq: d.wq}
 	stage := buf[d.stOff : d.stOff+d.stLen]
 	clear(stage)
 	var tl kern.Tile
 	for c0 := 0; c0 < g.cg; c0 += d.kc {
 		nc := min(d.kc, g.cg-c0)
 		t.fillPass(in, stage, n, gi, oh0, c0, nc)
-		t.pass(&tl, gi, c0, nc, d.planes*d.hq*d.wq)
-		w, taps := tl.W, tl.Taps
-		b.rewind()
-		for b.k < b.n {
-			// The filter rows that read inside the input for some row of
-			// the triple: the first row's top and the last row's bottom.
-			j := b.col/8 + min(2, b.n-1-b.k) // the last vector's column...
-			last := b.row                    // ... and row
-			for ; j >= perRow; j -= perRow {
-				last++
+		for i := range d.colSets {
+			s := &d.colSets[i]
+			t.pass(&tl, s.w, s.taps, gi, c0, nc, d.planes*d.hq*d.wq)
+			w, taps := tl.W, tl.Taps
+			b.vecs, b.n, b.k = s.vecs, (oh1-oh0)*len(s.vecs), 0
+			for b.k < b.n {
+				// The filter rows that read inside the input for some row
+				// of the triple: the first row's top and the last row's
+				// bottom.
+				first, last := b.row(b.k), b.row(min(b.k+2, b.n-1))
+				lo, hi := d.rowTaps[oh0+last]&0xff, d.rowTaps[oh0+first]>>8
+				tl.W = unsafe.Add(w, lo*s.ncols*16)
+				tl.Taps = unsafe.Add(taps, lo*s.ncols*8)
+				tl.NTaps = (hi - lo) * s.ncols
+				tl.WSkip = (g.kh - (hi - lo)) * s.ncols * 16
+				t.triple(&tl, &b, in)
 			}
-			lo, hi := d.rowTaps[oh0+last]&0xff, d.rowTaps[oh0+b.row]>>8
-			tl.W = unsafe.Add(w, lo*g.kw*16)
-			tl.Taps = unsafe.Add(taps, lo*g.kw*8)
-			tl.NTaps = (hi - lo) * g.kw
-			tl.WSkip = (len(d.taps) - tl.NTaps) * 16
-			t.triple(&tl, &b, in)
 		}
 	}
 	if g.ow%8 == 0 {
@@ -519,7 +630,7 @@ func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 	d, g := t.d, t.d.g
 	hw := g.h * g.w
 	in := buf[:d.inLen]
-	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[d.inLen : d.inLen+d.obs*32], n: (q1 - q0) / 8, q0: q0}
+	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[d.inLen : d.inLen+d.obs*32], n: (q1 - q0) / 8, q0: q0, flat: true}
 	var tl kern.Tile
 	for c0 := 0; c0 < g.cg; c0 += d.kc {
 		nc := min(d.kc, g.cg-c0)
@@ -529,8 +640,8 @@ func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 		for c := range nc {
 			copy(in[c*d.band:c*d.band+q1-q0], x[c*hw+q0:c*hw+q1])
 		}
-		t.pass(&tl, gi, c0, nc, d.band)
-		for b.rewind(); b.k < b.n; {
+		t.pass(&tl, d.w, d.taps, gi, c0, nc, d.band)
+		for b.k = 0; b.k < b.n; {
 			t.triple(&tl, &b, in)
 		}
 	}

@@ -332,6 +332,9 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{2, 32, 12, 13, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, false, true}, // chosen by channels; rows of 7
 		{2, 3, 21, 30, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},   // written directly; rows of 15
 		{1, 24, 17, 26, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // direct, all 24 channels per call
+		{1, 40, 14, 22, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},  // blocks of 16, 16, 8; the last writes the output; rows of 11
+		{2, 37, 9, 16, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, false},  // the same, rows of 8
+		{1, 50, 10, 18, 53, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, true},             // blocks staged and copied out (13 channels in a chunk)
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {

@@ -46,6 +46,12 @@ type S4Tile struct {
 	// group g reads from In + 32*g and writes at Out + 16*g; LeftPad
 	// applies to group 0 only and RightPad to group NG-1 only.
 	NG int
+	// Acc, when not nil, is where Accumulate's sums start from instead of
+	// Out: 4 floats at Acc + 16*g + AccLDO*o (a staging block the earlier
+	// input channel blocks summed into, while the last block writes the
+	// output itself).
+	Acc    unsafe.Pointer
+	AccLDO int
 }
 
 // S4Tile flags (Accumulate and Relu are the Tile ones: with Accumulate
@@ -74,6 +80,9 @@ func ConvS4Go(t *S4Tile) {
 	g.NG = 1
 	for i := range t.NG {
 		g.In, g.Out = unsafe.Add(t.In, 32*i), unsafe.Add(t.Out, 16*i)
+		if t.Acc != nil {
+			g.Acc = unsafe.Add(t.Acc, 16*i)
+		}
 		g.Flags = t.Flags
 		if i > 0 {
 			g.Flags &^= LeftPad
@@ -93,7 +102,11 @@ func convS4Go1(t *S4Tile) {
 	no := 8 * t.NB
 	for o := range no {
 		if t.Flags&Accumulate != 0 {
-			acc[o] = *(*[4]float32)(unsafe.Add(t.Out, o*t.LDO))
+			if t.Acc != nil {
+				acc[o] = *(*[4]float32)(unsafe.Add(t.Acc, o*t.AccLDO))
+			} else {
+				acc[o] = *(*[4]float32)(unsafe.Add(t.Out, o*t.LDO))
+			}
 			continue
 		}
 		b := *(*float32)(unsafe.Add(t.Bias, 4*o))

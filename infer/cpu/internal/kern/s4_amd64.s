@@ -18,6 +18,8 @@
 #define S_WCSTRIDE 128
 #define S_PF 136
 #define S_NG 144
+#define S_ACC 152
+#define S_ACCLDO 160
 
 // The zero that padding floats are broadcast from.
 DATA ·s4zero+0(SB)/4, $0
@@ -150,11 +152,19 @@ notleft:
 notright:
 	TESTQ $1, R9
 	JZ bias
-	// Accumulate: the sums start from the output.
+	// Accumulate: the sums start from Acc, or without it the output.
 	MOVQ DI, AX
 	SHLQ $4, AX
+	MOVQ S_ACC(DX), CX
+	TESTQ CX, CX
+	JZ accout
+	ADDQ CX, AX
+	MOVQ S_ACCLDO(DX), CX
+	JMP accload
+accout:
 	ADDQ S_OUT(DX), AX
 	MOVQ S_LDO(DX), CX
+accload:
 	LEAQ (CX)(CX*2), BX
 	LOADT(X0, X1, X2, X3, Y0, Y1, Y2, Y3)
 	LOADT(X4, X5, X6, X7, Y4, Y5, Y6, Y7)

@@ -20,7 +20,8 @@ func TestS4TileLayout(t *testing.T) {
 		{"LDO", unsafe.Offsetof(x.LDO), 96}, {"Bias", unsafe.Offsetof(x.Bias), 104},
 		{"Flags", unsafe.Offsetof(x.Flags), 112}, {"NB", unsafe.Offsetof(x.NB), 120},
 		{"WCStride", unsafe.Offsetof(x.WCStride), 128}, {"PF", unsafe.Offsetof(x.PF), 136},
-		{"NG", unsafe.Offsetof(x.NG), 144},
+		{"NG", unsafe.Offsetof(x.NG), 144}, {"Acc", unsafe.Offsetof(x.Acc), 152},
+		{"AccLDO", unsafe.Offsetof(x.AccLDO), 160},
 	} {
 		if f.got != f.want {
 			t.Errorf("S4Tile.%s at offset %d; the assembly reads it at %d", f.name, f.got, f.want)
@@ -30,7 +31,8 @@ func TestS4TileLayout(t *testing.T) {
 
 // TestConvS4MatchesFloat64 runs the stride-2 kernel on random input
 // (2 and 3 blocks, some filter rows left out, padding on either side,
-// NaN just outside the input) against sums in float64.
+// NaN just outside the input, sums accumulated from the output or from a
+// separate block with the output NaN) against sums in float64.
 func TestConvS4MatchesFloat64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	kernels := map[string]func(*S4Tile){"go": ConvS4Go}
@@ -41,18 +43,22 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 	for _, tc := range []struct {
 		nb, nc, flags, ng int
 		rows              []int
+		acc               bool // the sums so far in Acc, not Out
 	}{
-		{2, 1, 0, 1, []int{0, 1, 2}},
-		{3, 3, Relu, 1, []int{0, 1, 2}},
-		{3, 5, LeftPad, 1, []int{1, 2}},
-		{2, 7, RightPad | Relu, 1, []int{0, 1}},
-		{3, 16, LeftPad | RightPad, 1, []int{1}},
-		{2, 4, Accumulate, 1, []int{0, 1, 2}},
-		{3, 6, Accumulate | Relu | LeftPad, 1, []int{0, 2}},
-		{3, 5, LeftPad | RightPad, 3, []int{0, 1, 2}}, // padding in the first and last groups only
-		{2, 3, Accumulate | RightPad, 2, []int{1, 2}},
-		{3, 17, Accumulate | Relu, 2, []int{0, 1, 2}}, // the unpadded 3-row path, groups in a row
-		{2, 16, 0, 2, []int{0, 1, 2}},
+		{2, 1, 0, 1, []int{0, 1, 2}, false},
+		{3, 3, Relu, 1, []int{0, 1, 2}, false},
+		{3, 5, LeftPad, 1, []int{1, 2}, false},
+		{2, 7, RightPad | Relu, 1, []int{0, 1}, false},
+		{3, 16, LeftPad | RightPad, 1, []int{1}, false},
+		{2, 4, Accumulate, 1, []int{0, 1, 2}, false},
+		{3, 6, Accumulate | Relu | LeftPad, 1, []int{0, 2}, false},
+		{3, 5, LeftPad | RightPad, 3, []int{0, 1, 2}, false}, // padding in the first and last groups only
+		{2, 3, Accumulate | RightPad, 2, []int{1, 2}, false},
+		{3, 17, Accumulate | Relu, 2, []int{0, 1, 2}, false}, // the unpadded 3-row path, groups in a row
+		{2, 16, 0, 2, []int{0, 1, 2}, false},
+		{2, 5, Accumulate | Relu, 3, []int{0, 1, 2}, true},
+		{3, 4, Accumulate | LeftPad | RightPad, 2, []int{1, 2}, true},
+		{3, 9, Accumulate, 1, []int{0, 1, 2}, true},
 	} {
 		no, ldo := 8*tc.nb, 4*tc.ng+3
 		cstride := 3*ldx + 5
@@ -76,8 +82,21 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 			// the input.
 			tl.Rows[len(tc.rows)-1] = 4 * (cstride - 8 - 8*(tc.ng-1))
 		}
+		accLDO := ldo + 5
+		accBuf := make([]float32, no*accLDO)
+		if tc.acc {
+			for o := range no {
+				copy(accBuf[o*accLDO:], start[o*ldo:(o+1)*ldo])
+			}
+			tl.Acc, tl.AccLDO = unsafe.Pointer(&accBuf[0]), 4*accLDO
+		}
 		for name, k := range kernels {
 			copy(out, start)
+			if tc.acc {
+				for i := range out {
+					out[i] = float32(math.NaN())
+				}
+			}
 			k(&tl)
 			for o := range no {
 				for q := range 4 * tc.ng {

@@ -181,6 +181,8 @@ func TestConvDirectMatchesReference(t *testing.T) {
 	cases := []convCase{
 		{2, 300, 4, 6, 10, 1, ConvParams{Act: relu}, true, false},                          // 1x1 in place, two passes
 		{1, 40, 8, 8, 9, 1, ConvParams{}, true, true},                                      // 1x1 in place, residual
+		{2, 70, 5, 7, 9, 1, ConvParams{Act: relu}, true, true},                             // 1x1, planes of 35: a partial last vector
+		{1, 300, 3, 5, 6, 1, ConvParams{}, false, false},                                   // the same over two passes
 		{2, 37, 9, 13, 7, 3, ConvParams{Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // tails, ReLU in the kernel
 		{1, 40, 11, 19, 13, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 0, 2, 1}, Act: relu}, true, true},
 		{1, 33, 12, 17, 6, 3, ConvParams{Dilations: [2]int{3, 3}, Pads: [4]int{3, 3, 3, 3}}, false, false},

@@ -141,14 +141,14 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	ntaps := g.kh * g.kw
 	d.packWeights(w, b)
 	d.kc = max(1, min(g.cg, directSteps/ntaps))
-	d.flat = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pointwise() && (g.h*g.w)%8 == 0
+	d.flat = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pointwise()
 	if d.flat {
 		d.taps = append(d.taps, 0)
 		d.kc = min(g.cg, 256)
 		d.band = 24 * max(1, min(directOutBytes/(4*g.mg), directPassBytes/(4*d.kc))/24)
 		d.planFlatBands(workers)
 		d.inLen = d.kc*d.band + 8
-		d.bufLen = d.inLen + d.obs*32
+		d.bufLen = d.inLen + 2*d.obs*32 // the dummy and the tail vector
 		return
 	}
 	d.planes = g.sh * g.sw
@@ -503,6 +503,7 @@ type bandVectors struct {
 	wq, q0     int       // input row stride, first output pixel (flat)
 	tailStride int       // floats per tail vector's rows
 	flat       bool
+	tailK      int // flat: the vector that ends past the band (if < n), computed into tails
 	k          int // the cursor: the next vector
 }
 
@@ -516,8 +517,10 @@ func (b *bandVectors) next() (int, unsafe.Pointer, int) {
 	}
 	b.k++
 	if b.flat {
-		p := b.q0 + 8*k
-		return 8 * k, unsafe.Pointer(&b.y[p]), 4 * b.ldy
+		if k == b.tailK {
+			return 8 * k, unsafe.Pointer(&b.tails[0]), 32
+		}
+		return 8 * k, unsafe.Pointer(&b.y[b.q0+8*k]), 4 * b.ldy
 	}
 	row, ow := k/len(b.vecs), 8*b.vecs[k%len(b.vecs)]
 	in := row*b.wq + ow
@@ -630,7 +633,12 @@ func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 	d, g := t.d, t.d.g
 	hw := g.h * g.w
 	in := buf[:d.inLen]
-	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: buf[d.inLen : d.inLen+d.obs*32], n: (q1 - q0) / 8, q0: q0, flat: true}
+	// A plane not a multiple of 8 long ends in a partial vector: it is
+	// computed into tail (its other lanes from stale floats of in) and its
+	// pixels copied out.
+	scr := buf[d.inLen:]
+	b := bandVectors{y: t.y[(n*g.m+gi*g.mg)*hw:], ldy: hw, dummy: scr[:d.obs*32], tails: scr[d.obs*32 : 2*d.obs*32],
+		n: (q1 - q0 + 7) / 8, q0: q0, flat: true, tailK: (q1 - q0) / 8}
 	var tl kern.Tile
 	for c0 := 0; c0 < g.cg; c0 += d.kc {
 		nc := min(d.kc, g.cg-c0)
@@ -643,6 +651,11 @@ func (t *directTask) flatBand(buf []float32, n, gi, q0, q1 int) {
 		t.pass(&tl, d.w, d.taps, gi, c0, nc, d.band)
 		for b.k = 0; b.k < b.n; {
 			t.triple(&tl, &b, in)
+		}
+	}
+	if p := q0 + 8*b.tailK; p < q1 {
+		for m := range g.mg {
+			copy(b.y[m*hw+p:m*hw+q1], b.tails[m*8:])
 		}
 	}
 }

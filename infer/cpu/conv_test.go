@@ -282,6 +282,7 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 		{1, 40, 12, 37, 17, 3, ConvParams{Pads: pad(1)}, false, false},
 		{3, 16, 7, 7, 16, 3, ConvParams{Act: silu}, true, true}, // no pads: 5x5 output
 		{1, 20, 5, 50, 20, 3, ConvParams{Pads: [4]int{2, 0, 1, 2}, Act: relu}, true, false},
+		{2, 16, 10, 36, 16, 3, ConvParams{Pads: pad(1)}, true, true}, // residual, no activation: groups of 8 tiles and 2 staged
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(11, 12)), func(d *directConv, _, _ *tensor.Tensor) bool {
 		return d.wino != nil

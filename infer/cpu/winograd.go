@@ -129,6 +129,10 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 			}
 		}
 	}
+	// A residual goes into the direct output transform's sums (with the
+	// ReLU after it) when the activation is none or ReLU: the epilogue is
+	// then left only the columns that go through st.
+	fused := t.res != nil && (d.act.Kind == ActNone || d.relu)
 	relu := d.relu && t.res == nil
 	st := buf[p.sOff : p.sOff+2*p.sw]
 	// The output (and residual) rows the chunk writes, per channel: the
@@ -154,10 +158,15 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 				direct = min((jb-ja)/8, (g.ow/2-ja)/8)
 			}
 			if direct > 0 {
-				t.winoOut(unsafe.Pointer(&t.y[base+2*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, relu)
+				var res unsafe.Pointer
+				if fused {
+					res = unsafe.Pointer(&t.res[base+2*i*g.ow+c0])
+				}
+				t.winoOut(unsafe.Pointer(&t.y[base+2*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, res, relu || fused && d.relu)
 			}
-			if c := c0 + 16*direct; c < c1 {
-				t.winoOut(unsafe.Pointer(&st[0]), 4*p.sw, unsafe.Add(src, 4*8*direct), 4*ms, (jb-ja-8*direct+7)/8, relu)
+			c := c0 + 16*direct
+			if c < c1 {
+				t.winoOut(unsafe.Pointer(&st[0]), 4*p.sw, unsafe.Add(src, 4*8*direct), 4*ms, (jb-ja-8*direct+7)/8, nil, relu)
 				for r := 0; r < 2 && 2*i+r < g.oh; r++ {
 					off := base + (2*i+r)*g.ow
 					copy(t.y[off+c:off+c1], st[r*p.sw:])
@@ -166,11 +175,14 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 			if !t.epilog {
 				continue
 			}
-			for r := 0; r < 2 && 2*i+r < g.oh; r++ {
+			if !fused {
+				c = c0
+			}
+			for r := 0; r < 2 && 2*i+r < g.oh && c < c1; r++ {
 				off := base + (2*i+r)*g.ow
-				seg := t.y[off+c0 : off+c1]
+				seg := t.y[off+c : off+c1]
 				if t.res != nil {
-					rs := t.res[off+c0 : off+c1]
+					rs := t.res[off+c : off+c1]
 					for k := vecmath.AddTo(seg, rs); k < len(seg); k++ {
 						seg[k] += rs[k]
 					}
@@ -181,13 +193,14 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	}
 }
 
-// winoOut runs the output transform, vector or portable.
-func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 int, relu bool) {
+// winoOut runs the output transform, vector or portable (res, when not
+// nil, added to the outputs; see kern.WinoOut).
+func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 int, res unsafe.Pointer, relu bool) {
 	if t.d.portable {
-		kern.WinoOutGo(y, ys, m, ms, n8, relu)
+		kern.WinoOutGo(y, ys, m, ms, n8, res, relu)
 		return
 	}
-	kern.WinoOut(y, ys, m, ms, n8, relu)
+	kern.WinoOut(y, ys, m, ms, n8, res, relu)
 }
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,

@@ -18,7 +18,7 @@ func conv4x24AVX2(t *Tile)
 func winoInAVX2(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int)
 
 //go:noescape
-func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int)
+func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int, res unsafe.Pointer)
 
 //go:noescape
 func convS4AVX2(t *S4Tile)

@@ -12,7 +12,7 @@ func winoInAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int) {
 	panic("kern: no vector kernel in this build")
 }
 
-func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int) {
+func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int, unsafe.Pointer) {
 	panic("kern: no vector kernel in this build")
 }
 

@@ -112,14 +112,48 @@ in_done:
 	VMOVUPS Y14, a0; \
 	VMOVUPS Y15, a32
 
-// func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int)
-TEXT ·winoOutAVX2(SB), NOSPLIT, $0-48
+// WSTORER is WSTORE adding the residual at r0 and r32 to the outputs and,
+// with BX set, clamping them at 0 (Y11) before storing them.
+#define WSTORER(c0, c1, a0, a32, r0, r32, norelu) \
+	VUNPCKLPS c1, c0, Y12; \
+	VUNPCKHPS c1, c0, Y13; \
+	VPERM2F128 $0x20, Y13, Y12, Y14; \
+	VPERM2F128 $0x31, Y13, Y12, Y15; \
+	VADDPS r0, Y14, Y14; \
+	VADDPS r32, Y15, Y15; \
+	TESTQ BX, BX; \
+	JZ norelu; \
+	VMAXPS Y11, Y14, Y14; \
+	VMAXPS Y11, Y15, Y15; \
+norelu: \
+	VMOVUPS Y14, a0; \
+	VMOVUPS Y15, a32
+
+// The output transform of one group of 8 tiles into Y4 (row 0, column 0),
+// Y5 (row 0, column 1), Y6 and Y7 (row 1).
+#define WOUT \
+	WSUM((SI), (SI)(R8*1), (SI)(R8*2), (SI)(R10*1), Y4, Y5); \
+	WSUM((R11), (R11)(R8*1), (R11)(R8*2), (R11)(R10*1), Y6, Y7); \
+	VADDPS Y6, Y4, Y4; \
+	VADDPS Y7, Y5, Y5; \
+	WSUM((R12), (R12)(R8*1), (R12)(R8*2), (R12)(R10*1), Y8, Y9); \
+	VADDPS Y8, Y4, Y4; \
+	VADDPS Y9, Y5, Y5; \
+	VSUBPS Y8, Y6, Y6; \
+	VSUBPS Y9, Y7, Y7; \
+	WSUM((R13), (R13)(R8*1), (R13)(R8*2), (R13)(R10*1), Y8, Y9); \
+	VSUBPS Y8, Y6, Y6; \
+	VSUBPS Y9, Y7, Y7
+
+// func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int, res unsafe.Pointer)
+TEXT ·winoOutAVX2(SB), NOSPLIT, $0-56
 	MOVQ y+0(FP), DI
 	MOVQ ys+8(FP), CX
 	MOVQ m+16(FP), SI
 	MOVQ ms+24(FP), R8
 	MOVQ n8+32(FP), DX
 	MOVQ relu+40(FP), BX
+	MOVQ res+48(FP), R9
 	TESTQ DX, DX
 	JZ out_done
 	LEAQ (R8)(R8*2), R10
@@ -127,20 +161,11 @@ TEXT ·winoOutAVX2(SB), NOSPLIT, $0-48
 	LEAQ (R11)(R8*4), R12
 	LEAQ (R12)(R8*4), R13
 	VXORPS Y11, Y11, Y11
+	TESTQ R9, R9
+	JNZ res_loop
 
 out_loop:
-	WSUM((SI), (SI)(R8*1), (SI)(R8*2), (SI)(R10*1), Y4, Y5)
-	WSUM((R11), (R11)(R8*1), (R11)(R8*2), (R11)(R10*1), Y6, Y7)
-	VADDPS Y6, Y4, Y4
-	VADDPS Y7, Y5, Y5
-	WSUM((R12), (R12)(R8*1), (R12)(R8*2), (R12)(R10*1), Y8, Y9)
-	VADDPS Y8, Y4, Y4
-	VADDPS Y9, Y5, Y5
-	VSUBPS Y8, Y6, Y6
-	VSUBPS Y9, Y7, Y7
-	WSUM((R13), (R13)(R8*1), (R13)(R8*2), (R13)(R10*1), Y8, Y9)
-	VSUBPS Y8, Y6, Y6
-	VSUBPS Y9, Y7, Y7
+	WOUT
 	TESTQ BX, BX
 	JZ out_store
 	VMAXPS Y11, Y4, Y4
@@ -160,5 +185,20 @@ out_store:
 	JNZ out_loop
 
 out_done:
+	VZEROUPPER
+	RET
+
+res_loop:
+	WOUT
+	WSTORER(Y4, Y5, (DI), 32(DI), (R9), 32(R9), res_relu0)
+	WSTORER(Y6, Y7, (DI)(CX*1), 32(DI)(CX*1), (R9)(CX*1), 32(R9)(CX*1), res_relu1)
+	ADDQ $32, SI
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	ADDQ $64, DI
+	ADDQ $64, R9
+	DECQ DX
+	JNZ res_loop
 	VZEROUPPER
 	RET

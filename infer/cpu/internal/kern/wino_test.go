@@ -1,6 +1,7 @@
 package kern
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,7 +10,8 @@ import (
 
 // TestWinoMatchesDirect checks that the transforms and a per-value
 // product compute a 3x3 convolution of one channel: WinoOut(U .* WinoIn(x))
-// against the direct sums, for the vector and the portable code.
+// against the direct sums, for the vector and the portable code, with and
+// without a residual and ReLU.
 func TestWinoMatchesDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const n8, tiles = 2, 16
@@ -20,13 +22,25 @@ func TestWinoMatchesDirect(t *testing.T) {
 	type pair struct {
 		name string
 		in   func(unsafe.Pointer, int, unsafe.Pointer, int, int)
-		out  func(unsafe.Pointer, int, unsafe.Pointer, int, int, bool)
+		out  func(unsafe.Pointer, int, unsafe.Pointer, int, int, unsafe.Pointer, bool)
 		relu bool
+		res  bool
 	}
-	cases := []pair{{name: "go", in: WinoInGo, out: WinoOutGo}, {name: "go relu", in: WinoInGo, out: WinoOutGo, relu: true}}
-	if SIMD() {
-		cases = append(cases, pair{name: "avx2", in: WinoIn, out: WinoOut}, pair{name: "avx2 relu", in: WinoIn, out: WinoOut, relu: true})
+	var cases []pair
+	for _, k := range []pair{{name: "go", in: WinoInGo, out: WinoOutGo}, {name: "avx2", in: WinoIn, out: WinoOut}} {
+		if k.name == "avx2" && !SIMD() {
+			continue
+		}
+		for _, relu := range []bool{false, true} {
+			for _, res := range []bool{false, true} {
+				c := k
+				c.name = fmt.Sprintf("%s relu %v residual %v", k.name, relu, res)
+				c.relu, c.res = relu, res
+				cases = append(cases, c)
+			}
+		}
 	}
+	res := randSlice(rng, 2*2*tiles)
 	for _, c := range cases {
 		v := make([]float32, 16*tiles)
 		c.in(unsafe.Pointer(&v[0]), 4*tiles, unsafe.Pointer(&in[0]), 4*ps, n8)
@@ -36,7 +50,11 @@ func TestWinoMatchesDirect(t *testing.T) {
 			}
 		}
 		y := make([]float32, 2*2*tiles)
-		c.out(unsafe.Pointer(&y[0]), 4*2*tiles, unsafe.Pointer(&v[0]), 4*tiles, n8, c.relu)
+		var rp unsafe.Pointer
+		if c.res {
+			rp = unsafe.Pointer(&res[0])
+		}
+		c.out(unsafe.Pointer(&y[0]), 4*2*tiles, unsafe.Pointer(&v[0]), 4*tiles, n8, rp, c.relu)
 		for r := range 2 {
 			for col := range 2 * tiles {
 				var want float64
@@ -44,6 +62,9 @@ func TestWinoMatchesDirect(t *testing.T) {
 					for k := range 3 {
 						want += float64(g[3*i+k]) * float64(in[(r+i)*ps+col+k])
 					}
+				}
+				if c.res {
+					want += float64(res[r*2*tiles+col])
 				}
 				if c.relu {
 					want = max(want, 0)

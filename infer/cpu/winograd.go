@@ -88,7 +88,7 @@ func (d *directConv) planWino(w []float32, workers int) {
 	p.chunks = (tiles + p.tc - 1) / p.tc
 	p.tp = p.tc + 8
 	p.wp = 2*p.tw + 16
-	p.prows = 4
+	p.prows = 2*((p.tc+p.tw-1)/p.tw+1) + 2 // a chunk's rows of tiles read 2 rows each and 2 more
 	p.sw = 16 * ((p.tw + 7) / 8)
 	p.mOff = 16 * g.cg * p.tp
 	p.pOff = p.mOff + 16*mp*p.tp
@@ -204,11 +204,11 @@ func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 
 }
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,
-// all channels, into v, per row of tiles through zero-padded copies of
-// the 4 input rows' columns its tiles read, in rows. (Whole rows for the
-// chunk's rows of tiles copied up to 4 times the columns a chunk reads
-// in the wide mosaics of dilated convolutions, 2 times in a row of tiles
-// cut between two chunks.)
+// all channels, into v. Per channel the input rows the chunk's rows of
+// tiles read are copied once into rows (p.prows rows of p.wp floats,
+// zero-padded, input column x at x+pl, input row 2*i0-pt first), each
+// with the columns the rows of tiles that read it need: a row of tiles
+// reads 4 rows and shares 2 with the next, which used to copy them again.
 func (t *directTask) winoInput(v, rows []float32, n, t0, t1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	i0, i1 := t0/p.tw, (t1-1)/p.tw
@@ -222,27 +222,48 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1 int) {
 		if c+1 < g.c {
 			kern.Prefetch(unsafe.Add(unsafe.Pointer(&src[0]), 4*(g.h*g.w+r0*g.w)), 4*(r1-r0)*g.w, 1, 0)
 		}
+		// span returns the buffer columns row of tiles i reads.
+		span := func(i int) (int, int) {
+			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
+			return 2 * ja, 2*ja + 16*((jb-ja+7)/8) + 2
+		}
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
 			n8 := (jb - ja + 7) / 8
-			ih, col, width := 2*i-g.pt, 2*ja-g.pl, 16*n8+2
-			lo, hi := validRange(width, g.w, 1, col)
-			for k := range 4 {
-				row := rows[k*p.wp:][:width]
-				if y := ih + k; y >= 0 && y < g.h && lo < hi {
-					clear(row[:lo])
-					copy(row[lo:hi], src[y*g.w+col+lo:])
-					clear(row[hi:])
-				} else {
-					clear(row)
-				}
+			a, b := span(i)
+			if i == i0 {
+				t.winoRows(rows[:2*p.wp], src, 2*i-g.pt, a, b)
 			}
+			if i < i1 { // the next row of tiles reads rows 2 and 3 too
+				_, b2 := span(i + 1)
+				a, b = 0, max(b, b2)
+			}
+			t.winoRows(rows[(2*(i-i0)+2)*p.wp:][:2*p.wp], src, 2*i+2-g.pt, a, b)
+			pr := unsafe.Pointer(&rows[2*(i-i0)*p.wp+2*ja])
 			dst := unsafe.Pointer(&v[c*p.tp+i*p.tw+ja-t0])
 			if d.portable {
-				kern.WinoInGo(dst, 4*vs, unsafe.Pointer(&rows[0]), 4*p.wp, n8)
+				kern.WinoInGo(dst, 4*vs, pr, 4*p.wp, n8)
 			} else {
-				kern.WinoIn(dst, 4*vs, unsafe.Pointer(&rows[0]), 4*p.wp, n8)
+				kern.WinoIn(dst, 4*vs, pr, 4*p.wp, n8)
 			}
+		}
+	}
+}
+
+// winoRows fills the buffer rows dst (of p.wp floats each) with columns
+// [a, b) of input rows y, y+1, ... of plane src: input column x at x+pl,
+// zero in the padding.
+func (t *directTask) winoRows(dst, src []float32, y, a, b int) {
+	g, wp := t.d.g, t.d.wino.wp
+	lo, hi := validRange(b-a, g.w, 1, a-g.pl) // the columns inside, from a
+	for k := range len(dst) / wp {
+		row := dst[k*wp+a : k*wp+b]
+		if yk := y + k; yk >= 0 && yk < g.h && lo < hi {
+			clear(row[:lo])
+			copy(row[lo:hi], src[yk*g.w+a-g.pl+lo:])
+			clear(row[hi:])
+		} else {
+			clear(row)
 		}
 	}
 }

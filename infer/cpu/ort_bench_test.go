@@ -17,8 +17,13 @@ import (
 // model, batch and threads (1 and 2: dsgo's workers, onnxruntime's
 // intra-op threads). onnxruntime is loaded from ONNXRUNTIME_LIB (make
 // bench sets it from the npm package onnxruntime-node); without it only
-// dsgo is measured. Each (model, batch, threads) ends with a log line
-// (shown with -v) of the medians and the ratio.
+// dsgo is measured. The two run in turns, one timed run each per pair
+// (which goes first alternates), each after untimed ones: on a shared VM
+// the machine's speed drifts by tens of percent within a minute, which a
+// pair of runs mostly escapes and separate rounds of runs do not. Each
+// (model, batch, threads) ends with a log line (shown with -v): the
+// median times and the median of the pairs' speed ratios with its
+// quartiles.
 //
 //	ONNXRUNTIME_LIB=... go test -v -run '^$' -bench ModelsVsOnnxruntime -benchtime 20x ./infer/cpu/
 func BenchmarkModelsVsOnnxruntime(b *testing.B) {
@@ -29,14 +34,6 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 			b.Fatalf("onnxruntime: %v", err)
 		}
 		defer ort.DestroyEnvironment()
-	}
-	// With onnxruntime the two take turns, rounds times: on a shared VM the
-	// machine's speed drifts by tens of percent within a minute, more than
-	// the difference measured, and -count would run all of one's
-	// repetitions before the other's.
-	rounds := 1
-	if lib != "" {
-		rounds = 5
 	}
 	for _, m := range wholeModels {
 		for _, batch := range []int{1, 8} {
@@ -49,45 +46,68 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 			shape := tensor.Shape{batch, in.Shape[1], in.Shape[2], in.Shape[3]}
 			for _, threads := range []int{1, 2} {
 				prefix := name + "/batch" + itoa(batch) + "/threads" + itoa(threads)
-				// Per batch, one per round (a sub-benchmark's function runs
-				// again for each b.N it tries: the last run's is kept).
-				ds, ot := make([]time.Duration, rounds), make([]time.Duration, rounds)
-				for round := range rounds {
-					b.Run(prefix+"/dsgo", func(b *testing.B) {
-						r := NewRunner(Options{Workers: threads})
-						defer r.Close()
-						prog, err := Compile(g, map[string]tensor.Shape{in.Name: shape}, r)
-						if err != nil {
+				b.Run(prefix, func(b *testing.B) {
+					r := NewRunner(Options{Workers: threads})
+					defer r.Close()
+					prog, err := Compile(g, map[string]tensor.Shape{in.Name: shape}, r)
+					if err != nil {
+						b.Fatal(err)
+					}
+					engines := []func() error{prog.Run}
+					if lib != "" {
+						s, done := ortSession(b, path, g, shape, threads)
+						defer done()
+						engines = append(engines, s.Run)
+					}
+					// One run of each first: the steady state is measured,
+					// not the first run's page faults and buffers.
+					for _, run := range engines {
+						if err := run(); err != nil {
 							b.Fatal(err)
 						}
-						// One run first, for both: the steady state is
-						// measured, not the first run's page faults and
-						// buffers.
-						if err := prog.Run(); err != nil {
-							b.Fatal(err)
-						}
-						b.ReportAllocs()
-						b.ResetTimer()
-						for i := 0; i < b.N; i++ {
-							if err := prog.Run(); err != nil {
+					}
+					times := make([][]time.Duration, len(engines))
+					var ratios []float64
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						pair := make([]time.Duration, len(engines))
+						for k := range engines {
+							e := (k + i) % len(engines)
+							// One untimed run first; with 2 threads untimed
+							// runs for 200 ms: the other engine's idle
+							// threads spin for a while after its runs
+							// (dsgo's 200 us, onnxruntime's longer: after
+							// 20 ms dsgo still ran at half its speed) and
+							// would take the cores from the timed run.
+							for t0 := time.Now(); ; {
+								if err := engines[e](); err != nil {
+									b.Fatal(err)
+								}
+								if threads == 1 || time.Since(t0) > 200*time.Millisecond {
+									break
+								}
+							}
+							t0 := time.Now()
+							if err := engines[e](); err != nil {
 								b.Fatal(err)
 							}
+							pair[e] = time.Since(t0)
+							times[e] = append(times[e], pair[e])
 						}
-						b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
-						ds[round] = b.Elapsed() / time.Duration(b.N)
-					})
-					if lib == "" {
-						continue
+						if len(engines) == 2 {
+							ratios = append(ratios, pair[1].Seconds()/pair[0].Seconds())
+						}
 					}
-					b.Run(prefix+"/onnxruntime", func(b *testing.B) {
-						benchORT(b, path, g, shape, batch, threads)
-						ot[round] = b.Elapsed() / time.Duration(b.N)
-					})
-				}
-				if d, o := median(ds), median(ot); d > 0 && o > 0 { // both ran (-bench may leave them out)
-					b.Logf("%s: dsgo %.3f ms, onnxruntime %.3f ms per batch (medians of %d rounds): %.2fx onnxruntime's speed",
-						prefix, d.Seconds()*1e3, o.Seconds()*1e3, rounds, o.Seconds()/d.Seconds())
-				}
+					d := median(times[0])
+					b.ReportMetric(float64(batch)/d.Seconds(), "img/s")
+					if len(ratios) == 0 || b.N < 2 {
+						return
+					}
+					slices.Sort(ratios)
+					o := median(times[1])
+					b.Logf("%s: dsgo %.3f ms, onnxruntime %.3f ms per batch (medians of %d runs each, in turns): %.2fx onnxruntime's speed (median of the pairs' ratios; quartiles %.2f-%.2f)",
+						prefix, d.Seconds()*1e3, o.Seconds()*1e3, b.N, ratios[len(ratios)/2], ratios[len(ratios)/4], ratios[3*len(ratios)/4])
+				})
 			}
 		}
 	}
@@ -99,7 +119,10 @@ func median(ts []time.Duration) time.Duration {
 	return ts[len(ts)/2]
 }
 
-func benchORT(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, batch, threads int) {
+// ortSession opens an onnxruntime session of the model at path for an
+// input of shape on threads intra-op threads, its input and outputs
+// bound; done releases them.
+func ortSession(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, threads int) (s *ort.AdvancedSession, done func()) {
 	opts, err := ort.NewSessionOptions()
 	if err != nil {
 		b.Fatal(err)
@@ -111,7 +134,6 @@ func benchORT(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, bat
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer x.Destroy()
 	var outs []ort.Value
 	var names []string
 	bound, err := g.Bind(map[string]tensor.Shape{g.Inputs[0].Name: shape})
@@ -127,23 +149,18 @@ func benchORT(b *testing.B, path string, g *graph.Graph, shape tensor.Shape, bat
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer t.Destroy()
 		outs = append(outs, t)
 		names = append(names, o.Name)
 	}
-	s, err := ort.NewAdvancedSession(path, []string{g.Inputs[0].Name}, names, []ort.Value{x}, outs, opts)
+	s, err = ort.NewAdvancedSession(path, []string{g.Inputs[0].Name}, names, []ort.Value{x}, outs, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Destroy()
-	if err := s.Run(); err != nil { // the warm-up run (see the dsgo side)
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := s.Run(); err != nil {
-			b.Fatal(err)
+	return s, func() {
+		s.Destroy()
+		for _, t := range outs {
+			t.Destroy()
 		}
+		x.Destroy()
 	}
-	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
 }

@@ -157,7 +157,8 @@ func TestMaxPoolByRowsMatchesWindowsBitForBit(t *testing.T) {
 		shape tensor.Shape
 		p     PoolParams
 	}{
-		{tensor.Shape{2, 3, 24, 24}, k2s2},
+		{tensor.Shape{2, 3, 24, 24}, k2s2}, // whole planes in one call
+		{tensor.Shape{1, 3, 8, 16}, k2s2},
 		{tensor.Shape{1, 2, 17, 37}, k2s2},
 		{tensor.Shape{1, 2, 17, 37}, PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}},
 		{tensor.Shape{1, 2, 56, 56}, k3s2},

@@ -40,3 +40,6 @@ func expAVX2(x []float32)
 
 //go:noescape
 func maxPool2AVX2(d, a, b []float32, blocks, quads int)
+
+//go:noescape
+func maxPool2RowsAVX2(d, s []float32, rows, w, blocks, quads int)

@@ -588,3 +588,46 @@ maxpool2_quad:
 maxpool2_done:
 	VZEROUPPER
 	RET
+
+// func maxPool2RowsAVX2(d, s []float32, rows, w, blocks, quads int): for
+// each of rows output rows r, the maxPool2AVX2 of input rows 2r and 2r+1
+// of s (w floats each) into row r of d (8*blocks + 4*quads = w/2 floats).
+TEXT ·maxPool2RowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ d_base+0(FP), DI
+	MOVQ s_base+24(FP), SI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $2, R9
+	MOVL $0x80000000, AX
+	MOVL AX, X6
+	VPBROADCASTD X6, Y6
+	TESTQ R8, R8
+	JZ rows_done
+rows_loop:
+	MOVQ SI, R10
+	LEAQ (SI)(R9*1), DX
+	MOVQ blocks+64(FP), CX
+	TESTQ CX, CX
+	JZ rows_quad
+rows_block:
+	MAXPOOL2(32, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	VPERMPD $0xD8, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ rows_block
+rows_quad:
+	CMPQ quads+72(FP), $0
+	JEQ rows_next
+	MAXPOOL2(16, X0, X1, X2, X3, X4, X5, X6, X7)
+	VMOVUPS X0, (DI)
+	ADDQ $16, DI
+rows_next:
+	LEAQ (R10)(R9*2), SI
+	DECQ R8
+	JNZ rows_loop
+rows_done:
+	VZEROUPPER
+	RET

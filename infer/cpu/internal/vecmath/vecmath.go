@@ -122,6 +122,20 @@ func MaxPool2(d, a, b []float32) int {
 	return n
 }
 
+// MaxPool2Rows max-pools whole planes 2x2 at stride 2 (MaxPool2 of input
+// rows 2r and 2r+1 of s, w floats each, into row r of d) in one call, for
+// as many output rows as d holds, and reports whether it did: w/2 must be
+// a multiple of 4 and s hold two rows per row of d. On small planes (12
+// outputs a row) the calls per row cost more than the maxes.
+func MaxPool2Rows(d, s []float32, w int) bool {
+	ow := w / 2
+	if !hasAVX2 || w%2 != 0 || ow%4 != 0 || ow == 0 || len(d)%ow != 0 || len(s) < 2*w*(len(d)/ow) {
+		return false
+	}
+	maxPool2RowsAVX2(d, s, len(d)/ow, w, ow/8, ow%8/4)
+	return true
+}
+
 // whole runs vector kernel k over all of x when it holds a vector: the
 // multiple of 8 floats and then, after the fact, the last 8 floats (whose
 // overlap with the first part is put back as it was before the first

@@ -310,3 +310,35 @@ func vectorDone(n int) int {
 	}
 	return n
 }
+
+func TestMaxPool2RowsMatchesGoMaxBitForBit(t *testing.T) {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.5, float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00002)}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, c := range [][2]int{{24, 5}, {16, 3}, {8, 1}, {40, 4}} { // w, output rows
+		w, rows := c[0], c[1]
+		s := make([]float32, 2*w*rows)
+		for i := range s {
+			s[i] = specials[rng.IntN(len(specials))]
+		}
+		d := make([]float32, w/2*rows)
+		if !MaxPool2Rows(d, s, w) {
+			if hasAVX2 {
+				t.Fatalf("w=%d: not done", w)
+			}
+			continue
+		}
+		for r := range rows {
+			for i := range w / 2 {
+				a, b := s[2*r*w:], s[(2*r+1)*w:]
+				want := max(max(a[2*i], b[2*i]), max(a[2*i+1], b[2*i+1]))
+				if got := d[r*w/2+i]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Errorf("w=%d: row %d output %d = %x, want %x", w, r, i, math.Float32bits(got), math.Float32bits(want))
+				}
+			}
+		}
+	}
+	if MaxPool2Rows(make([]float32, 5), make([]float32, 20), 10) {
+		t.Error("rows of 5 outputs taken")
+	}
+}

@@ -39,7 +39,4 @@ func tanhAVX2(x []float32)
 func expAVX2(x []float32)
 
 //go:noescape
-func maxPool2AVX2(d, a, b []float32, blocks, quads int)
-
-//go:noescape
-func maxPool2RowsAVX2(d, s []float32, rows, w, blocks, quads int)
+func maxPool2RowsAVX2(d, a, b []float32, rows, stride, blocks, quads int)

@@ -558,45 +558,17 @@ exp_done:
 	VSHUFPS $0xDD, r3, r2, r5; \
 	GOMAXR(r4, r5, r0, sign, tmp)
 
-// func maxPool2AVX2(d, a, b []float32, blocks, quads int): d[i] =
-// max(c[2i], c[2i+1]) with c[k] = max(a[k], b[k]), Go's max, for i <
-// 8*blocks + 4*quads (quads is 0 or 1: a last block of 4).
-TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-88
+
+// func maxPool2RowsAVX2(d, a, b []float32, rows, stride, blocks, quads int):
+// for each of rows output rows r, d[r*n+i] = max(c[2i], c[2i+1]) with
+// c[k] = max(a[r*stride+k], b[r*stride+k]), Go's max, for i < n = 8*blocks
+// + 4*quads (quads is 0 or 1: a last block of 4).
+TEXT ·maxPool2RowsAVX2(SB), NOSPLIT, $0-104
 	MOVQ d_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
 	MOVQ b_base+48(FP), DX
-	MOVQ blocks+72(FP), CX
-	MOVL $0x80000000, AX
-	MOVL AX, X6
-	VPBROADCASTD X6, Y6
-	TESTQ CX, CX
-	JZ maxpool2_quad
-maxpool2_loop:
-	MAXPOOL2(32, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
-	VPERMPD $0xD8, Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $32, DI
-	DECQ CX
-	JNZ maxpool2_loop
-maxpool2_quad:
-	CMPQ quads+80(FP), $0
-	JEQ maxpool2_done
-	MAXPOOL2(16, X0, X1, X2, X3, X4, X5, X6, X7)
-	VMOVUPS X0, (DI)
-maxpool2_done:
-	VZEROUPPER
-	RET
-
-// func maxPool2RowsAVX2(d, s []float32, rows, w, blocks, quads int): for
-// each of rows output rows r, the maxPool2AVX2 of input rows 2r and 2r+1
-// of s (w floats each) into row r of d (8*blocks + 4*quads = w/2 floats).
-TEXT ·maxPool2RowsAVX2(SB), NOSPLIT, $0-80
-	MOVQ d_base+0(FP), DI
-	MOVQ s_base+24(FP), SI
-	MOVQ rows+48(FP), R8
-	MOVQ w+56(FP), R9
+	MOVQ rows+72(FP), R8
+	MOVQ stride+80(FP), R9
 	SHLQ $2, R9
 	MOVL $0x80000000, AX
 	MOVL AX, X6
@@ -605,8 +577,8 @@ TEXT ·maxPool2RowsAVX2(SB), NOSPLIT, $0-80
 	JZ rows_done
 rows_loop:
 	MOVQ SI, R10
-	LEAQ (SI)(R9*1), DX
-	MOVQ blocks+64(FP), CX
+	MOVQ DX, R11
+	MOVQ blocks+88(FP), CX
 	TESTQ CX, CX
 	JZ rows_quad
 rows_block:
@@ -619,13 +591,14 @@ rows_block:
 	DECQ CX
 	JNZ rows_block
 rows_quad:
-	CMPQ quads+72(FP), $0
+	CMPQ quads+96(FP), $0
 	JEQ rows_next
 	MAXPOOL2(16, X0, X1, X2, X3, X4, X5, X6, X7)
 	VMOVUPS X0, (DI)
 	ADDQ $16, DI
 rows_next:
-	LEAQ (R10)(R9*2), SI
+	LEAQ (R10)(R9*1), SI
+	LEAQ (R11)(R9*1), DX
 	DECQ R8
 	JNZ rows_loop
 rows_done:

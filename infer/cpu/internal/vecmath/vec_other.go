@@ -26,6 +26,4 @@ func tanhAVX2([]float32) {}
 
 func expAVX2([]float32) {}
 
-func maxPool2AVX2(_, _, _ []float32, _, _ int) {}
-
-func maxPool2RowsAVX2(_, _ []float32, _, _, _, _ int) {}
+func maxPool2RowsAVX2(_, _, _ []float32, _, _, _, _ int) {}

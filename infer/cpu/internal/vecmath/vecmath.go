@@ -118,7 +118,7 @@ func MaxPool2(d, a, b []float32) int {
 	if !hasAVX2 || n == 0 {
 		return 0
 	}
-	maxPool2AVX2(d, a, b, n/8, n%8/4)
+	maxPool2RowsAVX2(d, a, b, 1, 0, n/8, n%8/4)
 	return n
 }
 
@@ -132,7 +132,7 @@ func MaxPool2Rows(d, s []float32, w int) bool {
 	if !hasAVX2 || w%2 != 0 || ow%4 != 0 || ow == 0 || len(d)%ow != 0 || len(s) < 2*w*(len(d)/ow) {
 		return false
 	}
-	maxPool2RowsAVX2(d, s, len(d)/ow, w, ow/8, ow%8/4)
+	maxPool2RowsAVX2(d, s, s[w:], len(d)/ow, 2*w, ow/8, ow%8/4)
 	return true
 }
 

@@ -253,8 +253,8 @@ func (d *directConv) planColSets() {
 	for i := range d.colSets {
 		s := &d.colSets[i]
 		s.ncols = bits.OnesCount64(s.mask)
-		if s.ncols == g.kw {
-			s.taps, s.w = d.taps, d.w
+		if s.ncols == g.kw || g.kw > 64 { // all columns (colMask)
+			s.ncols, s.taps, s.w = g.kw, d.taps, d.w
 			continue
 		}
 		o := &s.own

@@ -338,6 +338,9 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{1, 40, 14, 22, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},  // blocks of 16, 16, 8; the last writes the output; rows of 11
 		{2, 37, 9, 16, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, false},  // the same, rows of 8
 		{1, 50, 10, 18, 53, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, true},             // blocks staged and copied out (13 channels in a chunk)
+		{1, 16, 10, 64, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // 16-channel chunks: groups of 6 pixels inside the row
+		{2, 9, 9, 90, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},    // the same with 9 channels, rows of 45
+		{1, 40, 6, 70, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},   // the first of 3 staged blocks in groups of 6
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {

@@ -25,3 +25,6 @@ func convS4AVX2(t *S4Tile)
 
 //go:noescape
 func prefetchAsm(p unsafe.Pointer, n, rows, stride int)
+
+//go:noescape
+func convS6AVX2(t *S4Tile)

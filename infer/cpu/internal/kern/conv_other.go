@@ -19,3 +19,5 @@ func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int, unsafe.Poin
 func convS4AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }
 
 func prefetchAsm(unsafe.Pointer, int, int, int) {}
+
+func convS6AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }

@@ -141,3 +141,55 @@ func convS4Go1(t *S4Tile) {
 		}
 	}
 }
+
+// ConvS6 runs the 6-pixel variant of the stride-2 kernel on t: 2 blocks
+// (NB 2: 16 output channels) x NG groups of 6 consecutive pixels of a
+// row, all 3 filter rows (NRows 3, WRows 0, 192, 384), no padding floats,
+// no Accumulate (Relu may be set). Group g reads In + 48*g + c*CStride +
+// Rows[r] + 4*e for e in [0, 13) and writes 6 floats at Out + 24*g +
+// LDO*o. With 16 channels the 4-pixel kernel keeps only 8 sums in
+// registers, as many as the multiply-adds' latency needs in flight; 6
+// pixels keep 12.
+func ConvS6(t *S4Tile) {
+	if useAsm {
+		convS6AVX2(t)
+		return
+	}
+	ConvS6Go(t)
+}
+
+// ConvS6Go is the portable ConvS6: the same sums in the same order.
+func ConvS6Go(t *S4Tile) {
+	for g := range t.NG {
+		var acc [16][6]float32
+		for o := range 16 {
+			b := *(*float32)(unsafe.Add(t.Bias, 4*o))
+			acc[o] = [6]float32{b, b, b, b, b, b}
+		}
+		in := unsafe.Add(t.In, 48*g)
+		for c := range t.NC {
+			for r := range 3 {
+				row := c*t.CStride + t.Rows[r]
+				for j := range 3 {
+					w := unsafe.Add(t.W, c*t.WCStride+t.WRows[r]+4*j*16)
+					for p := range 6 {
+						x := *(*float32)(unsafe.Add(in, row+4*(2*p+j)))
+						for o := range 16 {
+							acc[o][p] += *(*float32)(unsafe.Add(w, 4*o)) * x
+						}
+					}
+				}
+			}
+		}
+		for o := range 16 {
+			out := (*[6]float32)(unsafe.Add(t.Out, 24*g+o*t.LDO))
+			for p := range 6 {
+				s := acc[o][p]
+				if t.Flags&Relu != 0 {
+					s = max(s, 0)
+				}
+				out[p] = s
+			}
+		}
+	}
+}

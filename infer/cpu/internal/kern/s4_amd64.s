@@ -52,6 +52,20 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	TESTQ $8, R9; \
 	CMOVQNE R14, R13
 
+// TRANS4 transposes 4 pixels' vectors of 8 output channels in place:
+// afterwards a0 holds channels 0 and 4 of the 4 pixels (its low and high
+// halves), a1 channels 1 and 5, a2 2 and 6, a3 3 and 7 (and the
+// inverse: the same shuffles undo it). Y12-Y15 are scratch.
+#define TRANS4(a0, a1, a2, a3) \
+	VUNPCKLPS a1, a0, Y12; \
+	VUNPCKHPS a1, a0, Y13; \
+	VUNPCKLPS a3, a2, Y14; \
+	VUNPCKHPS a3, a2, Y15; \
+	VSHUFPS $0x44, Y14, Y12, a0; \
+	VSHUFPS $0xEE, Y14, Y12, a1; \
+	VSHUFPS $0x44, Y15, Y13, a2; \
+	VSHUFPS $0xEE, Y15, Y13, a3
+
 // LOADT loads the sums of one block of 8 output channels from 8 rows of
 // 4 pixels at AX (row stride CX, BX = 3*CX) into Ya-Yd, pixel p in the
 // p-th: the inverse of the store's transpose. AX moves on 8 rows.
@@ -66,14 +80,7 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	VINSERTF128 $1, (AX)(CX*2), yc, yc; \
 	VINSERTF128 $1, (AX)(BX*1), yd, yd; \
 	LEAQ (AX)(CX*4), AX; \
-	VUNPCKLPS yb, ya, Y12; \
-	VUNPCKHPS yb, ya, Y13; \
-	VUNPCKLPS yd, yc, Y14; \
-	VUNPCKHPS yd, yc, Y15; \
-	VSHUFPS $0x44, Y14, Y12, ya; \
-	VSHUFPS $0xEE, Y14, Y12, yb; \
-	VSHUFPS $0x44, Y15, Y13, yc; \
-	VSHUFPS $0xEE, Y15, Y13, yd
+	TRANS4(ya, yb, yc, yd)
 
 // B3 multiplies-adds the broadcast float at off(AX) with the 3 weight
 // vectors Y12-Y14 into the sums of pixel p (Yp, Yp+4, Yp+8); B2 with the 2
@@ -129,6 +136,22 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	TAP2(wo, 0, 8, 16, 24); \
 	TAP2(wo+64, 4, 12, 20, 28); \
 	TAP2(wo+128, 8, 16, 24, 32)
+
+// RELU12 clamps the sums Y0-Y11 at 0 (Y15 scratch).
+#define RELU12 \
+	VXORPS Y15, Y15, Y15; \
+	VMAXPS Y15, Y0, Y0; \
+	VMAXPS Y15, Y1, Y1; \
+	VMAXPS Y15, Y2, Y2; \
+	VMAXPS Y15, Y3, Y3; \
+	VMAXPS Y15, Y4, Y4; \
+	VMAXPS Y15, Y5, Y5; \
+	VMAXPS Y15, Y6, Y6; \
+	VMAXPS Y15, Y7, Y7; \
+	VMAXPS Y15, Y8, Y8; \
+	VMAXPS Y15, Y9, Y9; \
+	VMAXPS Y15, Y10, Y10; \
+	VMAXPS Y15, Y11, Y11
 
 // func convS4AVX2(t *S4Tile)
 TEXT ·convS4AVX2(SB), NOSPLIT, $0-8
@@ -360,19 +383,7 @@ row2:
 sums:
 	TESTQ $2, R9
 	JZ store
-	VXORPS Y15, Y15, Y15
-	VMAXPS Y15, Y0, Y0
-	VMAXPS Y15, Y1, Y1
-	VMAXPS Y15, Y2, Y2
-	VMAXPS Y15, Y3, Y3
-	VMAXPS Y15, Y4, Y4
-	VMAXPS Y15, Y5, Y5
-	VMAXPS Y15, Y6, Y6
-	VMAXPS Y15, Y7, Y7
-	VMAXPS Y15, Y8, Y8
-	VMAXPS Y15, Y9, Y9
-	VMAXPS Y15, Y10, Y10
-	VMAXPS Y15, Y11, Y11
+	RELU12
 
 store:
 	MOVQ DI, AX
@@ -380,14 +391,7 @@ store:
 	ADDQ S_OUT(DX), AX
 	MOVQ S_LDO(DX), CX
 	LEAQ (CX)(CX*2), BX
-	VUNPCKLPS Y1, Y0, Y12
-	VUNPCKHPS Y1, Y0, Y13
-	VUNPCKLPS Y3, Y2, Y14
-	VUNPCKHPS Y3, Y2, Y15
-	VSHUFPS $0x44, Y14, Y12, Y0
-	VSHUFPS $0xEE, Y14, Y12, Y1
-	VSHUFPS $0x44, Y15, Y13, Y2
-	VSHUFPS $0xEE, Y15, Y13, Y3
+	TRANS4(Y0, Y1, Y2, Y3)
 	VMOVUPS X0, (AX)
 	VMOVUPS X1, (AX)(CX*1)
 	VMOVUPS X2, (AX)(CX*2)
@@ -398,14 +402,7 @@ store:
 	VEXTRACTF128 $1, Y2, (AX)(CX*2)
 	VEXTRACTF128 $1, Y3, (AX)(BX*1)
 	LEAQ (AX)(CX*4), AX
-	VUNPCKLPS Y5, Y4, Y12
-	VUNPCKHPS Y5, Y4, Y13
-	VUNPCKLPS Y7, Y6, Y14
-	VUNPCKHPS Y7, Y6, Y15
-	VSHUFPS $0x44, Y14, Y12, Y4
-	VSHUFPS $0xEE, Y14, Y12, Y5
-	VSHUFPS $0x44, Y15, Y13, Y6
-	VSHUFPS $0xEE, Y15, Y13, Y7
+	TRANS4(Y4, Y5, Y6, Y7)
 	VMOVUPS X4, (AX)
 	VMOVUPS X5, (AX)(CX*1)
 	VMOVUPS X6, (AX)(CX*2)
@@ -418,14 +415,7 @@ store:
 	LEAQ (AX)(CX*4), AX
 	CMPQ S_NB(DX), $3
 	JLT done
-	VUNPCKLPS Y9, Y8, Y12
-	VUNPCKHPS Y9, Y8, Y13
-	VUNPCKLPS Y11, Y10, Y14
-	VUNPCKHPS Y11, Y10, Y15
-	VSHUFPS $0x44, Y14, Y12, Y8
-	VSHUFPS $0xEE, Y14, Y12, Y9
-	VSHUFPS $0x44, Y15, Y13, Y10
-	VSHUFPS $0xEE, Y15, Y13, Y11
+	TRANS4(Y8, Y9, Y10, Y11)
 	VMOVUPS X8, (AX)
 	VMOVUPS X9, (AX)(CX*1)
 	VMOVUPS X10, (AX)(CX*2)
@@ -441,5 +431,110 @@ done:
 	INCQ DI
 	CMPQ DI, S_NG(DX)
 	JLT group
+	VZEROUPPER
+	RET
+
+// S6TAP is one filter tap for the 6-pixel kernel: its 2 weight vectors
+// at R8+wo into Y12-Y13, the 6 pixels' floats at j4+8p(AX) into the sums
+// Yp (block 0) and Yp+6 (block 1).
+#define S6TAP(wo, j4) \
+	VMOVUPS (wo)(R8), Y12; \
+	VMOVUPS (wo+32)(R8), Y13; \
+	B2(j4+0, Y0, Y6); \
+	B2(j4+8, Y1, Y7); \
+	B2(j4+16, Y2, Y8); \
+	B2(j4+24, Y3, Y9); \
+	B2(j4+32, Y4, Y10); \
+	B2(j4+40, Y5, Y11)
+
+// S6ROW is one filter row: the input row at SI+RR, its weights at R8+wo.
+#define S6ROW(RR, wo) \
+	ROWAT(RR); \
+	S6TAP(wo, 0); \
+	S6TAP(wo+64, 4); \
+	S6TAP(wo+128, 8)
+
+// S6STORE stores one block's sums of 6 pixels (pixel p in ap, 8 output
+// channels in the lanes) as 8 rows of 6 floats at AX (row stride CX, BX
+// = 3*CX): pixels 0-3 transposed as in the 4-pixel kernel, pixels 4-5 as
+// pairs after them. AX moves on 8 rows.
+#define S6STORE(x0, x1, x2, x3, a0, a1, a2, a3, a4, a5) \
+	TRANS4(a0, a1, a2, a3); \
+	VUNPCKLPS a5, a4, Y12; \
+	VUNPCKHPS a5, a4, Y13; \
+	VMOVUPS x0, (AX); \
+	VMOVQ X12, 16(AX); \
+	VMOVUPS x1, (AX)(CX*1); \
+	VPEXTRQ $1, X12, 16(AX)(CX*1); \
+	VMOVUPS x2, (AX)(CX*2); \
+	VMOVQ X13, 16(AX)(CX*2); \
+	VMOVUPS x3, (AX)(BX*1); \
+	VPEXTRQ $1, X13, 16(AX)(BX*1); \
+	LEAQ (AX)(CX*4), AX; \
+	VEXTRACTF128 $1, Y12, X12; \
+	VEXTRACTF128 $1, Y13, X13; \
+	VEXTRACTF128 $1, a0, (AX); \
+	VMOVQ X12, 16(AX); \
+	VEXTRACTF128 $1, a1, (AX)(CX*1); \
+	VPEXTRQ $1, X12, 16(AX)(CX*1); \
+	VEXTRACTF128 $1, a2, (AX)(CX*2); \
+	VMOVQ X13, 16(AX)(CX*2); \
+	VEXTRACTF128 $1, a3, (AX)(BX*1); \
+	VPEXTRQ $1, X13, 16(AX)(BX*1); \
+	LEAQ (AX)(CX*4), AX
+
+// func convS6AVX2(t *S4Tile)
+TEXT ·convS6AVX2(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	XORQ DI, DI
+
+s6group:
+	MOVQ S_BIAS(DX), AX
+	VMOVUPS (AX), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVUPS 32(AX), Y6
+	VMOVAPS Y6, Y7
+	VMOVAPS Y6, Y8
+	VMOVAPS Y6, Y9
+	VMOVAPS Y6, Y10
+	VMOVAPS Y6, Y11
+	LEAQ (DI)(DI*2), SI
+	SHLQ $4, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+	MOVQ S_ROWS(DX), R10
+	MOVQ S_ROWS+8(DX), R12
+	MOVQ S_ROWS+16(DX), R13
+	MOVQ S_PF(DX), CX
+
+s6channel:
+	S6ROW(R10, 0)
+	S6ROW(R12, 192)
+	S6ROW(R13, 384)
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s6channel
+
+	TESTQ $2, S_FLAGS(DX)
+	JZ s6store
+	RELU12
+
+s6store:
+	LEAQ (DI)(DI*2), AX
+	SHLQ $3, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S6STORE(X0, X1, X2, X3, Y0, Y1, Y2, Y3, Y4, Y5)
+	S6STORE(X6, X7, X8, X9, Y6, Y7, Y8, Y9, Y10, Y11)
+	INCQ DI
+	CMPQ DI, S_NG(DX)
+	JLT s6group
 	VZEROUPPER
 	RET

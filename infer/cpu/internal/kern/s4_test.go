@@ -151,3 +151,84 @@ func BenchmarkConvS4(b *testing.B) {
 		})
 	}
 }
+
+// TestConvS6MatchesFloat64 runs the 6-pixel stride-2 kernel (vector and
+// portable) on random input, 1-3 groups, with and without ReLU, against
+// sums in float64.
+func TestConvS6MatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	kernels := map[string]func(*S4Tile){"go": ConvS6Go}
+	if SIMD() {
+		kernels["avx2"] = convS6AVX2
+	}
+	for _, tc := range []struct{ nc, ng, flags int }{{1, 1, 0}, {5, 2, Relu}, {16, 3, 0}, {3, 1, Relu}} {
+		const ldx = 48
+		ldo := 6*tc.ng + 5
+		cstride := 3*ldx + 7
+		in := randSlice(rng, tc.nc*cstride)
+		w := randSlice(rng, tc.nc*9*16)
+		bias := randSlice(rng, 16)
+		out := make([]float32, 16*ldo)
+		tl := S4Tile{W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), Rows: [3]int{0, 4 * ldx, 8 * ldx},
+			WRows: [3]int{0, 192, 384}, NRows: 3, NC: tc.nc, CStride: 4 * cstride, Out: unsafe.Pointer(&out[0]),
+			LDO: 4 * ldo, Bias: unsafe.Pointer(&bias[0]), Flags: tc.flags, NB: 2, WCStride: 4 * 9 * 16, NG: tc.ng}
+		for name, k := range kernels {
+			for i := range out {
+				out[i] = float32(math.NaN())
+			}
+			k(&tl)
+			for o := range 16 {
+				for q := range 6 * tc.ng {
+					g, p := q/6, q%6
+					s := float64(bias[o])
+					for c := range tc.nc {
+						for r := range 3 {
+							for j := range 3 {
+								x := in[c*cstride+r*ldx+12*g+2*p+j]
+								s += float64(w[c*9*16+(r*3+j)*16+o]) * float64(x)
+							}
+						}
+					}
+					if tc.flags&Relu != 0 {
+						s = max(s, 0)
+					}
+					if got := out[o*ldo+q]; math.Abs(float64(got)-s) > 1e-5*(1+math.Abs(s)) {
+						t.Fatalf("%s %+v: out[%d][%d] = %v, want %v", name, tc, o, q, got, s)
+					}
+				}
+				for q := 6 * tc.ng; q < ldo; q++ {
+					if v := out[o*ldo+q]; !math.IsNaN(float64(v)) {
+						t.Fatalf("%s %+v: out[%d][%d] = %v written past the groups", name, tc, o, q, v)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkConvS6 compares the 6-pixel kernel with the 4-pixel one on 16
+// output channels over 64 input channels, data in cache.
+func BenchmarkConvS6(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const nc, ldx = 64, 40
+	in := randSlice(rng, nc*3*ldx)
+	w := randSlice(rng, nc*9*16)
+	bias := randSlice(rng, 16)
+	out := make([]float32, 16*12)
+	tl := S4Tile{W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), Rows: [3]int{0, 4 * ldx, 8 * ldx},
+		WRows: [3]int{0, 192, 384}, NRows: 3, NC: nc, CStride: 4 * 3 * ldx, Out: unsafe.Pointer(&out[0]), LDO: 48,
+		Bias: unsafe.Pointer(&bias[0]), NB: 2, WCStride: 4 * 9 * 16, NG: 2}
+	for name, k := range map[string]func(*S4Tile){"s4x2": ConvS4, "s6": ConvS6} {
+		b.Run(name, func(b *testing.B) {
+			px := 4 * 2
+			t := tl
+			if name == "s6" {
+				px, t.NG = 6, 1
+			}
+			for b.Loop() {
+				k(&t)
+			}
+			b.ReportMetric(2*16*9*float64(nc*px)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -403,11 +403,30 @@ func GlobalAveragePool(dst, x *tensor.Tensor) error {
 	}
 	size := x.Len() / planes
 	for i := range planes {
-		var s float32
-		for _, v := range x.F32[i*size : (i+1)*size] {
-			s += v
-		}
-		dst.F32[i] = s / float32(size)
+		dst.F32[i] = sum(x.F32[i*size:(i+1)*size]) / float32(size)
 	}
 	return nil
+}
+
+// sum adds up x in 8 interleaved partial sums: one running sum waits on
+// each add's latency (the classifier's 8x64 planes of 36 floats: 12-16
+// -> 7-10 us; onnxruntime's take 6).
+func sum(x []float32) float32 {
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	n := len(x) &^ 7
+	for i := 0; i < n; i += 8 {
+		q := x[i : i+8 : i+8]
+		s0 += q[0]
+		s1 += q[1]
+		s2 += q[2]
+		s3 += q[3]
+		s4 += q[4]
+		s5 += q[5]
+		s6 += q[6]
+		s7 += q[7]
+	}
+	for _, v := range x[n:] {
+		s0 += v
+	}
+	return ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7))
 }

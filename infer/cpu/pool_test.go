@@ -101,6 +101,17 @@ func TestPoolingMatchesReference(t *testing.T) {
 }
 
 func TestGlobalAveragePool(t *testing.T) {
+	// Planes of 7 floats (all in the tail of the partial sums), then 20.
+	x7 := randT(rand.New(rand.NewPCG(2, 2)), 1, 2, 7)
+	y7 := tensor.New(1, 2, 1)
+	if err := GlobalAveragePool(y7, x7); err != nil {
+		t.Fatal(err)
+	}
+	want7 := make([]float32, 2)
+	for i, v := range x7.F32 {
+		want7[i/7] += v / 7
+	}
+	assertClose(t, "gap of 7", y7.F32, want7, 1e-5)
 	x := randT(rand.New(rand.NewPCG(1, 1)), 2, 3, 4, 5)
 	y := tensor.New(2, 3, 1, 1)
 	if err := GlobalAveragePool(y, x); err != nil {

@@ -257,23 +257,26 @@ func (d *directConv) planColSets() {
 			s.ncols, s.taps, s.w = g.kw, d.taps, d.w
 			continue
 		}
+		var buf [64]int // the subset's filter columns
+		cols := buf[:0]
+		for j := range g.kw {
+			if s.mask&(1<<j) != 0 {
+				cols = append(cols, j)
+			}
+		}
 		o := &s.own
 		for r := range g.kh {
-			for j := range g.kw {
-				if s.mask&(1<<j) != 0 {
-					o.taps = append(o.taps, d.taps[r*g.kw+j])
-				}
+			for _, j := range cols {
+				o.taps = append(o.taps, d.taps[r*g.kw+j])
 			}
 		}
 		o.w = grown(o.w, panels*g.kh*s.ncols*4)
 		k := 0
 		for pn := range panels {
 			for r := range g.kh {
-				for j := range g.kw {
-					if s.mask&(1<<j) != 0 {
-						copy(o.w[k:k+4], d.w[(pn*ntaps+r*g.kw+j)*4:])
-						k += 4
-					}
+				for _, j := range cols {
+					copy(o.w[k:k+4], d.w[(pn*ntaps+r*g.kw+j)*4:])
+					k += 4
 				}
 			}
 		}
@@ -286,10 +289,7 @@ func (d *directConv) planColSets() {
 // columns where none does (the bias needs a tap) or kw > 64.
 func (d *directConv) colMask(v int) uint64 {
 	g := d.g
-	all := ^uint64(0)
-	if g.kw < 64 {
-		all = 1<<g.kw - 1
-	}
+	all := uint64(1)<<g.kw - 1 // every bit from 64 columns on
 	if g.kw > 64 {
 		return all
 	}

@@ -342,10 +342,7 @@ func (t *directTask) s2Span(tl *kern.S4Tile, rows [3]int, flags, x0, x1 int, out
 // s6Call runs kern.ConvS6 on n groups of 6 pixels of a row from output
 // column ow0, writing at out.
 func (t *directTask) s6Call(tl *kern.S4Tile, rows [3]int, flags, ow0, n int, out unsafe.Pointer) {
-	iw0 := 2*ow0 - t.d.g.pl
-	for r := range 3 {
-		tl.Rows[r] = rows[r] + 4*iw0
-	}
+	s2Rows(tl, rows, 2*ow0-t.d.g.pl)
 	tl.Flags, tl.Out, tl.NG = flags, out, n
 	if t.d.portable {
 		kern.ConvS6Go(tl)
@@ -360,9 +357,7 @@ func (t *directTask) s6Call(tl *kern.S4Tile, rows [3]int, flags, ow0, n int, out
 func (t *directTask) s2Call(tl *kern.S4Tile, rows [3]int, flags, ow0, ng int, out unsafe.Pointer) {
 	d, g := t.d, t.d.g
 	iw0 := 2*ow0 - g.pl
-	for r := range tl.NRows {
-		tl.Rows[r] = rows[r] + 4*iw0
-	}
+	s2Rows(tl, rows, iw0)
 	tl.Flags = flags
 	if iw0 < 0 {
 		tl.Flags |= kern.LeftPad
@@ -375,5 +370,13 @@ func (t *directTask) s2Call(tl *kern.S4Tile, rows [3]int, flags, ow0, ng int, ou
 		kern.ConvS4Go(tl)
 	} else {
 		kern.ConvS4(tl)
+	}
+}
+
+// s2Rows points the tl.NRows input rows (byte offsets rows) of a call at
+// input column iw0, the first its first group reads.
+func s2Rows(tl *kern.S4Tile, rows [3]int, iw0 int) {
+	for r := range tl.NRows {
+		tl.Rows[r] = rows[r] + 4*iw0
 	}
 }

@@ -59,13 +59,6 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 						defer done()
 						engines = append(engines, s.Run)
 					}
-					// One run of each first: the steady state is measured,
-					// not the first run's page faults and buffers.
-					for _, run := range engines {
-						if err := run(); err != nil {
-							b.Fatal(err)
-						}
-					}
 					times := make([][]time.Duration, len(engines))
 					var ratios []float64
 					b.ResetTimer()
@@ -73,8 +66,10 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 						pair := make([]time.Duration, len(engines))
 						for k := range engines {
 							e := (k + i) % len(engines)
-							// One untimed run first; with 2 threads untimed
-							// runs for 200 ms: the other engine's idle
+							// One untimed run first (the steady state is
+							// measured, not a first run's page faults and
+							// buffers); with 2 threads untimed runs for 200
+							// ms: the other engine's idle
 							// threads spin for a while after its runs
 							// (dsgo's 200 us, onnxruntime's longer: after
 							// 20 ms dsgo still ran at half its speed) and

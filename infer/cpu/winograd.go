@@ -88,7 +88,7 @@ func (d *directConv) planWino(w []float32, workers int) {
 	p.chunks = (tiles + p.tc - 1) / p.tc
 	p.tp = p.tc + 8
 	p.wp = 2*p.tw + 16
-	p.prows = 2*((p.tc+p.tw-1)/p.tw+1) + 2 // a chunk's rows of tiles read 2 rows each and 2 more
+	p.prows = 2*min(p.th, (p.tc+p.tw-1)/p.tw+1) + 2 // a chunk's rows of tiles read 2 rows each and 2 more
 	p.sw = 16 * ((p.tw + 7) / 8)
 	p.mOff = 16 * g.cg * p.tp
 	p.pOff = p.mOff + 16*mp*p.tp
@@ -133,7 +133,8 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	// ReLU after it) when the activation is none or ReLU: the epilogue is
 	// then left only the columns that go through st.
 	fused := t.res != nil && (d.act.Kind == ActNone || d.relu)
-	relu := d.relu && t.res == nil
+	relu := d.relu && t.res == nil                  // through st: before the epilogue's residual
+	reluDirect := d.relu && (t.res == nil || fused) // straight to the output
 	st := buf[p.sOff : p.sOff+2*p.sw]
 	// The output (and residual) rows the chunk writes, per channel: the
 	// next channel's are prefetched (3-6% faster layers at batch 8).
@@ -162,7 +163,7 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 				if fused {
 					res = unsafe.Pointer(&t.res[base+2*i*g.ow+c0])
 				}
-				t.winoOut(unsafe.Pointer(&t.y[base+2*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, res, relu || fused && d.relu)
+				t.winoOut(unsafe.Pointer(&t.y[base+2*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, res, reluDirect)
 			}
 			c := c0 + 16*direct
 			if c < c1 {
@@ -222,21 +223,22 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1 int) {
 		if c+1 < g.c {
 			kern.Prefetch(unsafe.Add(unsafe.Pointer(&src[0]), 4*(g.h*g.w+r0*g.w)), 4*(r1-r0)*g.w, 1, 0)
 		}
-		// span returns the buffer columns row of tiles i reads.
-		span := func(i int) (int, int) {
-			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
-			return 2 * ja, 2*ja + 16*((jb-ja+7)/8) + 2
+		// tiles returns row of tiles i's first tile column in the chunk
+		// and its groups of 8 tiles: it reads buffer columns [2*ja,
+		// 2*ja+16*n8+2).
+		tiles := func(i int) (ja, n8 int) {
+			ja = max(0, t0-i*p.tw)
+			return ja, (min(p.tw, t1-i*p.tw) - ja + 7) / 8
 		}
 		for i := i0; i <= i1; i++ {
-			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
-			n8 := (jb - ja + 7) / 8
-			a, b := span(i)
+			ja, n8 := tiles(i)
+			a, b := 2*ja, 2*ja+16*n8+2
 			if i == i0 {
 				t.winoRows(rows[:2*p.wp], src, 2*i-g.pt, a, b)
 			}
 			if i < i1 { // the next row of tiles reads rows 2 and 3 too
-				_, b2 := span(i + 1)
-				a, b = 0, max(b, b2)
+				_, n8 := tiles(i + 1) // from column 0
+				a, b = 0, max(b, 16*n8+2)
 			}
 			t.winoRows(rows[(2*(i-i0)+2)*p.wp:][:2*p.wp], src, 2*i+2-g.pt, a, b)
 			pr := unsafe.Pointer(&rows[2*(i-i0)*p.wp+2*ja])

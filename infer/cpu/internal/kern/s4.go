@@ -75,13 +75,19 @@ func ConvS4(t *S4Tile) {
 
 // ConvS4Go is the portable stride-2 kernel: the same sums as the
 // vector one, in the same order per output.
-func ConvS4Go(t *S4Tile) {
+func ConvS4Go(t *S4Tile) { convS2Go(t, 4) }
+
+// convS2Go computes t's NG groups of px pixels (4, or 6 for ConvS6Go)
+// one at a time: group i reads from In + 8*px*i and writes at Out +
+// 4*px*i (and Acc + 4*px*i); LeftPad applies to the first, RightPad to
+// the last.
+func convS2Go(t *S4Tile, px int) {
 	g := *t
 	g.NG = 1
 	for i := range t.NG {
-		g.In, g.Out = unsafe.Add(t.In, 32*i), unsafe.Add(t.Out, 16*i)
+		g.In, g.Out = unsafe.Add(t.In, 8*px*i), unsafe.Add(t.Out, 4*px*i)
 		if t.Acc != nil {
-			g.Acc = unsafe.Add(t.Acc, 16*i)
+			g.Acc = unsafe.Add(t.Acc, 4*px*i)
 		}
 		g.Flags = t.Flags
 		if i > 0 {
@@ -90,36 +96,38 @@ func ConvS4Go(t *S4Tile) {
 		if i < t.NG-1 {
 			g.Flags &^= RightPad
 		}
-		convS4Go1(&g)
+		convS2Go1(&g, px)
 	}
 }
 
-// convS4Go1 computes one group of 4 pixels.
-func convS4Go1(t *S4Tile) {
+// convS2Go1 computes one group of px pixels (at most 6): pixel p's tap j
+// reads float e = 2p+j of each row, e = 0 the left padding with LeftPad
+// and e = 2*px the right padding with RightPad.
+func convS2Go1(t *S4Tile, px int) {
 	// Every address is formed only for a float that is read: with
 	// LeftPad the row's first offset may lie before the input.
-	var acc [24][4]float32 // [output channel][pixel]
+	var acc [24][6]float32 // [output channel][pixel]
 	no := 8 * t.NB
 	for o := range no {
-		if t.Flags&Accumulate != 0 {
-			if t.Acc != nil {
-				acc[o] = *(*[4]float32)(unsafe.Add(t.Acc, o*t.AccLDO))
-			} else {
-				acc[o] = *(*[4]float32)(unsafe.Add(t.Out, o*t.LDO))
+		for p := range px {
+			switch {
+			case t.Flags&Accumulate == 0:
+				acc[o][p] = *(*float32)(unsafe.Add(t.Bias, 4*o))
+			case t.Acc != nil:
+				acc[o][p] = *(*float32)(unsafe.Add(t.Acc, o*t.AccLDO+4*p))
+			default:
+				acc[o][p] = *(*float32)(unsafe.Add(t.Out, o*t.LDO+4*p))
 			}
-			continue
 		}
-		b := *(*float32)(unsafe.Add(t.Bias, 4*o))
-		acc[o] = [4]float32{b, b, b, b}
 	}
 	for c := range t.NC {
 		for r := range t.NRows {
 			row := c*t.CStride + t.Rows[r]
 			for j := range 3 {
 				w := unsafe.Add(t.W, c*t.WCStride+t.WRows[r]+4*j*no)
-				for p := range 4 {
+				for p := range px {
 					e := 2*p + j
-					if e == 0 && t.Flags&LeftPad != 0 || e == 8 && t.Flags&RightPad != 0 {
+					if e == 0 && t.Flags&LeftPad != 0 || e == 2*px && t.Flags&RightPad != 0 {
 						continue
 					}
 					x := *(*float32)(unsafe.Add(t.In, row+4*e))
@@ -131,13 +139,12 @@ func convS4Go1(t *S4Tile) {
 		}
 	}
 	for o := range no {
-		out := (*[4]float32)(unsafe.Add(t.Out, o*t.LDO))
-		for p := range 4 {
+		for p := range px {
 			s := acc[o][p]
 			if t.Flags&Relu != 0 {
 				s = max(s, 0)
 			}
-			out[p] = s
+			*(*float32)(unsafe.Add(t.Out, o*t.LDO+4*p)) = s
 		}
 	}
 }
@@ -159,37 +166,4 @@ func ConvS6(t *S4Tile) {
 }
 
 // ConvS6Go is the portable ConvS6: the same sums in the same order.
-func ConvS6Go(t *S4Tile) {
-	for g := range t.NG {
-		var acc [16][6]float32
-		for o := range 16 {
-			b := *(*float32)(unsafe.Add(t.Bias, 4*o))
-			acc[o] = [6]float32{b, b, b, b, b, b}
-		}
-		in := unsafe.Add(t.In, 48*g)
-		for c := range t.NC {
-			for r := range 3 {
-				row := c*t.CStride + t.Rows[r]
-				for j := range 3 {
-					w := unsafe.Add(t.W, c*t.WCStride+t.WRows[r]+4*j*16)
-					for p := range 6 {
-						x := *(*float32)(unsafe.Add(in, row+4*(2*p+j)))
-						for o := range 16 {
-							acc[o][p] += *(*float32)(unsafe.Add(w, 4*o)) * x
-						}
-					}
-				}
-			}
-		}
-		for o := range 16 {
-			out := (*[6]float32)(unsafe.Add(t.Out, 24*g+o*t.LDO))
-			for p := range 6 {
-				s := acc[o][p]
-				if t.Flags&Relu != 0 {
-					s = max(s, 0)
-				}
-				out[p] = s
-			}
-		}
-	}
-}
+func ConvS6Go(t *S4Tile) { convS2Go(t, 6) }

@@ -29,38 +29,45 @@ func TestS4TileLayout(t *testing.T) {
 	}
 }
 
-// TestConvS4MatchesFloat64 runs the stride-2 kernel on random input
+// TestConvS4MatchesFloat64 runs the stride-2 kernels on random input
 // (2 and 3 blocks, some filter rows left out, padding on either side,
 // NaN just outside the input, sums accumulated from the output or from a
-// separate block with the output NaN) against sums in float64.
+// separate block with the output NaN; ConvS6's groups of 6 pixels)
+// against sums in float64, the output past the groups untouched.
 func TestConvS4MatchesFloat64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	kernels := map[string]func(*S4Tile){"go": ConvS4Go}
+	kernels := map[int]map[string]func(*S4Tile){4: {"go": ConvS4Go}, 6: {"go": ConvS6Go}}
 	if SIMD() {
-		kernels["avx2"] = convS4AVX2
+		kernels[4]["avx2"], kernels[6]["avx2"] = convS4AVX2, convS6AVX2
 	}
-	const ldx = 23
+	const ldx = 48
 	for _, tc := range []struct {
 		nb, nc, flags, ng int
 		rows              []int
 		acc               bool // the sums so far in Acc, not Out
+		px                int  // pixels a group: 4 (0) or 6 (ConvS6)
 	}{
-		{2, 1, 0, 1, []int{0, 1, 2}, false},
-		{3, 3, Relu, 1, []int{0, 1, 2}, false},
-		{3, 5, LeftPad, 1, []int{1, 2}, false},
-		{2, 7, RightPad | Relu, 1, []int{0, 1}, false},
-		{3, 16, LeftPad | RightPad, 1, []int{1}, false},
-		{2, 4, Accumulate, 1, []int{0, 1, 2}, false},
-		{3, 6, Accumulate | Relu | LeftPad, 1, []int{0, 2}, false},
-		{3, 5, LeftPad | RightPad, 3, []int{0, 1, 2}, false}, // padding in the first and last groups only
-		{2, 3, Accumulate | RightPad, 2, []int{1, 2}, false},
-		{3, 17, Accumulate | Relu, 2, []int{0, 1, 2}, false}, // the unpadded 3-row path, groups in a row
-		{2, 16, 0, 2, []int{0, 1, 2}, false},
-		{2, 5, Accumulate | Relu, 3, []int{0, 1, 2}, true},
-		{3, 4, Accumulate | LeftPad | RightPad, 2, []int{1, 2}, true},
-		{3, 9, Accumulate, 1, []int{0, 1, 2}, true},
+		{2, 1, 0, 1, []int{0, 1, 2}, false, 0},
+		{3, 3, Relu, 1, []int{0, 1, 2}, false, 0},
+		{3, 5, LeftPad, 1, []int{1, 2}, false, 0},
+		{2, 7, RightPad | Relu, 1, []int{0, 1}, false, 0},
+		{3, 16, LeftPad | RightPad, 1, []int{1}, false, 0},
+		{2, 4, Accumulate, 1, []int{0, 1, 2}, false, 0},
+		{3, 6, Accumulate | Relu | LeftPad, 1, []int{0, 2}, false, 0},
+		{3, 5, LeftPad | RightPad, 3, []int{0, 1, 2}, false, 0}, // padding in the first and last groups only
+		{2, 3, Accumulate | RightPad, 2, []int{1, 2}, false, 0},
+		{3, 17, Accumulate | Relu, 2, []int{0, 1, 2}, false, 0}, // the unpadded 3-row path, groups in a row
+		{2, 16, 0, 2, []int{0, 1, 2}, false, 0},
+		{2, 5, Accumulate | Relu, 3, []int{0, 1, 2}, true, 0},
+		{3, 4, Accumulate | LeftPad | RightPad, 2, []int{1, 2}, true, 0},
+		{3, 9, Accumulate, 1, []int{0, 1, 2}, true, 0},
+		{2, 1, 0, 1, []int{0, 1, 2}, false, 6},
+		{2, 5, Relu, 2, []int{0, 1, 2}, false, 6},
+		{2, 16, 0, 3, []int{0, 1, 2}, false, 6},
+		{2, 3, Relu, 1, []int{0, 1, 2}, false, 6},
 	} {
-		no, ldo := 8*tc.nb, 4*tc.ng+3
+		px := max(tc.px, 4)
+		no, ldo := 8*tc.nb, px*tc.ng+3
 		cstride := 3*ldx + 5
 		in := randSlice(rng, tc.nc*cstride+2)
 		in[0], in[len(in)-1] = float32(math.NaN()), float32(math.NaN())
@@ -80,7 +87,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		if tc.flags&RightPad != 0 && tc.flags&LeftPad == 0 {
 			// The last channel's last row's last float is the NaN past
 			// the input.
-			tl.Rows[len(tc.rows)-1] = 4 * (cstride - 8 - 8*(tc.ng-1))
+			tl.Rows[len(tc.rows)-1] = 4 * (cstride - 2*px - 2*px*(tc.ng-1))
 		}
 		accLDO := ldo + 5
 		accBuf := make([]float32, no*accLDO)
@@ -90,7 +97,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 			}
 			tl.Acc, tl.AccLDO = unsafe.Pointer(&accBuf[0]), 4*accLDO
 		}
-		for name, k := range kernels {
+		for name, k := range kernels[px] {
 			copy(out, start)
 			if tc.acc {
 				for i := range out {
@@ -99,8 +106,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 			}
 			k(&tl)
 			for o := range no {
-				for q := range 4 * tc.ng {
-					g, p := q/4, q%4
+				for q := range px * tc.ng {
+					g, p := q/px, q%px
 					s := float64(bias[o])
 					if tc.flags&Accumulate != 0 {
 						s = float64(start[o*ldo+q])
@@ -109,10 +116,10 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 						for r, kh := range tc.rows {
 							for j := range 3 {
 								e := 2*p + j
-								if e == 0 && g == 0 && tc.flags&LeftPad != 0 || e == 8 && g == tc.ng-1 && tc.flags&RightPad != 0 {
+								if e == 0 && g == 0 && tc.flags&LeftPad != 0 || e == 2*px && g == tc.ng-1 && tc.flags&RightPad != 0 {
 									continue
 								}
-								x := in[1+c*cstride+tl.Rows[r]/4+8*g+e]
+								x := in[1+c*cstride+tl.Rows[r]/4+2*px*g+e]
 								s += float64(w[c*9*no+(kh*3+j)*no+o]) * float64(x)
 							}
 						}
@@ -122,6 +129,15 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 					}
 					if got := out[o*ldo+q]; math.Abs(float64(got)-s) > 1e-5*(1+math.Abs(s)) {
 						t.Fatalf("%s %+v: out[%d][%d] = %v, want %v", name, tc, o, q, got, s)
+					}
+				}
+				for q := px * tc.ng; q < ldo; q++ {
+					want := start[o*ldo+q]
+					if tc.acc {
+						want = float32(math.NaN())
+					}
+					if got := out[o*ldo+q]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%s %+v: out[%d][%d] = %v written past the groups", name, tc, o, q, got)
 					}
 				}
 			}
@@ -149,60 +165,6 @@ func BenchmarkConvS4(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
-	}
-}
-
-// TestConvS6MatchesFloat64 runs the 6-pixel stride-2 kernel (vector and
-// portable) on random input, 1-3 groups, with and without ReLU, against
-// sums in float64.
-func TestConvS6MatchesFloat64(t *testing.T) {
-	rng := rand.New(rand.NewPCG(15, 16))
-	kernels := map[string]func(*S4Tile){"go": ConvS6Go}
-	if SIMD() {
-		kernels["avx2"] = convS6AVX2
-	}
-	for _, tc := range []struct{ nc, ng, flags int }{{1, 1, 0}, {5, 2, Relu}, {16, 3, 0}, {3, 1, Relu}} {
-		const ldx = 48
-		ldo := 6*tc.ng + 5
-		cstride := 3*ldx + 7
-		in := randSlice(rng, tc.nc*cstride)
-		w := randSlice(rng, tc.nc*9*16)
-		bias := randSlice(rng, 16)
-		out := make([]float32, 16*ldo)
-		tl := S4Tile{W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), Rows: [3]int{0, 4 * ldx, 8 * ldx},
-			WRows: [3]int{0, 192, 384}, NRows: 3, NC: tc.nc, CStride: 4 * cstride, Out: unsafe.Pointer(&out[0]),
-			LDO: 4 * ldo, Bias: unsafe.Pointer(&bias[0]), Flags: tc.flags, NB: 2, WCStride: 4 * 9 * 16, NG: tc.ng}
-		for name, k := range kernels {
-			for i := range out {
-				out[i] = float32(math.NaN())
-			}
-			k(&tl)
-			for o := range 16 {
-				for q := range 6 * tc.ng {
-					g, p := q/6, q%6
-					s := float64(bias[o])
-					for c := range tc.nc {
-						for r := range 3 {
-							for j := range 3 {
-								x := in[c*cstride+r*ldx+12*g+2*p+j]
-								s += float64(w[c*9*16+(r*3+j)*16+o]) * float64(x)
-							}
-						}
-					}
-					if tc.flags&Relu != 0 {
-						s = max(s, 0)
-					}
-					if got := out[o*ldo+q]; math.Abs(float64(got)-s) > 1e-5*(1+math.Abs(s)) {
-						t.Fatalf("%s %+v: out[%d][%d] = %v, want %v", name, tc, o, q, got, s)
-					}
-				}
-				for q := 6 * tc.ng; q < ldo; q++ {
-					if v := out[o*ldo+q]; !math.IsNaN(float64(v)) {
-						t.Fatalf("%s %+v: out[%d][%d] = %v written past the groups", name, tc, o, q, v)
-					}
-				}
-			}
-		}
 	}
 }
 

@@ -341,6 +341,8 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{1, 16, 10, 64, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // 16-channel chunks: groups of 6 pixels inside the row
 		{2, 9, 9, 90, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},    // the same with 9 channels, rows of 45
 		{1, 40, 6, 70, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},   // the first of 3 staged blocks in groups of 6
+		{2, 16, 11, 11, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // whole rows of one group of 6 (right padding), chunks of 16
+		{1, 8, 7, 35, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, true},               // rows of 2 groups of 6 and 2 groups of 4
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {

@@ -33,9 +33,13 @@ import (
 // in runs. Chunks of 16 output channels keep only 8 sums in registers
 // with 4 pixels a group; inside long rows their groups go 6 pixels at a
 // time instead (kern.ConvS6, 12 sums: the sample detector's 24->32 layer
-// 11% faster). Layers of at most s2DirectChannels input channels whose
-// output channels fill whole chunks take all their channels in one call
-// and the kernel writes the output rows itself: there the staging copy
+// 11% faster); where all input channels go in one call and a span is a
+// whole row, they compute the whole row 6 pixels a group, the padding
+// columns in the kernel (s6Row: the classifier's 32->64 layer at rows of
+// 6, where groups of 4 computed 8 pixels a row, 33% faster). Layers of
+// at most s2DirectChannels input channels whose output channels fill
+// whole chunks take all their channels in one call and the kernel
+// writes the output rows itself: there the staging copy
 // was as long as the multiply-adds (3->24 at 368x640, 1 worker: 3.0 ms
 // staged, 1.55 direct, 1.9-2.4 on the row bands). Work items are the row
 // bands of the direct plan.
@@ -55,6 +59,10 @@ type s2Plan struct {
 	// direct: the kernel takes all input channels in one call and writes
 	// the output rows itself, with no staging block (s2DirectChannels).
 	direct bool
+	// row6: direct with at least s6MinChannels, and a span is a whole
+	// row: chunks of 16 output channels compute whole rows with
+	// kern.ConvS6 (s6Row).
+	row6 bool
 }
 
 // s2Chunk is output channels [m0, m0+8*nb) of a plan, whose weights
@@ -101,6 +109,15 @@ const s2MinChannels = 16
 // 64->112 at 46x80 staged stayed ahead (1.89/1.83 against 1.97/1.95).
 const s2DirectChannels = 32
 
+// s6MinChannels is the fewest input channels for which a direct plan's
+// 16-channel chunks compute whole rows with kern.ConvS6 (s2Plan.row6).
+// Against the 4-pixel groups (paired runs of one plan against the other,
+// 1 worker, median time ratios): 16->32 at 48x48 (rows of 24) 7% faster,
+// 32->64 at 12x12 (rows of 6, chunks of 16 instead of 24 and 24 and 16)
+// 33%, at 20x20 (rows of 10) 13%; with 3 or 4 input channels (3->16,
+// 3->32, 4->32 at 64x64 to 320x320) -7% to +9%, no better on the whole.
+const s6MinChannels = 8
+
 // s2Whole reports whether m output channels fill the kernel's chunks
 // exactly (a lone block of 8 takes a chunk of 16), so that it can write
 // every chunk's rows into the output.
@@ -134,7 +151,6 @@ func (d *directConv) planS2(w, b []float32) {
 	if b != nil {
 		copy(p.bias, b[:g.m])
 	}
-	p.planChunks(w, g, obs)
 	p.kb = min(g.cg, s2BlockChannels)
 	p.direct = g.cg <= s2DirectChannels && s2Whole(g.m)
 	stage := s2StageBytes / (4 * 24)
@@ -142,16 +158,27 @@ func (d *directConv) planS2(w, b []float32) {
 		p.kb, stage = g.cg, s2SpanBytes
 	}
 	p.span = max(4, min(s2SpanBytes/(4*3*2*p.kb), stage)&^3)
+	p.row6 = p.direct && p.span >= g.ow && g.ow >= 6 && g.cg >= s6MinChannels
+	p.planChunks(w, g, obs, p.row6 && s6RowPixels(g.ow) < (g.ow+3)&^3)
 	d.bufLen = max(d.bufLen, 24*(p.span+4))
 }
 
 // planChunks cuts the output channels into chunks of 24 and 16 (3 and 2
 // blocks of 8; a last 8 takes a chunk of 16 with its neighbour's, or
-// zero weights when it is the only one) and packs their weights.
-func (p *s2Plan) planChunks(w []float32, g convGeom, obs int) {
+// zero weights when it is the only one) and packs their weights. With
+// sixteens, an even number of blocks goes in chunks of 16 only: for
+// whole rows with kern.ConvS6 that compute fewer pixels than groups of
+// 4 would (rows of 6, 10, 18, 22: 32->48 layers 4-11% faster, 32->64 at
+// rows of 6 20%); where they compute as many, chunks of 16 instead of 24
+// made layers 6-13% slower (rows of 14, 16, 20).
+func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens bool) {
 	p.chunks = p.chunks[:0]
 	nbs := []int{}
 	switch left := obs; {
+	case sixteens && left%2 == 0:
+		for ; left > 0; left -= 2 {
+			nbs = append(nbs, 2)
+		}
 	case left == 1:
 		nbs = append(nbs, 2)
 	case left%3 == 1:
@@ -282,6 +309,10 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 							tl.Acc, tl.AccLDO = sWhole, 4*ls
 						}
 					}
+					if p.row6 && ch.nb == 2 {
+						t.s6Row(&tl, rows, flags, whole)
+						continue
+					}
 					if e > s0 {
 						six := ch.nb == 2 && nrows == 3 && flags&kern.Accumulate == 0
 						t.s2Span(&tl, rows, flags, s0, e, whole, six)
@@ -339,10 +370,39 @@ func (t *directTask) s2Span(tl *kern.S4Tile, rows [3]int, flags, x0, x1 int, out
 	t.s2Call(tl, rows, flags, x0, (x1-x0)/4, out)
 }
 
+// s6Row computes a whole output row of a chunk of 16 channels with all
+// input channels in one call (p.row6) into out: 6 pixels a group, the
+// rest in groups of 4 at the row's end, the first overlapping the last
+// group of 6 when the rest is not a multiple of 4 (it writes the same
+// sums again).
+func (t *directTask) s6Row(tl *kern.S4Tile, rows [3]int, flags int, out unsafe.Pointer) {
+	ow := t.d.g.ow
+	n := ow / 6
+	t.s6Call(tl, rows, flags, 0, n, out)
+	if rest := ow - 6*n; rest > 0 {
+		ng := (rest + 3) / 4
+		t.s2Call(tl, rows, flags, ow-4*ng, ng, unsafe.Add(out, 4*(ow-4*ng)))
+	}
+}
+
+// s6RowPixels is how many pixels s6Row computes for a row of ow.
+func s6RowPixels(ow int) int {
+	n := ow / 6
+	return 6*n + (ow-6*n+3)&^3
+}
+
 // s6Call runs kern.ConvS6 on n groups of 6 pixels of a row from output
 // column ow0, writing at out.
 func (t *directTask) s6Call(tl *kern.S4Tile, rows [3]int, flags, ow0, n int, out unsafe.Pointer) {
-	s2Rows(tl, rows, 2*ow0-t.d.g.pl)
+	g := t.d.g
+	iw0 := 2*ow0 - g.pl
+	s2Rows(tl, rows, iw0)
+	if iw0 < 0 {
+		flags |= kern.LeftPad
+	}
+	if iw0+12*n >= g.w {
+		flags |= kern.RightPad
+	}
 	tl.Flags, tl.Out, tl.NG = flags, out, n
 	if t.d.portable {
 		kern.ConvS6Go(tl)

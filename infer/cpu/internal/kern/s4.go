@@ -151,12 +151,14 @@ func convS2Go1(t *S4Tile, px int) {
 
 // ConvS6 runs the 6-pixel variant of the stride-2 kernel on t: 2 blocks
 // (NB 2: 16 output channels) x NG groups of 6 consecutive pixels of a
-// row, all 3 filter rows (NRows 3, WRows 0, 192, 384), no padding floats,
-// no Accumulate (Relu may be set). Group g reads In + 48*g + c*CStride +
-// Rows[r] + 4*e for e in [0, 13) and writes 6 floats at Out + 24*g +
-// LDO*o. With 16 channels the 4-pixel kernel keeps only 8 sums in
-// registers, as many as the multiply-adds' latency needs in flight; 6
-// pixels keep 12.
+// row, no Accumulate (Relu, LeftPad and RightPad may be set). Group g
+// reads In + 48*g + c*CStride + Rows[r] + 4*e for e in [0, 13), except e
+// = 0 with LeftPad (g = 0) and e = 12 with RightPad (g = NG-1), and
+// writes 6 floats at Out + 24*g + LDO*o. With 16 channels the 4-pixel
+// kernel keeps only 8 sums in registers, as many as the multiply-adds'
+// latency needs in flight; 6 pixels keep 12. Groups with all 3 filter
+// rows (WRows 0, 192, 384) and no padding take the fast path with the
+// rows' offsets in registers.
 func ConvS6(t *S4Tile) {
 	if useAsm {
 		convS6AVX2(t)

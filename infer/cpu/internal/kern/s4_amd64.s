@@ -36,8 +36,9 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 // prefetch distance; R14 the zero's address. Y(4b+p) the sums of block b (8 output channels) of pixel p,
 // Y12-Y14 a tap's weights of the blocks, Y15 a broadcast input float.
 
-// ROWSETUP points AX, R12, R13 and BX at filter row R10 of the channel.
-#define ROWSETUP \
+// ROWSETUPAT points AX, R12, R13 and BX at filter row R10 of the
+// channel, R13 at the row's float at byte last (the right padding).
+#define ROWSETUPAT(last) \
 	MOVQ S_ROWS(DX)(R10*8), AX; \
 	ADDQ SI, AX; \
 	PREFETCHT0 PFD(AX); \
@@ -46,11 +47,29 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 	MOVQ S_WROWS(DX)(R10*8), BX; \
 	ADDQ R8, BX; \
 	MOVQ AX, R12; \
-	LEAQ 32(AX), R13; \
+	LEAQ last(AX), R13; \
 	TESTQ $4, R9; \
 	CMOVQNE R14, R12; \
 	TESTQ $8, R9; \
 	CMOVQNE R14, R13
+
+// ROWSETUP is ROWSETUPAT for a group of 4 pixels (9 floats a row).
+#define ROWSETUP ROWSETUPAT(32)
+
+// GROUPFLAGS sets R9 to the flags of group DI: LeftPad only for the
+// first, RightPad only for the last (AX scratch).
+#define GROUPFLAGS(notleft, notright) \
+	MOVQ S_FLAGS(DX), R9; \
+	TESTQ DI, DI; \
+	JZ notleft; \
+	ANDQ $-5, R9; \
+notleft: \
+	MOVQ S_NG(DX), AX; \
+	DECQ AX; \
+	CMPQ DI, AX; \
+	JEQ notright; \
+	ANDQ $-9, R9; \
+notright:
 
 // TRANS4 transposes 4 pixels' vectors of 8 output channels in place:
 // afterwards a0 holds channels 0 and 4 of the 4 pixels (its low and high
@@ -160,19 +179,7 @@ TEXT ·convS4AVX2(SB), NOSPLIT, $0-8
 	XORQ DI, DI
 
 group:
-	// R9: the flags of group DI (LeftPad only for the first, RightPad
-	// only for the last).
-	MOVQ S_FLAGS(DX), R9
-	TESTQ DI, DI
-	JZ notleft
-	ANDQ $-5, R9
-notleft:
-	MOVQ S_NG(DX), AX
-	DECQ AX
-	CMPQ DI, AX
-	JEQ notright
-	ANDQ $-9, R9
-notright:
+	GROUPFLAGS(notleft, notright)
 	TESTQ $1, R9
 	JZ bias
 	// Accumulate: the sums start from Acc, or without it the output.
@@ -454,6 +461,23 @@ done:
 	S6TAP(wo+64, 4); \
 	S6TAP(wo+128, 8)
 
+// B2AT is B2 with the broadcast float at src.
+#define B2AT(src, a, b) \
+	VBROADCASTSS src, Y15; \
+	VFMADD231PS Y15, Y12, a; \
+	VFMADD231PS Y15, Y13, b
+
+// S6TAPAT is S6TAP with the weights at BX+wo and the 6 pixels' floats at
+// p0-p5 (the first and last may be the padding's zero).
+#define S6TAPAT(wo, p0, p1, p2, p3, p4, p5) \
+	VMOVUPS (wo)(BX), Y12; \
+	VMOVUPS (wo+32)(BX), Y13; \
+	B2AT(p0, Y0, Y6); \
+	B2AT(p1, Y1, Y7); \
+	B2AT(p2, Y2, Y8); \
+	B2AT(p3, Y3, Y9); \
+	B2AT(p4, Y4, Y10); \
+	B2AT(p5, Y5, Y11)
 // S6STORE stores one block's sums of 6 pixels (pixel p in ap, 8 output
 // channels in the lanes) as 8 rows of 6 floats at AX (row stride CX, BX
 // = 3*CX): pixels 0-3 transposed as in the 4-pixel kernel, pixels 4-5 as
@@ -486,9 +510,11 @@ done:
 // func convS6AVX2(t *S4Tile)
 TEXT ·convS6AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
 	XORQ DI, DI
 
 s6group:
+	GROUPFLAGS(s6notleft, s6notright)
 	MOVQ S_BIAS(DX), AX
 	VMOVUPS (AX), Y0
 	VMOVAPS Y0, Y1
@@ -507,6 +533,12 @@ s6group:
 	ADDQ S_IN(DX), SI
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
+	// All 3 filter rows and no padding floats: the rows' offsets in
+	// registers as in the 4-pixel kernel's fast path.
+	CMPQ S_NROWS(DX), $3
+	JNE s6slow
+	TESTQ $12, R9
+	JNZ s6slow
 	MOVQ S_ROWS(DX), R10
 	MOVQ S_ROWS+8(DX), R12
 	MOVQ S_ROWS+16(DX), R13
@@ -520,8 +552,27 @@ s6channel:
 	ADDQ S_WCSTRIDE(DX), R8
 	DECQ R11
 	JNZ s6channel
+	JMP s6sums
 
-	TESTQ $2, S_FLAGS(DX)
+	// Fewer filter rows or a padding float: per row, its floats 0 and
+	// 12 through R12 and R13 (the zero for padding).
+s6slow:
+	XORQ R10, R10
+s6row:
+	ROWSETUPAT(48)
+	S6TAPAT(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX))
+	S6TAPAT(64, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX))
+	S6TAPAT(128, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT s6row
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s6slow
+
+s6sums:
+	TESTQ $2, R9
 	JZ s6store
 	RELU12
 

@@ -65,6 +65,11 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{2, 5, Relu, 2, []int{0, 1, 2}, false, 6},
 		{2, 16, 0, 3, []int{0, 1, 2}, false, 6},
 		{2, 3, Relu, 1, []int{0, 1, 2}, false, 6},
+		{2, 4, LeftPad, 1, []int{0, 1, 2}, false, 6},
+		{2, 7, LeftPad | RightPad | Relu, 4, []int{0, 1, 2}, false, 6}, // padding in the first and last groups only
+		{2, 5, RightPad, 2, []int{1, 2}, false, 6},
+		{2, 9, LeftPad | RightPad, 1, []int{0}, false, 6},
+		{2, 6, Relu, 3, []int{0, 2}, false, 6},
 	} {
 		px := max(tc.px, 4)
 		no, ldo := 8*tc.nb, px*tc.ng+3

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -201,5 +203,31 @@ func TestBuildInfoAndRunAnEngine(t *testing.T) {
 		if d := math.Abs(float64(got.F32[i] - want.F32[i])); d > 1e-2*(1+math.Abs(float64(want.F32[i]))) {
 			t.Fatalf("probability %d: %v, onnxruntime %v", i, got.F32[i], want.F32[i])
 		}
+	}
+}
+
+// TestTimeRunsWarmsUpAndOrdersStats checks that the bench runs a model
+// untimed first, times at least the runs asked for, orders its
+// statistics and passes a run's error on.
+func TestTimeRunsWarmsUpAndOrdersStats(t *testing.T) {
+	calls := 0
+	run := func() error {
+		calls++
+		time.Sleep(time.Duration(calls%3) * 100 * time.Microsecond)
+		return nil
+	}
+	st, err := timeRuns(run, 7, 5*time.Millisecond, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.runs != 7 || calls <= 7 {
+		t.Errorf("%d timed runs of %d calls, want 7 timed after a warm-up", st.runs, calls)
+	}
+	if !(st.min <= st.median && st.median <= st.p90 && st.p90 <= st.p99 && st.min <= st.mean && st.mean <= st.p99) {
+		t.Errorf("statistics out of order: %+v", st)
+	}
+	boom := errors.New("boom")
+	if _, err := timeRuns(func() error { return boom }, 3, 0, 0); !errors.Is(err, boom) {
+		t.Errorf("error %v, want %v", err, boom)
 	}
 }

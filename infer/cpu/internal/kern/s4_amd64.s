@@ -156,6 +156,37 @@ notright:
 	TAP2(wo+64, 4, 12, 20, 28); \
 	TAP2(wo+128, 8, 16, 24, 32)
 
+// TAP3L and TAP2L are TAP3 and TAP2 for the first tap of a row whose
+// first float is the left padding: pixel 0 has nothing to add.
+#define TAP3L(wo, e1, e2, e3) \
+	VMOVUPS (wo)(R8), Y12; \
+	VMOVUPS (wo+32)(R8), Y13; \
+	VMOVUPS (wo+64)(R8), Y14; \
+	B3(e1, Y1, Y5, Y9); \
+	B3(e2, Y2, Y6, Y10); \
+	B3(e3, Y3, Y7, Y11)
+
+#define TAP2L(wo, e1, e2, e3) \
+	VMOVUPS (wo)(R8), Y12; \
+	VMOVUPS (wo+32)(R8), Y13; \
+	B2(e1, Y1, Y5); \
+	B2(e2, Y2, Y6); \
+	B2(e3, Y3, Y7)
+
+// FROW3L and FROW2L are FROW3 and FROW2 for a group whose rows start
+// with the left padding.
+#define FROW3L(RR, wo) \
+	ROWAT(RR); \
+	TAP3L(wo, 8, 16, 24); \
+	TAP3(wo+96, 4, 12, 20, 28); \
+	TAP3(wo+192, 8, 16, 24, 32)
+
+#define FROW2L(RR, wo) \
+	ROWAT(RR); \
+	TAP2L(wo, 8, 16, 24); \
+	TAP2(wo+64, 4, 12, 20, 28); \
+	TAP2(wo+128, 8, 16, 24, 32)
+
 // RELU12 clamps the sums Y0-Y11 at 0 (Y15 scratch).
 #define RELU12 \
 	VXORPS Y15, Y15, Y15; \
@@ -230,12 +261,14 @@ bias2:
 	// bookkeeping.
 	CMPQ S_NROWS(DX), $3
 	JNE slow
-	TESTQ $12, R9
+	TESTQ $8, R9
 	JNZ slow
 	MOVQ S_ROWS(DX), R10
 	MOVQ S_ROWS+8(DX), R12
 	MOVQ S_ROWS+16(DX), R13
 	MOVQ S_PF(DX), CX
+	TESTQ $4, R9
+	JNZ fastleft
 	CMPQ S_NB(DX), $3
 	JLT fast2
 
@@ -257,6 +290,32 @@ fast2:
 	ADDQ S_WCSTRIDE(DX), R8
 	DECQ R11
 	JNZ fast2
+	JMP sums
+
+	// The same with the left padding (the first group of a row): its
+	// rows' first floats, which it must not read, left out.
+fastleft:
+	CMPQ S_NB(DX), $3
+	JLT fast2l
+
+fast3l:
+	FROW3L(R10, 0)
+	FROW3L(R12, 288)
+	FROW3L(R13, 576)
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ fast3l
+	JMP sums
+
+fast2l:
+	FROW2L(R10, 0)
+	FROW2L(R12, 192)
+	FROW2L(R13, 384)
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ fast2l
 	JMP sums
 
 slow:
@@ -461,6 +520,20 @@ done:
 	S6TAP(wo+64, 4); \
 	S6TAP(wo+128, 8)
 
+// S6ROWL is S6ROW for a group whose rows start with the left padding:
+// pixel 0's first tap is left out.
+#define S6ROWL(RR, wo) \
+	ROWAT(RR); \
+	VMOVUPS (wo)(R8), Y12; \
+	VMOVUPS (wo+32)(R8), Y13; \
+	B2(8, Y1, Y7); \
+	B2(16, Y2, Y8); \
+	B2(24, Y3, Y9); \
+	B2(32, Y4, Y10); \
+	B2(40, Y5, Y11); \
+	S6TAP(wo+64, 4); \
+	S6TAP(wo+128, 8)
+
 // B2AT is B2 with the broadcast float at src.
 #define B2AT(src, a, b) \
 	VBROADCASTSS src, Y15; \
@@ -537,12 +610,14 @@ s6group:
 	// registers as in the 4-pixel kernel's fast path.
 	CMPQ S_NROWS(DX), $3
 	JNE s6slow
-	TESTQ $12, R9
+	TESTQ $8, R9
 	JNZ s6slow
 	MOVQ S_ROWS(DX), R10
 	MOVQ S_ROWS+8(DX), R12
 	MOVQ S_ROWS+16(DX), R13
 	MOVQ S_PF(DX), CX
+	TESTQ $4, R9
+	JNZ s6left
 
 s6channel:
 	S6ROW(R10, 0)
@@ -552,6 +627,17 @@ s6channel:
 	ADDQ S_WCSTRIDE(DX), R8
 	DECQ R11
 	JNZ s6channel
+	JMP s6sums
+
+	// The same with the left padding (the first group of a row).
+s6left:
+	S6ROWL(R10, 0)
+	S6ROWL(R12, 192)
+	S6ROWL(R13, 384)
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s6left
 	JMP s6sums
 
 	// Fewer filter rows or a padding float: per row, its floats 0 and

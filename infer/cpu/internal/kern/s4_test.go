@@ -61,6 +61,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{2, 5, Accumulate | Relu, 3, []int{0, 1, 2}, true, 0},
 		{3, 4, Accumulate | LeftPad | RightPad, 2, []int{1, 2}, true, 0},
 		{3, 9, Accumulate, 1, []int{0, 1, 2}, true, 0},
+		{2, 5, LeftPad | Relu, 2, []int{0, 1, 2}, false, 0},      // the 3-row path with the left padding, 2 blocks
+		{3, 7, Accumulate | LeftPad, 3, []int{0, 1, 2}, true, 0}, // and 3 blocks, accumulating
 		{2, 1, 0, 1, []int{0, 1, 2}, false, 6},
 		{2, 5, Relu, 2, []int{0, 1, 2}, false, 6},
 		{2, 16, 0, 3, []int{0, 1, 2}, false, 6},
@@ -174,10 +176,12 @@ func BenchmarkConvS4(b *testing.B) {
 }
 
 // BenchmarkConvS6 compares the 6-pixel kernel with the 4-pixel one on 16
-// output channels over 64 input channels, data in cache.
+// output channels over 16 input channels (the weights in L1), data in
+// cache, and times its paths for a row's first group (s6left) and for a
+// top row of 2 filter rows (s6top, the per-row path).
 func BenchmarkConvS6(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	const nc, ldx = 64, 40
+	const nc, ldx = 16, 40
 	in := randSlice(rng, nc*3*ldx)
 	w := randSlice(rng, nc*9*16)
 	bias := randSlice(rng, 16)
@@ -185,17 +189,25 @@ func BenchmarkConvS6(b *testing.B) {
 	tl := S4Tile{W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), Rows: [3]int{0, 4 * ldx, 8 * ldx},
 		WRows: [3]int{0, 192, 384}, NRows: 3, NC: nc, CStride: 4 * 3 * ldx, Out: unsafe.Pointer(&out[0]), LDO: 48,
 		Bias: unsafe.Pointer(&bias[0]), NB: 2, WCStride: 4 * 9 * 16, NG: 2}
-	for name, k := range map[string]func(*S4Tile){"s4x2": ConvS4, "s6": ConvS6} {
+	for _, name := range []string{"s4x2", "s6", "s6left", "s6top"} {
+		k := ConvS4
 		b.Run(name, func(b *testing.B) {
 			px := 4 * 2
 			t := tl
-			if name == "s6" {
-				px, t.NG = 6, 1
+			switch name {
+			case "s6":
+				k, px, t.NG = ConvS6, 6, 1
+			case "s6left":
+				k, px, t.NG, t.Flags = ConvS6, 6, 1, LeftPad
+				t.In = unsafe.Pointer(&in[1])
+			case "s6top":
+				k, px, t.NG, t.NRows = ConvS6, 6, 1, 2
+				t.Rows, t.WRows = [3]int{4 * ldx, 8 * ldx}, [3]int{192, 384}
 			}
 			for b.Loop() {
 				k(&t)
 			}
-			b.ReportMetric(2*16*9*float64(nc*px)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(2*16*3*float64(t.NRows)*float64(nc*px)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }

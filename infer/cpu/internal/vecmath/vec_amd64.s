@@ -165,20 +165,65 @@ sigmoidAVX2_done:
 	VZEROUPPER
 	RET
 
+// EXPR is EXP8 on chosen registers: e = e^a for a already clamped, with
+// b, c and d scratch.
+#define EXPR(a, b, c, d, e) \
+	VMULPS vconst<>+0(SB), a, b; \
+	VROUNDPS $1, b, c; \
+	VSUBPS c, b, b; \
+	VMOVUPS vconst<>+160(SB), e; \
+	VFMADD213PS vconst<>+192(SB), b, e; \
+	VFMADD213PS vconst<>+224(SB), b, e; \
+	VFMADD213PS vconst<>+256(SB), b, e; \
+	VFMADD213PS vconst<>+288(SB), b, e; \
+	VFMADD213PS vconst<>+320(SB), b, e; \
+	VFMADD213PS vconst<>+352(SB), b, e; \
+	VFMADD213PS vconst<>+384(SB), b, e; \
+	VCVTTPS2DQ c, d; \
+	VPADDD vconst<>+128(SB), d, d; \
+	VPSLLD $23, d, d; \
+	VMULPS d, e, e
+
+// SILUR sets e = x/(1+e^-x) for the 8 floats at off(SI), which it loads
+// into x; a-d are scratch, Y7 and Y8 the clamp bounds (SIGMOIDCONST).
+// The division by 1+e^-x is SIGMOID8's 1/(1+e^-x) times x in one step.
+#define SILUR(off, x, a, b, c, d, e) \
+	VMOVUPS off(SI), x; \
+	VXORPS a, a, a; \
+	VSUBPS x, a, a; \
+	VMINPS a, Y7, a; \
+	VMAXPS a, Y8, a; \
+	EXPR(a, b, c, d, e); \
+	VADDPS vconst<>+96(SB), e, e; \
+	VDIVPS e, x, e
+
 // func siluAVX2(x []float32)
+//
+// Two vectors an iteration: each one's exp and division is a chain of
+// about 60 cycles of latency, and one vector a loop left the out-of-order
+// window too few independent ones (0.9 ns a float).
 TEXT ·siluAVX2(SB), NOSPLIT, $0-24
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	SHRQ $3, CX
 	JZ siluAVX2_done
 	SIGMOIDCONST
+	SHRQ $1, CX
+	JZ siluAVX2_one
 siluAVX2_loop:
-	SIGMOID8
-	VMULPS Y0, Y4, Y4 // x*sigmoid(x)
+	SILUR(0, Y0, Y1, Y2, Y3, Y5, Y4)
+	SILUR(32, Y9, Y10, Y11, Y12, Y13, Y14)
 	VMOVUPS Y4, (SI)
-	ADDQ $32, SI
+	VMOVUPS Y14, 32(SI)
+	ADDQ $64, SI
 	DECQ CX
 	JNZ siluAVX2_loop
+	MOVQ x_len+8(FP), CX
+	TESTQ $8, CX
+	JZ siluAVX2_done
+siluAVX2_one:
+	SILUR(0, Y0, Y1, Y2, Y3, Y5, Y4)
+	VMOVUPS Y4, (SI)
 siluAVX2_done:
 	VZEROUPPER
 	RET

@@ -115,24 +115,39 @@ notright:
 	VFMADD231PS Y15, Y12, a; \
 	VFMADD231PS Y15, Y13, b
 
-// TAP3 is one filter tap for 3 blocks: its weights at R8+wo, the 4
-// pixels' floats at e0-e3(AX). TAP2 is TAP3 for 2 blocks.
-#define TAP3(wo, e0, e1, e2, e3) \
+// W3 and W2 load a tap's weights at R8+wo for 3 and 2 blocks into
+// Y12-Y14 and Y12-Y13.
+#define W2(wo) \
 	VMOVUPS (wo)(R8), Y12; \
-	VMOVUPS (wo+32)(R8), Y13; \
-	VMOVUPS (wo+64)(R8), Y14; \
-	B3(e0, Y0, Y4, Y8); \
+	VMOVUPS (wo+32)(R8), Y13
+
+#define W3(wo) \
+	W2(wo); \
+	VMOVUPS (wo+64)(R8), Y14
+
+// TAP3L is one filter tap for 3 blocks without pixel 0 (its float is the
+// left padding): its weights at R8+wo, pixels 1-3's floats at e1-e3(AX).
+// TAP3 is the tap with the 4 pixels' floats at e0-e3(AX); TAP2L and TAP2
+// are the same for 2 blocks.
+#define TAP3L(wo, e1, e2, e3) \
+	W3(wo); \
 	B3(e1, Y1, Y5, Y9); \
 	B3(e2, Y2, Y6, Y10); \
 	B3(e3, Y3, Y7, Y11)
 
-#define TAP2(wo, e0, e1, e2, e3) \
-	VMOVUPS (wo)(R8), Y12; \
-	VMOVUPS (wo+32)(R8), Y13; \
-	B2(e0, Y0, Y4); \
+#define TAP3(wo, e0, e1, e2, e3) \
+	TAP3L(wo, e1, e2, e3); \
+	B3(e0, Y0, Y4, Y8)
+
+#define TAP2L(wo, e1, e2, e3) \
+	W2(wo); \
 	B2(e1, Y1, Y5); \
 	B2(e2, Y2, Y6); \
 	B2(e3, Y3, Y7)
+
+#define TAP2(wo, e0, e1, e2, e3) \
+	TAP2L(wo, e1, e2, e3); \
+	B2(e0, Y0, Y4)
 
 // ROWAT points AX at the input row at SI+RR and prefetches it as
 // ROWSETUP does.
@@ -155,23 +170,6 @@ notright:
 	TAP2(wo, 0, 8, 16, 24); \
 	TAP2(wo+64, 4, 12, 20, 28); \
 	TAP2(wo+128, 8, 16, 24, 32)
-
-// TAP3L and TAP2L are TAP3 and TAP2 for the first tap of a row whose
-// first float is the left padding: pixel 0 has nothing to add.
-#define TAP3L(wo, e1, e2, e3) \
-	VMOVUPS (wo)(R8), Y12; \
-	VMOVUPS (wo+32)(R8), Y13; \
-	VMOVUPS (wo+64)(R8), Y14; \
-	B3(e1, Y1, Y5, Y9); \
-	B3(e2, Y2, Y6, Y10); \
-	B3(e3, Y3, Y7, Y11)
-
-#define TAP2L(wo, e1, e2, e3) \
-	VMOVUPS (wo)(R8), Y12; \
-	VMOVUPS (wo+32)(R8), Y13; \
-	B2(e1, Y1, Y5); \
-	B2(e2, Y2, Y6); \
-	B2(e3, Y3, Y7)
 
 // FROW3L and FROW2L are FROW3 and FROW2 for a group whose rows start
 // with the left padding.
@@ -504,8 +502,7 @@ done:
 // at R8+wo into Y12-Y13, the 6 pixels' floats at j4+8p(AX) into the sums
 // Yp (block 0) and Yp+6 (block 1).
 #define S6TAP(wo, j4) \
-	VMOVUPS (wo)(R8), Y12; \
-	VMOVUPS (wo+32)(R8), Y13; \
+	W2(wo); \
 	B2(j4+0, Y0, Y6); \
 	B2(j4+8, Y1, Y7); \
 	B2(j4+16, Y2, Y8); \
@@ -524,8 +521,7 @@ done:
 // pixel 0's first tap is left out.
 #define S6ROWL(RR, wo) \
 	ROWAT(RR); \
-	VMOVUPS (wo)(R8), Y12; \
-	VMOVUPS (wo+32)(R8), Y13; \
+	W2(wo); \
 	B2(8, Y1, Y7); \
 	B2(16, Y2, Y8); \
 	B2(24, Y3, Y9); \

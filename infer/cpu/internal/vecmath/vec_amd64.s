@@ -110,24 +110,28 @@ DATA vconst<>+408(SB)/4, $0x3f800000
 DATA vconst<>+412(SB)/4, $0x3f800000
 GLOBL vconst<>(SB), RODATA|NOPTR, $416
 
+// EXPR sets e = e^a for 8 floats a already clamped to the range of the
+// exp argument, with b, c and d scratch.
+#define EXPR(a, b, c, d, e) \
+	VMULPS vconst<>+0(SB), a, b; \
+	VROUNDPS $1, b, c; \
+	VSUBPS c, b, b; \
+	VMOVUPS vconst<>+160(SB), e; \
+	VFMADD213PS vconst<>+192(SB), b, e; \
+	VFMADD213PS vconst<>+224(SB), b, e; \
+	VFMADD213PS vconst<>+256(SB), b, e; \
+	VFMADD213PS vconst<>+288(SB), b, e; \
+	VFMADD213PS vconst<>+320(SB), b, e; \
+	VFMADD213PS vconst<>+352(SB), b, e; \
+	VFMADD213PS vconst<>+384(SB), b, e; \
+	VCVTTPS2DQ c, d; \
+	VPADDD vconst<>+128(SB), d, d; \
+	VPSLLD $23, d, d; \
+	VMULPS d, e, e
+
 // EXP8 sets Y4 = e^Y1 for 8 floats already clamped to the range of the
 // exp argument; it uses Y2-Y5.
-#define EXP8 \
-	VMULPS vconst<>+0(SB), Y1, Y2; \
-	VROUNDPS $1, Y2, Y3; \
-	VSUBPS Y3, Y2, Y2; \
-	VMOVUPS vconst<>+160(SB), Y4; \
-	VFMADD213PS vconst<>+192(SB), Y2, Y4; \
-	VFMADD213PS vconst<>+224(SB), Y2, Y4; \
-	VFMADD213PS vconst<>+256(SB), Y2, Y4; \
-	VFMADD213PS vconst<>+288(SB), Y2, Y4; \
-	VFMADD213PS vconst<>+320(SB), Y2, Y4; \
-	VFMADD213PS vconst<>+352(SB), Y2, Y4; \
-	VFMADD213PS vconst<>+384(SB), Y2, Y4; \
-	VCVTTPS2DQ Y3, Y5; \
-	VPADDD vconst<>+128(SB), Y5, Y5; \
-	VPSLLD $23, Y5, Y5; \
-	VMULPS Y5, Y4, Y4
+#define EXP8 EXPR(Y1, Y2, Y3, Y5, Y4)
 
 // SIGMOID8 sets Y4 = 1/(1+e^-Y0) for the 8 floats at (SI), which it
 // loads into Y0; it uses Y1-Y6 and needs the clamp bounds of the exp
@@ -164,25 +168,6 @@ sigmoidAVX2_loop:
 sigmoidAVX2_done:
 	VZEROUPPER
 	RET
-
-// EXPR is EXP8 on chosen registers: e = e^a for a already clamped, with
-// b, c and d scratch.
-#define EXPR(a, b, c, d, e) \
-	VMULPS vconst<>+0(SB), a, b; \
-	VROUNDPS $1, b, c; \
-	VSUBPS c, b, b; \
-	VMOVUPS vconst<>+160(SB), e; \
-	VFMADD213PS vconst<>+192(SB), b, e; \
-	VFMADD213PS vconst<>+224(SB), b, e; \
-	VFMADD213PS vconst<>+256(SB), b, e; \
-	VFMADD213PS vconst<>+288(SB), b, e; \
-	VFMADD213PS vconst<>+320(SB), b, e; \
-	VFMADD213PS vconst<>+352(SB), b, e; \
-	VFMADD213PS vconst<>+384(SB), b, e; \
-	VCVTTPS2DQ c, d; \
-	VPADDD vconst<>+128(SB), d, d; \
-	VPSLLD $23, d, d; \
-	VMULPS d, e, e
 
 // SILUR sets e = x/(1+e^-x) for the 8 floats at off(SI), which it loads
 // into x; a-d are scratch, Y7 and Y8 the clamp bounds (SIGMOIDCONST).

@@ -96,6 +96,10 @@ func (d *directConv) planWino(w []float32, workers int) {
 	d.bufLen = max(d.bufLen, p.sOff+2*p.sw)
 }
 
+// wide reports whether the Winograd products take vectors of 16 tiles
+// (kern.Wide: the 512-bit kernel, unless the plan is narrow).
+func (t *directTask) wide() bool { return kern.Wide() && !t.d.portable && !t.d.narrow }
+
 // winoChunk computes chunk ch of image n.
 func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	d, g, p := t.d, t.d.g, t.d.wino
@@ -106,7 +110,14 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1)
 	// The 16 products: per value, a 1x1 convolution of V's plane.
 	vs, ms := g.cg*p.tp, d.obs*4*p.tp
-	nv := (t1 - t0 + 7) / 8
+	// Vectors of 8 tiles, or of 16 for the 512-bit kernel: a chunk's tc
+	// (a multiple of 8) rounded up to 16 still fits the tp = tc+8 floats
+	// of a row of V and M.
+	px := 8
+	if t.wide() {
+		px = 16
+	}
+	nv := (t1 - t0 + px - 1) / px
 	tl := kern.Tile{WStride: g.cg * 16, Taps: unsafe.Pointer(&d.taps[0]), NTaps: 1, NC: g.cg,
 		CStride: 4 * p.tp, NOB: d.obs, LastRows: 4}
 	for xi := range 16 {
@@ -118,13 +129,16 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 		for k := 0; k < nv; k += 3 {
 			for j := range 3 {
 				vec := min(k+j, nv-1) // a missing vector repeats the last
-				tl.In[j] = unsafe.Pointer(&v[xi*vs+8*vec])
-				tl.Out[j] = unsafe.Pointer(&m[xi*ms+8*vec])
+				tl.In[j] = unsafe.Pointer(&v[xi*vs+px*vec])
+				tl.Out[j] = unsafe.Pointer(&m[xi*ms+px*vec])
 				tl.LDO[j] = 4 * p.tp
 			}
-			if d.portable {
+			switch {
+			case d.portable:
 				kern.Conv4x24Go(&tl)
-			} else {
+			case px == 16:
+				kern.Conv4x48(&tl)
+			default:
 				kern.Conv4x24(&tl)
 			}
 		}

@@ -11,6 +11,13 @@ import (
 // useAsm reports whether the AVX2+FMA kernel can run; fixed at start-up.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// useAVX512 reports whether the 512-bit kernels can run (AVX-512 F, with
+// the OS saving its registers).
+var useAVX512 = useAsm && cpu.X86.HasAVX512F
+
+//go:noescape
+func conv4x48AVX512(t *Tile)
+
 //go:noescape
 func conv4x24AVX2(t *Tile)
 

@@ -24,12 +24,10 @@
 #define T_FLAGS 144
 #define T_WSKIP 152
 
-// Register use: DX the Tile; R13 the block index; R12 the block's weight
-// panel, BX the weight cursor; R14 the block's bias; SI, DI, R8 the input
-// of vectors 0-2 at the current channel; R9/R10 the tap cursor and count;
-// R11 the channels left; CX the channel stride; AX a tap offset.
-// Y0-Y11 hold the sums: Y(3*row + vector). Y12-Y14 the input vectors,
-// Y15 a broadcast weight.
+// The kernel's body is conv_tile.h (its register use there), included
+// for 256-bit vectors of 8 pixels (conv4x24AVX2) and 512-bit ones of 16
+// (conv4x48AVX512, AVX-512 F): the same loop, twice the floats per
+// instruction.
 
 // OUTV sets AX to vector v's output for block R13 and CX to its row
 // stride (LDO): AX = Out[v] + 4*LDO[v]*R13.
@@ -84,25 +82,25 @@ done:
 // FSTEP multiplies one (channel, tap) step into the sums: the three
 // vectors' inputs at a0-a2, the 4 weights at woff(BX).
 #define FSTEP(a0, a1, a2, woff) \
-	VMOVUPS a0, Y12; \
-	VMOVUPS a1, Y13; \
-	VMOVUPS a2, Y14; \
-	VBROADCASTSS (woff+0)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y0; \
-	VFMADD231PS Y13, Y15, Y1; \
-	VFMADD231PS Y14, Y15, Y2; \
-	VBROADCASTSS (woff+4)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y3; \
-	VFMADD231PS Y13, Y15, Y4; \
-	VFMADD231PS Y14, Y15, Y5; \
-	VBROADCASTSS (woff+8)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y6; \
-	VFMADD231PS Y13, Y15, Y7; \
-	VFMADD231PS Y14, Y15, Y8; \
-	VBROADCASTSS (woff+12)(BX), Y15; \
-	VFMADD231PS Y12, Y15, Y9; \
-	VFMADD231PS Y13, Y15, Y10; \
-	VFMADD231PS Y14, Y15, Y11
+	VMOVUPS a0, VX12; \
+	VMOVUPS a1, VX13; \
+	VMOVUPS a2, VX14; \
+	VBROADCASTSS (woff+0)(BX), VX15; \
+	VFMADD231PS VX12, VX15, VX0; \
+	VFMADD231PS VX13, VX15, VX1; \
+	VFMADD231PS VX14, VX15, VX2; \
+	VBROADCASTSS (woff+4)(BX), VX15; \
+	VFMADD231PS VX12, VX15, VX3; \
+	VFMADD231PS VX13, VX15, VX4; \
+	VFMADD231PS VX14, VX15, VX5; \
+	VBROADCASTSS (woff+8)(BX), VX15; \
+	VFMADD231PS VX12, VX15, VX6; \
+	VFMADD231PS VX13, VX15, VX7; \
+	VFMADD231PS VX14, VX15, VX8; \
+	VBROADCASTSS (woff+12)(BX), VX15; \
+	VFMADD231PS VX12, VX15, VX9; \
+	VFMADD231PS VX13, VX15, VX10; \
+	VFMADD231PS VX14, VX15, VX11
 
 // STEP is FSTEP at the tap whose offset is at toff(R9).
 #define STEP(toff, woff) \
@@ -110,141 +108,61 @@ done:
 	FSTEP((SI)(AX*1), (DI)(AX*1), (R8)(AX*1), woff)
 
 // func conv4x24AVX2(t *Tile)
+#define VX0 Y0
+#define VX1 Y1
+#define VX2 Y2
+#define VX3 Y3
+#define VX4 Y4
+#define VX5 Y5
+#define VX6 Y6
+#define VX7 Y7
+#define VX8 Y8
+#define VX9 Y9
+#define VX10 Y10
+#define VX11 Y11
+#define VX12 Y12
+#define VX13 Y13
+#define VX14 Y14
+#define VX15 Y15
+#define VXZERO(r) VXORPS r, r, r
 TEXT ·conv4x24AVX2(SB), NOSPLIT, $0-8
-	MOVQ t+0(FP), DX
-	MOVQ T_W(DX), R12
-	MOVQ T_BIAS(DX), R14
-	XORQ R13, R13
+#include "conv_tile.h"
 
-block:
-	TESTQ $1, T_FLAGS(DX)
-	JNZ accumulate
-	VBROADCASTSS 0(R14), Y0
-	VMOVAPS Y0, Y1
-	VMOVAPS Y0, Y2
-	VBROADCASTSS 4(R14), Y3
-	VMOVAPS Y3, Y4
-	VMOVAPS Y3, Y5
-	VBROADCASTSS 8(R14), Y6
-	VMOVAPS Y6, Y7
-	VMOVAPS Y6, Y8
-	VBROADCASTSS 12(R14), Y9
-	VMOVAPS Y9, Y10
-	VMOVAPS Y9, Y11
-	JMP sums
+#undef VX0
+#undef VX1
+#undef VX2
+#undef VX3
+#undef VX4
+#undef VX5
+#undef VX6
+#undef VX7
+#undef VX8
+#undef VX9
+#undef VX10
+#undef VX11
+#undef VX12
+#undef VX13
+#undef VX14
+#undef VX15
+#undef VXZERO
 
-accumulate:
-	ROWS(rowsLoad)
-	OUTV(T_OUT0, T_LDO0)
-	LOADV(Y0, Y3, Y6, Y9, load0)
-	OUTV(T_OUT1, T_LDO1)
-	LOADV(Y1, Y4, Y7, Y10, load1)
-	OUTV(T_OUT2, T_LDO2)
-	LOADV(Y2, Y5, Y8, Y11, load2)
-
-sums:
-	MOVQ T_IN0(DX), SI
-	MOVQ T_IN1(DX), DI
-	MOVQ T_IN2(DX), R8
-	MOVQ R12, BX
-	MOVQ T_CSTRIDE(DX), CX
-	MOVQ T_NC(DX), R11
-	// One tap and no skipped weights (1x1 convolutions): the tap loop's
-	// bookkeeping would cost as much as the multiply-adds, so the channels
-	// go two at a time with the tap's offset added to the inputs once.
-	CMPQ T_NTAPS(DX), $1
-	JNE channel
-	CMPQ T_WSKIP(DX), $0
-	JNE channel
-	MOVQ T_TAPS(DX), R9
-	MOVQ (R9), AX
-	ADDQ AX, SI
-	ADDQ AX, DI
-	ADDQ AX, R8
-	CMPQ R11, $2
-	JLT one
-
-pair:
-	FSTEP((SI), (DI), (R8), 0)
-	FSTEP((SI)(CX*1), (DI)(CX*1), (R8)(CX*1), 16)
-	LEAQ (SI)(CX*2), SI
-	LEAQ (DI)(CX*2), DI
-	LEAQ (R8)(CX*2), R8
-	ADDQ $32, BX
-	SUBQ $2, R11
-	CMPQ R11, $2
-	JGE pair
-	TESTQ R11, R11
-	JZ sums_done
-
-one:
-	FSTEP((SI), (DI), (R8), 0)
-	JMP sums_done
-
-channel:
-	MOVQ T_TAPS(DX), R9
-	MOVQ T_NTAPS(DX), R10
-	CMPQ R10, $3
-	JLT tap
-
-tap3:	// three taps at a time
-	STEP(0, 0)
-	STEP(8, 16)
-	STEP(16, 32)
-	ADDQ $48, BX
-	ADDQ $24, R9
-	SUBQ $3, R10
-	CMPQ R10, $3
-	JGE tap3
-	TESTQ R10, R10
-	JZ taps_done
-
-tap:
-	STEP(0, 0)
-	ADDQ $16, BX
-	ADDQ $8, R9
-	DECQ R10
-	JNZ tap
-
-taps_done:
-	ADDQ T_WSKIP(DX), BX
-	ADDQ CX, SI
-	ADDQ CX, DI
-	ADDQ CX, R8
-	DECQ R11
-	JNZ channel
-
-sums_done:
-	TESTQ $2, T_FLAGS(DX)
-	JZ store
-	VXORPS Y12, Y12, Y12
-	VMAXPS Y12, Y0, Y0
-	VMAXPS Y12, Y1, Y1
-	VMAXPS Y12, Y2, Y2
-	VMAXPS Y12, Y3, Y3
-	VMAXPS Y12, Y4, Y4
-	VMAXPS Y12, Y5, Y5
-	VMAXPS Y12, Y6, Y6
-	VMAXPS Y12, Y7, Y7
-	VMAXPS Y12, Y8, Y8
-	VMAXPS Y12, Y9, Y9
-	VMAXPS Y12, Y10, Y10
-	VMAXPS Y12, Y11, Y11
-
-store:
-	ROWS(rowsStore)
-	OUTV(T_OUT0, T_LDO0)
-	STOREV(Y0, Y3, Y6, Y9, store0)
-	OUTV(T_OUT1, T_LDO1)
-	STOREV(Y1, Y4, Y7, Y10, store1)
-	OUTV(T_OUT2, T_LDO2)
-	STOREV(Y2, Y5, Y8, Y11, store2)
-
-	ADDQ T_WSTRIDE(DX), R12
-	ADDQ $16, R14
-	INCQ R13
-	CMPQ R13, T_NOB(DX)
-	JLT block
-
-	VZEROUPPER
-	RET
+// func conv4x48AVX512(t *Tile)
+#define VX0 Z0
+#define VX1 Z1
+#define VX2 Z2
+#define VX3 Z3
+#define VX4 Z4
+#define VX5 Z5
+#define VX6 Z6
+#define VX7 Z7
+#define VX8 Z8
+#define VX9 Z9
+#define VX10 Z10
+#define VX11 Z11
+#define VX12 Z12
+#define VX13 Z13
+#define VX14 Z14
+#define VX15 Z15
+#define VXZERO(r) VPXORD r, r, r
+TEXT ·conv4x48AVX512(SB), NOSPLIT, $0-8
+#include "conv_tile.h"

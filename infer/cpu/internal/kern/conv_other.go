@@ -4,7 +4,10 @@ package kern
 
 import "unsafe"
 
-const useAsm = false
+const (
+	useAsm    = false
+	useAVX512 = false
+)
 
 func conv4x24AVX2(*Tile) { panic("kern: no vector kernel in this build") }
 
@@ -21,3 +24,5 @@ func convS4AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }
 func prefetchAsm(unsafe.Pointer, int, int, int) {}
 
 func convS6AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func conv4x48AVX512(*Tile) { panic("kern: no vector kernel in this build") }

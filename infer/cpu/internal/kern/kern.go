@@ -66,6 +66,34 @@ func Conv4x24(t *Tile) {
 // some tens of times slower).
 func SIMD() bool { return useAsm }
 
+// Wide reports whether Conv4x48 runs a 512-bit kernel (AVX-512): where it
+// does, callers whose pixel vectors lie in pairs take 16 pixels a vector.
+func Wide() bool { return useAVX512 }
+
+// Conv4x48 runs the micro-kernel on three vectors of 16 pixels: t's
+// operands as for Conv4x24, but In[v] and Out[v] each start 16
+// consecutive floats (pixels) where Conv4x24's start 8. With AVX-512 it is
+// one 512-bit kernel call (the same loop, twice the floats per
+// instruction: onnxruntime's kernels on AVX-512 machines are); elsewhere
+// two calls of Conv4x24, on the first and last 8 pixels of each vector.
+func Conv4x48(t *Tile) {
+	if useAVX512 {
+		conv4x48AVX512(t)
+		return
+	}
+	conv4x48By24(t)
+}
+
+// conv4x48By24 is Conv4x48 as two Conv4x24 calls.
+func conv4x48By24(t *Tile) {
+	h := *t
+	Conv4x24(&h)
+	for v := range 3 {
+		h.In[v], h.Out[v] = unsafe.Add(t.In[v], 32), unsafe.Add(t.Out[v], 32)
+	}
+	Conv4x24(&h)
+}
+
 // Conv4x24Go is the portable kernel: the same sums as the vector one, in
 // the same order per output.
 func Conv4x24Go(t *Tile) {

@@ -38,10 +38,11 @@ type tileCase struct {
 	inOff                    [3]int
 	out                      []float32 // three vectors' outputs: [v][4*nob][ldo]
 	ldo                      int       // floats
+	px                       int       // pixels a vector: 8 (Conv4x24) or 16 (Conv4x48)
 }
 
 func newTileCase(rng *rand.Rand, nob, lastRows, nc, flags int, taps []int, skip int) *tileCase {
-	c := &tileCase{nob: nob, lastRows: lastRows, nc: nc, flags: flags, taps: taps, skip: skip, cstride: 61, ldo: 13}
+	c := &tileCase{nob: nob, lastRows: lastRows, nc: nc, flags: flags, taps: taps, skip: skip, cstride: 61, ldo: 21, px: 8}
 	c.in = randSlice(rng, nc*c.cstride+100)
 	c.w = randSlice(rng, nob*nc*(len(taps)+skip)*4)
 	c.bias = randSlice(rng, 4*nob)
@@ -67,8 +68,8 @@ func (c *tileCase) want() []float32 {
 		}
 		for v := range 3 {
 			for r := range rows {
-				row := want[(v*4*c.nob+4*b+r)*c.ldo:][:8]
-				for i := range 8 {
+				row := want[(v*4*c.nob+4*b+r)*c.ldo:][:c.px]
+				for i := range c.px {
 					s := float64(c.bias[4*b+r])
 					if c.flags&Accumulate != 0 {
 						s = float64(row[i])
@@ -147,6 +148,45 @@ func TestConv4x24MatchesFloat64(t *testing.T) {
 	}
 }
 
+// TestConv4x48MatchesFloat64 runs the 16-pixel-vector kernel (512-bit
+// where the CPU has AVX-512, else as two Conv4x24 calls) on the cases of
+// TestConv4x24MatchesFloat64, the outputs past each vector's 16 floats
+// left as they were.
+func TestConv4x48MatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	kernels := map[string]func(*Tile){"by24": conv4x48By24}
+	if Wide() {
+		kernels["avx512"] = conv4x48AVX512
+	}
+	for _, tc := range []struct {
+		nob, lastRows, nc, flags int
+		taps                     []int
+		skip                     int
+	}{
+		{1, 4, 1, 0, []int{0}, 0},
+		{1, 1, 3, Relu, []int{0}, 0},
+		{3, 2, 4, Accumulate, []int{7}, 0},
+		{2, 4, 5, Relu, []int{3}, 0},
+		{2, 4, 4, 0, []int{0}, 1},
+		{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}, 0},
+		{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}, 0},
+		{4, 4, 16, 0, []int{3, 1}, 0},
+		{2, 4, 6, 0, []int{9, 10, 11, 18, 19, 20}, 3},
+	} {
+		c := newTileCase(rng, tc.nob, tc.lastRows, tc.nc, tc.flags, tc.taps, tc.skip)
+		c.px = 16
+		want := c.want()
+		for name, k := range kernels {
+			got := c.run(k)
+			for i := range got {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("%s %+v: out[%d] = %v, want %v", name, tc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkConv4x24 is one 3x3 convolution tile of 112 output channels
 // over 32 input channels, with the data in cache: the kernel's peak.
 func BenchmarkConv4x24(b *testing.B) {
@@ -166,6 +206,17 @@ func BenchmarkConv4x24(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
+	// Conv4x48 on the same tile with 16-pixel vectors (twice the work).
+	c.inOff = [3]int{0, 16, 32}
+	c.ldo = 48
+	c.out = randSlice(rng, 3*4*c.nob*c.ldo)
+	b.Run("wide", func(b *testing.B) {
+		t := c.tile(c.out)
+		for b.Loop() {
+			Conv4x48(&t)
+		}
+		b.ReportMetric(2*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
 }
 
 // TestPrefetch runs the prefetch hint over rows of a buffer, lengths not

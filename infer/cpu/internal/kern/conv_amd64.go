@@ -19,6 +19,9 @@ var useAVX512 = useAsm && cpu.X86.HasAVX512F
 func conv4x48AVX512(t *Tile)
 
 //go:noescape
+func convS12AVX512(t *S4Tile)
+
+//go:noescape
 func conv4x24AVX2(t *Tile)
 
 //go:noescape

@@ -26,3 +26,5 @@ func prefetchAsm(unsafe.Pointer, int, int, int) {}
 func convS6AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }
 
 func conv4x48AVX512(*Tile) { panic("kern: no vector kernel in this build") }
+
+func convS12AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }

@@ -12,7 +12,10 @@
 // NCHW rows, so their input needs no phase-split copy.
 //
 // On amd64 with AVX2 and FMA the kernels are Go assembly (unless built with
-// the purego tag); elsewhere a Go loop computes the same sums.
+// the purego tag); elsewhere a Go loop computes the same sums. With
+// AVX-512 the micro-kernel has a 512-bit twin for vectors of 16 pixels
+// (Conv4x48, used by the Winograd products) and ConvS6 runs its groups in
+// pairs on 512-bit registers; the other kernels are 256-bit so far.
 package kern
 
 import "unsafe"

@@ -163,13 +163,38 @@ func convS2Go1(t *S4Tile, px int) {
 // kernel keeps only 8 sums in registers, as many as the multiply-adds'
 // latency needs in flight; 6 pixels keep 12. Groups with all 3 filter
 // rows (WRows 0, 192, 384) and no right padding take the fast paths with
-// the rows' offsets in registers, as ConvS4's do.
+// the rows' offsets in registers, as ConvS4's do. With AVX-512 the groups
+// go two at a time to a 512-bit kernel (convS6Wide): on the GPU
+// machine's Xeon the classifier's 16->32 layer 14-42% faster, 24->32 at
+// 184x320 10-14% (paired against the 256-bit kernel).
 func ConvS6(t *S4Tile) {
-	if useAsm {
+	switch {
+	case useAVX512 && t.NG >= 2:
+		convS6Wide(t)
+	case useAsm:
 		convS6AVX2(t)
-		return
+	default:
+		ConvS6Go(t)
 	}
-	ConvS6Go(t)
+}
+
+// convS6Wide is ConvS6 with AVX-512: pairs of groups on the 512-bit
+// kernel (12 pixels of 16 channels, a register each; 16 outputs of a
+// pixel stored by one scatter), an odd last group on the 256-bit one.
+func convS6Wide(t *S4Tile) {
+	u := *t
+	u.NG = t.NG &^ 1
+	if t.NG%2 == 1 {
+		u.Flags &^= RightPad
+	}
+	convS12AVX512(&u)
+	if t.NG%2 == 1 {
+		v := *t
+		v.NG = 1
+		v.In, v.Out = unsafe.Add(t.In, 48*u.NG), unsafe.Add(t.Out, 24*u.NG)
+		v.Flags &^= LeftPad
+		convS6AVX2(&v)
+	}
 }
 
 // ConvS6Go is the portable ConvS6: the same sums in the same order.

@@ -671,3 +671,147 @@ s6store:
 	JLT s6group
 	VZEROUPPER
 	RET
+
+// The AVX-512 ConvS6 (convS12AVX512) takes the groups two at a time: 12
+// pixels of 16 output channels, one 512-bit register each (12 sums), a
+// tap's 16 weights in one register and each input float broadcast into
+// its multiply-add. The sums go to the 16 output rows by scatter stores
+// (offsets o*LDO in Z14). NG must be even; LeftPad applies to the first
+// pair's pixel 0, RightPad to the last pair's pixel 11 (their floats are
+// read from the zero through R12 and R13).
+
+// s12iota is 0..15: output channel o's row is at o*LDO.
+DATA s12iota<>+0(SB)/4, $0
+DATA s12iota<>+4(SB)/4, $1
+DATA s12iota<>+8(SB)/4, $2
+DATA s12iota<>+12(SB)/4, $3
+DATA s12iota<>+16(SB)/4, $4
+DATA s12iota<>+20(SB)/4, $5
+DATA s12iota<>+24(SB)/4, $6
+DATA s12iota<>+28(SB)/4, $7
+DATA s12iota<>+32(SB)/4, $8
+DATA s12iota<>+36(SB)/4, $9
+DATA s12iota<>+40(SB)/4, $10
+DATA s12iota<>+44(SB)/4, $11
+DATA s12iota<>+48(SB)/4, $12
+DATA s12iota<>+52(SB)/4, $13
+DATA s12iota<>+56(SB)/4, $14
+DATA s12iota<>+60(SB)/4, $15
+GLOBL s12iota<>(SB), RODATA|NOPTR, $64
+
+// S12TAP is one filter tap: its 16 weights at wo(BX) into Z12, pixel p's
+// float at pp broadcast and multiplied-added into Zp.
+#define S12TAP(wo, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11) \
+	VMOVUPS (wo)(BX), Z12; \
+	VFMADD231PS.BCST p0, Z12, Z0; \
+	VFMADD231PS.BCST p1, Z12, Z1; \
+	VFMADD231PS.BCST p2, Z12, Z2; \
+	VFMADD231PS.BCST p3, Z12, Z3; \
+	VFMADD231PS.BCST p4, Z12, Z4; \
+	VFMADD231PS.BCST p5, Z12, Z5; \
+	VFMADD231PS.BCST p6, Z12, Z6; \
+	VFMADD231PS.BCST p7, Z12, Z7; \
+	VFMADD231PS.BCST p8, Z12, Z8; \
+	VFMADD231PS.BCST p9, Z12, Z9; \
+	VFMADD231PS.BCST p10, Z12, Z10; \
+	VFMADD231PS.BCST p11, Z12, Z11
+
+// S12OUT scatters pixel p's sums (Zp) to its 16 output rows at off(AX).
+#define S12OUT(zp, off) \
+	KXNORW K1, K1, K1; \
+	VSCATTERDPS zp, K1, off(AX)(Z14*1)
+
+// func convS12AVX512(t *S4Tile)
+TEXT ·convS12AVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	MOVQ S_LDO(DX), AX
+	VPBROADCASTD AX, Z15
+	VPMULLD s12iota<>(SB), Z15, Z14
+	VPXORD Z13, Z13, Z13
+	XORQ DI, DI
+
+s12pair:
+	// R9: the pair's flags (LeftPad only for the first, RightPad only
+	// for the last).
+	MOVQ S_FLAGS(DX), R9
+	TESTQ DI, DI
+	JZ s12notleft
+	ANDQ $-5, R9
+s12notleft:
+	MOVQ S_NG(DX), AX
+	SUBQ $2, AX
+	CMPQ DI, AX
+	JEQ s12notright
+	ANDQ $-9, R9
+s12notright:
+	MOVQ S_BIAS(DX), AX
+	VMOVUPS (AX), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z0, Z11
+	LEAQ (DI)(DI*2), SI
+	SHLQ $4, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+
+s12channel:
+	XORQ R10, R10
+s12row:
+	ROWSETUPAT(96)
+	S12TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
+	S12TAP(64, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
+	S12TAP(128, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT s12row
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s12channel
+
+	TESTQ $2, R9
+	JZ s12store
+	VMAXPS Z13, Z0, Z0
+	VMAXPS Z13, Z1, Z1
+	VMAXPS Z13, Z2, Z2
+	VMAXPS Z13, Z3, Z3
+	VMAXPS Z13, Z4, Z4
+	VMAXPS Z13, Z5, Z5
+	VMAXPS Z13, Z6, Z6
+	VMAXPS Z13, Z7, Z7
+	VMAXPS Z13, Z8, Z8
+	VMAXPS Z13, Z9, Z9
+	VMAXPS Z13, Z10, Z10
+	VMAXPS Z13, Z11, Z11
+
+s12store:
+	LEAQ (DI)(DI*2), AX
+	SHLQ $3, AX
+	ADDQ S_OUT(DX), AX
+	S12OUT(Z0, 0)
+	S12OUT(Z1, 4)
+	S12OUT(Z2, 8)
+	S12OUT(Z3, 12)
+	S12OUT(Z4, 16)
+	S12OUT(Z5, 20)
+	S12OUT(Z6, 24)
+	S12OUT(Z7, 28)
+	S12OUT(Z8, 32)
+	S12OUT(Z9, 36)
+	S12OUT(Z10, 40)
+	S12OUT(Z11, 44)
+	ADDQ $2, DI
+	CMPQ DI, S_NG(DX)
+	JLT s12pair
+	VZEROUPPER
+	RET

@@ -40,6 +40,9 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 	if SIMD() {
 		kernels[4]["avx2"], kernels[6]["avx2"] = convS4AVX2, convS6AVX2
 	}
+	if Wide() {
+		kernels[6]["avx512"] = ConvS6 // pairs of groups on the 512-bit kernel
+	}
 	const ldx = 48
 	for _, tc := range []struct {
 		nb, nc, flags, ng int
@@ -72,6 +75,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{2, 5, RightPad, 2, []int{1, 2}, false, 6},
 		{2, 9, LeftPad | RightPad, 1, []int{0}, false, 6},
 		{2, 6, Relu, 3, []int{0, 2}, false, 6},
+		{2, 6, LeftPad | RightPad, 5, []int{0, 1}, false, 6}, // two pairs and an odd last group
+		{2, 11, Relu, 6, []int{0}, false, 6},
 	} {
 		px := max(tc.px, 4)
 		no, ldo := 8*tc.nb, px*tc.ng+3

@@ -114,28 +114,32 @@ func (c *tileCase) tile(out []float32) Tile {
 	return t
 }
 
-func TestConv4x24MatchesFloat64(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	kernels := map[string]func(*Tile){"go": Conv4x24Go}
-	if SIMD() {
-		kernels["avx2"] = conv4x24AVX2
-	}
-	for _, tc := range []struct {
-		nob, lastRows, nc, flags int
-		taps                     []int
-		skip                     int
-	}{
-		{1, 4, 1, 0, []int{0}, 0},
-		{1, 1, 3, Relu, []int{0}, 0},
-		{3, 2, 4, Accumulate, []int{7}, 0}, // one tap off the start, channels in pairs
-		{2, 4, 5, Relu, []int{3}, 0},       // ... and a last odd one
-		{2, 4, 4, 0, []int{0}, 1},          // one tap of two
-		{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}, 0},
-		{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}, 0},
-		{4, 4, 16, 0, []int{3, 1}, 0},
-		{2, 4, 6, 0, []int{9, 10, 11, 18, 19, 20}, 3}, // a 3x3 filter's last two rows
-	} {
+// tileCases are the micro-kernel calls the tests check: 1x1 and 3x3
+// taps, taps left out of the weights, accumulating, ReLU, partial last
+// blocks.
+var tileCases = []struct {
+	nob, lastRows, nc, flags int
+	taps                     []int
+	skip                     int
+}{
+	{1, 4, 1, 0, []int{0}, 0},
+	{1, 1, 3, Relu, []int{0}, 0},
+	{3, 2, 4, Accumulate, []int{7}, 0}, // one tap off the start, channels in pairs
+	{2, 4, 5, Relu, []int{3}, 0},       // ... and a last odd one
+	{2, 4, 4, 0, []int{0}, 1},          // one tap of two
+	{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}, 0},
+	{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}, 0},
+	{4, 4, 16, 0, []int{3, 1}, 0},
+	{2, 4, 6, 0, []int{9, 10, 11, 18, 19, 20}, 3}, // a 3x3 filter's last two rows
+}
+
+// checkTileCases runs kernels on tileCases with vectors of px pixels
+// against sums in float64 (the outputs past each vector left as they
+// were).
+func checkTileCases(t *testing.T, rng *rand.Rand, px int, kernels map[string]func(*Tile)) {
+	for _, tc := range tileCases {
 		c := newTileCase(rng, tc.nob, tc.lastRows, tc.nc, tc.flags, tc.taps, tc.skip)
+		c.px = px
 		want := c.want()
 		for name, k := range kernels {
 			got := c.run(k)
@@ -148,43 +152,23 @@ func TestConv4x24MatchesFloat64(t *testing.T) {
 	}
 }
 
+func TestConv4x24MatchesFloat64(t *testing.T) {
+	kernels := map[string]func(*Tile){"go": Conv4x24Go}
+	if SIMD() {
+		kernels["avx2"] = conv4x24AVX2
+	}
+	checkTileCases(t, rand.New(rand.NewPCG(5, 6)), 8, kernels)
+}
+
 // TestConv4x48MatchesFloat64 runs the 16-pixel-vector kernel (512-bit
-// where the CPU has AVX-512, else as two Conv4x24 calls) on the cases of
-// TestConv4x24MatchesFloat64, the outputs past each vector's 16 floats
-// left as they were.
+// where the CPU has AVX-512, else as two Conv4x24 calls) on the same
+// cases.
 func TestConv4x48MatchesFloat64(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
 	kernels := map[string]func(*Tile){"by24": conv4x48By24}
 	if Wide() {
 		kernels["avx512"] = conv4x48AVX512
 	}
-	for _, tc := range []struct {
-		nob, lastRows, nc, flags int
-		taps                     []int
-		skip                     int
-	}{
-		{1, 4, 1, 0, []int{0}, 0},
-		{1, 1, 3, Relu, []int{0}, 0},
-		{3, 2, 4, Accumulate, []int{7}, 0},
-		{2, 4, 5, Relu, []int{3}, 0},
-		{2, 4, 4, 0, []int{0}, 1},
-		{2, 3, 7, Accumulate, []int{0, 1, 2, 9, 10, 11, 18, 19, 20}, 0},
-		{3, 2, 5, Accumulate | Relu, []int{0, 2, 4, 30}, 0},
-		{4, 4, 16, 0, []int{3, 1}, 0},
-		{2, 4, 6, 0, []int{9, 10, 11, 18, 19, 20}, 3},
-	} {
-		c := newTileCase(rng, tc.nob, tc.lastRows, tc.nc, tc.flags, tc.taps, tc.skip)
-		c.px = 16
-		want := c.want()
-		for name, k := range kernels {
-			got := c.run(k)
-			for i := range got {
-				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
-					t.Fatalf("%s %+v: out[%d] = %v, want %v", name, tc, i, got[i], want[i])
-				}
-			}
-		}
-	}
+	checkTileCases(t, rand.New(rand.NewPCG(7, 8)), 16, kernels)
 }
 
 // BenchmarkConv4x24 is one 3x3 convolution tile of 112 output channels

@@ -165,8 +165,9 @@ func convS2Go1(t *S4Tile, px int) {
 // rows (WRows 0, 192, 384) and no right padding take the fast paths with
 // the rows' offsets in registers, as ConvS4's do. With AVX-512 the groups
 // go two at a time to a 512-bit kernel (convS6Wide): on the GPU
-// machine's Xeon the classifier's 16->32 layer 14-42% faster, 24->32 at
-// 184x320 10-14% (paired against the 256-bit kernel).
+// machine's Xeon the classifier's 16->32 layer 33-71% faster, 24->32 at
+// 184x320 15-25% (paired against the 256-bit kernel); chunks of 16
+// channels for every direct plan there were no better (-15% to +14%).
 func ConvS6(t *S4Tile) {
 	switch {
 	case useAVX512 && t.NG >= 2:

@@ -675,29 +675,12 @@ s6store:
 // The AVX-512 ConvS6 (convS12AVX512) takes the groups two at a time: 12
 // pixels of 16 output channels, one 512-bit register each (12 sums), a
 // tap's 16 weights in one register and each input float broadcast into
-// its multiply-add. The sums go to the 16 output rows by scatter stores
-// (offsets o*LDO in Z14). NG must be even; LeftPad applies to the first
+// its multiply-add. The sums are transposed in registers 4 pixels at a
+// time and stored as 16 rows of 4 floats (12 scatter stores a call, one
+// per pixel, were the first version). NG must be even; LeftPad applies to the first
 // pair's pixel 0, RightPad to the last pair's pixel 11 (their floats are
 // read from the zero through R12 and R13).
 
-// s12iota is 0..15: output channel o's row is at o*LDO.
-DATA s12iota<>+0(SB)/4, $0
-DATA s12iota<>+4(SB)/4, $1
-DATA s12iota<>+8(SB)/4, $2
-DATA s12iota<>+12(SB)/4, $3
-DATA s12iota<>+16(SB)/4, $4
-DATA s12iota<>+20(SB)/4, $5
-DATA s12iota<>+24(SB)/4, $6
-DATA s12iota<>+28(SB)/4, $7
-DATA s12iota<>+32(SB)/4, $8
-DATA s12iota<>+36(SB)/4, $9
-DATA s12iota<>+40(SB)/4, $10
-DATA s12iota<>+44(SB)/4, $11
-DATA s12iota<>+48(SB)/4, $12
-DATA s12iota<>+52(SB)/4, $13
-DATA s12iota<>+56(SB)/4, $14
-DATA s12iota<>+60(SB)/4, $15
-GLOBL s12iota<>(SB), RODATA|NOPTR, $64
 
 // S12TAP is one filter tap: its 16 weights at wo(BX) into Z12, pixel p's
 // float at pp broadcast and multiplied-added into Zp.
@@ -716,19 +699,42 @@ GLOBL s12iota<>(SB), RODATA|NOPTR, $64
 	VFMADD231PS.BCST p10, Z12, Z10; \
 	VFMADD231PS.BCST p11, Z12, Z11
 
-// S12OUT scatters pixel p's sums (Zp) to its 16 output rows at off(AX).
-#define S12OUT(zp, off) \
-	KXNORW K1, K1, K1; \
-	VSCATTERDPS zp, K1, off(AX)(Z14*1)
+// TRANS4Z transposes 4 pixels' registers of 16 output channels in place
+// (TRANS4 on 512 bits): afterwards 128-bit lane k of a_i holds the 4
+// pixels of output channel 4k+i. Z12-Z15 are scratch.
+#define TRANS4Z(a0, a1, a2, a3) \
+	VUNPCKLPS a1, a0, Z12; \
+	VUNPCKHPS a1, a0, Z13; \
+	VUNPCKLPS a3, a2, Z14; \
+	VUNPCKHPS a3, a2, Z15; \
+	VSHUFPS $0x44, Z14, Z12, a0; \
+	VSHUFPS $0xEE, Z14, Z12, a1; \
+	VSHUFPS $0x44, Z15, Z13, a2; \
+	VSHUFPS $0xEE, Z15, Z13, a3
+
+// S12LANE stores lane k of a0-a3 (output channels 4k..4k+3) at R10 (row
+// stride CX, BX = 3*CX) and moves R10 on 4 rows.
+#define S12LANE(k, a0, a1, a2, a3) \
+	VEXTRACTF32X4 $k, a0, (R10); \
+	VEXTRACTF32X4 $k, a1, (R10)(CX*1); \
+	VEXTRACTF32X4 $k, a2, (R10)(CX*2); \
+	VEXTRACTF32X4 $k, a3, (R10)(BX*1); \
+	LEAQ (R10)(CX*4), R10
+
+// S12STORE4 stores 4 pixels' sums (a0-a3) as 16 rows of 4 floats from
+// off(AX).
+#define S12STORE4(a0, a1, a2, a3, off) \
+	TRANS4Z(a0, a1, a2, a3); \
+	LEAQ off(AX), R10; \
+	S12LANE(0, a0, a1, a2, a3); \
+	S12LANE(1, a0, a1, a2, a3); \
+	S12LANE(2, a0, a1, a2, a3); \
+	S12LANE(3, a0, a1, a2, a3)
 
 // func convS12AVX512(t *S4Tile)
 TEXT ·convS12AVX512(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), DX
 	LEAQ ·s4zero(SB), R14
-	MOVQ S_LDO(DX), AX
-	VPBROADCASTD AX, Z15
-	VPMULLD s12iota<>(SB), Z15, Z14
-	VPXORD Z13, Z13, Z13
 	XORQ DI, DI
 
 s12pair:
@@ -781,6 +787,7 @@ s12row:
 
 	TESTQ $2, R9
 	JZ s12store
+	VPXORD Z13, Z13, Z13
 	VMAXPS Z13, Z0, Z0
 	VMAXPS Z13, Z1, Z1
 	VMAXPS Z13, Z2, Z2
@@ -798,18 +805,11 @@ s12store:
 	LEAQ (DI)(DI*2), AX
 	SHLQ $3, AX
 	ADDQ S_OUT(DX), AX
-	S12OUT(Z0, 0)
-	S12OUT(Z1, 4)
-	S12OUT(Z2, 8)
-	S12OUT(Z3, 12)
-	S12OUT(Z4, 16)
-	S12OUT(Z5, 20)
-	S12OUT(Z6, 24)
-	S12OUT(Z7, 28)
-	S12OUT(Z8, 32)
-	S12OUT(Z9, 36)
-	S12OUT(Z10, 40)
-	S12OUT(Z11, 44)
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S12STORE4(Z0, Z1, Z2, Z3, 0)
+	S12STORE4(Z4, Z5, Z6, Z7, 16)
+	S12STORE4(Z8, Z9, Z10, Z11, 32)
 	ADDQ $2, DI
 	CMPQ DI, S_NG(DX)
 	JLT s12pair

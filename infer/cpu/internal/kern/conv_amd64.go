@@ -22,6 +22,9 @@ func conv4x48AVX512(t *Tile)
 func convS12AVX512(t *S4Tile)
 
 //go:noescape
+func convS4x3AVX512(t *S4Tile)
+
+//go:noescape
 func conv4x24AVX2(t *Tile)
 
 //go:noescape

@@ -28,3 +28,5 @@ func convS6AVX2(*S4Tile) { panic("kern: no vector kernel in this build") }
 func conv4x48AVX512(*Tile) { panic("kern: no vector kernel in this build") }
 
 func convS12AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func convS4x3AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }

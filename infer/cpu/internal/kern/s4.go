@@ -69,13 +69,43 @@ const (
 	RightPad = 8
 )
 
-// ConvS4 runs the stride-2 kernel t describes.
+// ConvS4 runs the stride-2 kernel t describes. With AVX-512, groups of 3
+// blocks go three at a time to a 512-bit kernel (convS4Wide): on the GPU
+// machine's Xeon, paired against the 256-bit kernel, stride-2 layers with
+// 24-channel chunks 12-33% faster (24->48 at 136x240 27-33%, the staged
+// 48->64 and 64->96 18-28%, the 3-channel first layer 23%).
 func ConvS4(t *S4Tile) {
-	if useAsm {
+	switch {
+	case useAVX512 && t.NB == 3 && t.NG >= 3:
+		convS4Wide(t)
+	case useAsm:
 		convS4AVX2(t)
-		return
+	default:
+		ConvS4Go(t)
 	}
-	ConvS4Go(t)
+}
+
+// convS4Wide is ConvS4 for 3 blocks with AVX-512: triples of groups on
+// the 512-bit kernel (12 pixels of 24 channels a call), the groups left
+// over on the 256-bit one.
+func convS4Wide(t *S4Tile) {
+	u := *t
+	u.NG = t.NG / 3 * 3
+	rest := t.NG - u.NG
+	if rest > 0 {
+		u.Flags &^= RightPad
+	}
+	convS4x3AVX512(&u)
+	if rest > 0 {
+		v := *t
+		v.NG = rest
+		v.In, v.Out = unsafe.Add(t.In, 32*u.NG), unsafe.Add(t.Out, 16*u.NG)
+		if t.Acc != nil {
+			v.Acc = unsafe.Add(t.Acc, 16*u.NG)
+		}
+		v.Flags &^= LeftPad
+		convS4AVX2(&v)
+	}
 }
 
 // ConvS4Go is the portable stride-2 kernel: the same sums as the

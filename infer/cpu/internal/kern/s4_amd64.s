@@ -815,3 +815,223 @@ s12store:
 	JLT s12pair
 	VZEROUPPER
 	RET
+
+// The AVX-512 ConvS4 for 3 blocks (convS4x3AVX512) takes the groups three
+// at a time: 12 pixels of 24 output channels, channels 0-15 of a pixel in
+// a 512-bit register and 16-23 in a 256-bit one (Z0-Z11 and Y16-Y27,
+// EVEX-encoded), the tap's weights in Z28 and Y29, each input float
+// broadcast once into Z30 for both. The sums are transposed in registers
+// 4 pixels at a time (TRANS4Z, TRANS4) and stored as rows of 4 floats;
+// with Accumulate they are loaded the same way from Acc or Out. NG must
+// be a multiple of 3; LeftPad applies to the first triple's pixel 0,
+// RightPad to the last triple's pixel 11.
+
+// S4WPX multiplies-adds the float at src, broadcast, with the tap's
+// weights into pixel sums z (channels 0-15) and y (16-23).
+#define S4WPX(src, z, y) \
+	VBROADCASTSS src, Z30; \
+	VFMADD231PS Z30, Z28, z; \
+	VFMADD231PS Y30, Y29, y
+
+// S4WTAP is one filter tap: its 24 weights at wo(BX), the 12 pixels'
+// floats at p0-p11.
+#define S4WTAP(wo, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Y29; \
+	S4WPX(p0, Z0, Y16); \
+	S4WPX(p1, Z1, Y17); \
+	S4WPX(p2, Z2, Y18); \
+	S4WPX(p3, Z3, Y19); \
+	S4WPX(p4, Z4, Y20); \
+	S4WPX(p5, Z5, Y21); \
+	S4WPX(p6, Z6, Y22); \
+	S4WPX(p7, Z7, Y23); \
+	S4WPX(p8, Z8, Y24); \
+	S4WPX(p9, Z9, Y25); \
+	S4WPX(p10, Z10, Y26); \
+	S4WPX(p11, Z11, Y27)
+
+// S4WLOAD4 loads 4 pixels' sums from 24 rows of 4 floats at off(AX)
+// (row stride CX, BX = 3*CX): rows 0-15 into z0-z3, 16-23 into y0-y3
+// (x0-x3 their low halves), pixel p in the p-th.
+#define S4WLOAD4(z0, z1, z2, z3, y0, y1, y2, y3, x0, x1, x2, x3, off) \
+	LEAQ off(AX), R10; \
+	VINSERTF32X4 $0, (R10), z0, z0; \
+	VINSERTF32X4 $0, (R10)(CX*1), z1, z1; \
+	VINSERTF32X4 $0, (R10)(CX*2), z2, z2; \
+	VINSERTF32X4 $0, (R10)(BX*1), z3, z3; \
+	LEAQ (R10)(CX*4), R10; \
+	VINSERTF32X4 $1, (R10), z0, z0; \
+	VINSERTF32X4 $1, (R10)(CX*1), z1, z1; \
+	VINSERTF32X4 $1, (R10)(CX*2), z2, z2; \
+	VINSERTF32X4 $1, (R10)(BX*1), z3, z3; \
+	LEAQ (R10)(CX*4), R10; \
+	VINSERTF32X4 $2, (R10), z0, z0; \
+	VINSERTF32X4 $2, (R10)(CX*1), z1, z1; \
+	VINSERTF32X4 $2, (R10)(CX*2), z2, z2; \
+	VINSERTF32X4 $2, (R10)(BX*1), z3, z3; \
+	LEAQ (R10)(CX*4), R10; \
+	VINSERTF32X4 $3, (R10), z0, z0; \
+	VINSERTF32X4 $3, (R10)(CX*1), z1, z1; \
+	VINSERTF32X4 $3, (R10)(CX*2), z2, z2; \
+	VINSERTF32X4 $3, (R10)(BX*1), z3, z3; \
+	LEAQ (R10)(CX*4), R10; \
+	TRANS4Z(z0, z1, z2, z3); \
+	VMOVUPS (R10), x0; \
+	VMOVUPS (R10)(CX*1), x1; \
+	VMOVUPS (R10)(CX*2), x2; \
+	VMOVUPS (R10)(BX*1), x3; \
+	LEAQ (R10)(CX*4), R10; \
+	VINSERTF32X4 $1, (R10), y0, y0; \
+	VINSERTF32X4 $1, (R10)(CX*1), y1, y1; \
+	VINSERTF32X4 $1, (R10)(CX*2), y2, y2; \
+	VINSERTF32X4 $1, (R10)(BX*1), y3, y3; \
+	TRANS4(y0, y1, y2, y3)
+
+// S4WSTORE4 stores 4 pixels' sums (z0-z3 channels 0-15, y0-y3 16-23) as
+// 24 rows of 4 floats from off(AX).
+#define S4WSTORE4(z0, z1, z2, z3, y0, y1, y2, y3, x0, x1, x2, x3, off) \
+	S12STORE4(z0, z1, z2, z3, off); \
+	TRANS4(y0, y1, y2, y3); \
+	VMOVUPS x0, (R10); \
+	VMOVUPS x1, (R10)(CX*1); \
+	VMOVUPS x2, (R10)(CX*2); \
+	VMOVUPS x3, (R10)(BX*1); \
+	LEAQ (R10)(CX*4), R10; \
+	VEXTRACTF32X4 $1, y0, (R10); \
+	VEXTRACTF32X4 $1, y1, (R10)(CX*1); \
+	VEXTRACTF32X4 $1, y2, (R10)(CX*2); \
+	VEXTRACTF32X4 $1, y3, (R10)(BX*1)
+
+// func convS4x3AVX512(t *S4Tile)
+TEXT ·convS4x3AVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+
+s4wtriple:
+	// R9: the triple's flags (LeftPad only for the first, RightPad only
+	// for the last).
+	MOVQ S_FLAGS(DX), R9
+	TESTQ DI, DI
+	JZ s4wnotleft
+	ANDQ $-5, R9
+s4wnotleft:
+	MOVQ S_NG(DX), AX
+	SUBQ $3, AX
+	CMPQ DI, AX
+	JEQ s4wnotright
+	ANDQ $-9, R9
+s4wnotright:
+	TESTQ $1, R9
+	JNZ s4wacc
+	MOVQ S_BIAS(DX), AX
+	VMOVUPS (AX), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z0, Z11
+	VMOVUPS 64(AX), Y16
+	VMOVAPS Y16, Y17
+	VMOVAPS Y16, Y18
+	VMOVAPS Y16, Y19
+	VMOVAPS Y16, Y20
+	VMOVAPS Y16, Y21
+	VMOVAPS Y16, Y22
+	VMOVAPS Y16, Y23
+	VMOVAPS Y16, Y24
+	VMOVAPS Y16, Y25
+	VMOVAPS Y16, Y26
+	VMOVAPS Y16, Y27
+	JMP s4wsums
+
+s4wacc:
+	// Accumulate: the sums start from Acc, or without it the output.
+	MOVQ DI, AX
+	SHLQ $4, AX
+	MOVQ S_ACC(DX), CX
+	TESTQ CX, CX
+	JZ s4waccout
+	ADDQ CX, AX
+	MOVQ S_ACCLDO(DX), CX
+	JMP s4wload
+s4waccout:
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+s4wload:
+	LEAQ (CX)(CX*2), BX
+	S4WLOAD4(Z0, Z1, Z2, Z3, Y16, Y17, Y18, Y19, X16, X17, X18, X19, 0)
+	S4WLOAD4(Z4, Z5, Z6, Z7, Y20, Y21, Y22, Y23, X20, X21, X22, X23, 16)
+	S4WLOAD4(Z8, Z9, Z10, Z11, Y24, Y25, Y26, Y27, X24, X25, X26, X27, 32)
+
+s4wsums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+
+s4wchannel:
+	XORQ R10, R10
+s4wrow:
+	ROWSETUPAT(96)
+	S4WTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
+	S4WTAP(96, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
+	S4WTAP(192, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT s4wrow
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s4wchannel
+
+	TESTQ $2, R9
+	JZ s4wstore
+	VPXORD Z13, Z13, Z13
+	VMAXPS Z13, Z0, Z0
+	VMAXPS Z13, Z1, Z1
+	VMAXPS Z13, Z2, Z2
+	VMAXPS Z13, Z3, Z3
+	VMAXPS Z13, Z4, Z4
+	VMAXPS Z13, Z5, Z5
+	VMAXPS Z13, Z6, Z6
+	VMAXPS Z13, Z7, Z7
+	VMAXPS Z13, Z8, Z8
+	VMAXPS Z13, Z9, Z9
+	VMAXPS Z13, Z10, Z10
+	VMAXPS Z13, Z11, Z11
+	VMAXPS Y13, Y16, Y16
+	VMAXPS Y13, Y17, Y17
+	VMAXPS Y13, Y18, Y18
+	VMAXPS Y13, Y19, Y19
+	VMAXPS Y13, Y20, Y20
+	VMAXPS Y13, Y21, Y21
+	VMAXPS Y13, Y22, Y22
+	VMAXPS Y13, Y23, Y23
+	VMAXPS Y13, Y24, Y24
+	VMAXPS Y13, Y25, Y25
+	VMAXPS Y13, Y26, Y26
+	VMAXPS Y13, Y27, Y27
+
+s4wstore:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S4WSTORE4(Z0, Z1, Z2, Z3, Y16, Y17, Y18, Y19, X16, X17, X18, X19, 0)
+	S4WSTORE4(Z4, Z5, Z6, Z7, Y20, Y21, Y22, Y23, X20, X21, X22, X23, 16)
+	S4WSTORE4(Z8, Z9, Z10, Z11, Y24, Y25, Y26, Y27, X24, X25, X26, X27, 32)
+	ADDQ $3, DI
+	CMPQ DI, S_NG(DX)
+	JLT s4wtriple
+	VZEROUPPER
+	RET

@@ -25,6 +25,9 @@ func convS12AVX512(t *S4Tile)
 func convS4x3AVX512(t *S4Tile)
 
 //go:noescape
+func convS4x2AVX512(t *S4Tile)
+
+//go:noescape
 func conv4x24AVX2(t *Tile)
 
 //go:noescape

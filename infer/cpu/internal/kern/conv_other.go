@@ -30,3 +30,5 @@ func conv4x48AVX512(*Tile) { panic("kern: no vector kernel in this build") }
 func convS12AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
 
 func convS4x3AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func convS4x2AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }

@@ -15,8 +15,8 @@
 // the purego tag); elsewhere a Go loop computes the same sums. With
 // AVX-512 the micro-kernel has a 512-bit twin for vectors of 16 pixels
 // (Conv4x48, used by the Winograd products), ConvS6 runs its groups in
-// pairs and ConvS4 its 3-block groups in triples on 512-bit registers;
-// the direct row bands, 1x1 and 2-block ConvS4 are 256-bit so far.
+// pairs and ConvS4 in triples on 512-bit registers; the direct row bands
+// and the 1x1 path are 256-bit so far.
 package kern
 
 import "unsafe"

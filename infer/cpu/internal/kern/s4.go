@@ -69,14 +69,16 @@ const (
 	RightPad = 8
 )
 
-// ConvS4 runs the stride-2 kernel t describes. With AVX-512, groups of 3
-// blocks go three at a time to a 512-bit kernel (convS4Wide): on the GPU
+// ConvS4 runs the stride-2 kernel t describes. With AVX-512, groups go
+// three at a time to a 512-bit kernel (convS4Wide): for 3 blocks on the GPU
 // machine's Xeon, paired against the 256-bit kernel, stride-2 layers with
 // 24-channel chunks 12-33% faster (24->48 at 136x240 27-33%, the staged
-// 48->64 and 64->96 18-28%, the 3-channel first layer 23%).
+// 48->64 and 64->96 18-28%, the 3-channel first layer 23%); for 2 blocks
+// 16->32 at 160x160 26-28%, 3->16 at 96x96 45-58% but at 320x320 2-4%
+// slower.
 func ConvS4(t *S4Tile) {
 	switch {
-	case useAVX512 && t.NB == 3 && t.NG >= 3:
+	case useAVX512 && t.NG >= 3:
 		convS4Wide(t)
 	case useAsm:
 		convS4AVX2(t)
@@ -85,9 +87,9 @@ func ConvS4(t *S4Tile) {
 	}
 }
 
-// convS4Wide is ConvS4 for 3 blocks with AVX-512: triples of groups on
-// the 512-bit kernel (12 pixels of 24 channels a call), the groups left
-// over on the 256-bit one.
+// convS4Wide is ConvS4 with AVX-512: triples of groups on a 512-bit
+// kernel (12 pixels of 24 or 16 channels a call), the groups left over
+// on the 256-bit one.
 func convS4Wide(t *S4Tile) {
 	u := *t
 	u.NG = t.NG / 3 * 3
@@ -95,7 +97,11 @@ func convS4Wide(t *S4Tile) {
 	if rest > 0 {
 		u.Flags &^= RightPad
 	}
-	convS4x3AVX512(&u)
+	if t.NB == 3 {
+		convS4x3AVX512(&u)
+	} else {
+		convS4x2AVX512(&u)
+	}
 	if rest > 0 {
 		v := *t
 		v.NG = rest

@@ -851,10 +851,10 @@ s12store:
 	S4WPX(p10, Z10, Y26); \
 	S4WPX(p11, Z11, Y27)
 
-// S4WLOAD4 loads 4 pixels' sums from 24 rows of 4 floats at off(AX)
-// (row stride CX, BX = 3*CX): rows 0-15 into z0-z3, 16-23 into y0-y3
-// (x0-x3 their low halves), pixel p in the p-th.
-#define S4WLOAD4(z0, z1, z2, z3, y0, y1, y2, y3, x0, x1, x2, x3, off) \
+// S4VLOAD4 loads 4 pixels' sums of 16 output channels from 16 rows of 4
+// floats at off(AX) (row stride CX, BX = 3*CX) into z0-z3, pixel p in the
+// p-th (the inverse of S12STORE4); R10 ends at row 16.
+#define S4VLOAD4(z0, z1, z2, z3, off) \
 	LEAQ off(AX), R10; \
 	VINSERTF32X4 $0, (R10), z0, z0; \
 	VINSERTF32X4 $0, (R10)(CX*1), z1, z1; \
@@ -876,7 +876,12 @@ s12store:
 	VINSERTF32X4 $3, (R10)(CX*2), z2, z2; \
 	VINSERTF32X4 $3, (R10)(BX*1), z3, z3; \
 	LEAQ (R10)(CX*4), R10; \
-	TRANS4Z(z0, z1, z2, z3); \
+	TRANS4Z(z0, z1, z2, z3)
+
+// S4WLOAD4 is S4VLOAD4 for 24 output channels: rows 16-23 into y0-y3
+// (x0-x3 their low halves).
+#define S4WLOAD4(z0, z1, z2, z3, y0, y1, y2, y3, x0, x1, x2, x3, off) \
+	S4VLOAD4(z0, z1, z2, z3, off); \
 	VMOVUPS (R10), x0; \
 	VMOVUPS (R10)(CX*1), x1; \
 	VMOVUPS (R10)(CX*2), x2; \
@@ -1033,5 +1038,139 @@ s4wstore:
 	ADDQ $3, DI
 	CMPQ DI, S_NG(DX)
 	JLT s4wtriple
+	VZEROUPPER
+	RET
+
+// The 2-block variant (convS4x2AVX512): 12 pixels of 16 output channels,
+// a 512-bit register each, as the 6-pixel pair kernel but on ConvS4's
+// 4-pixel groups (and with Accumulate).
+
+
+// S4VTAP is S4WTAP for 16 output channels: its 16 weights at wo(BX).
+#define S4VTAP(wo, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11) \
+	VMOVUPS (wo)(BX), Z28; \
+	S4VPX(p0, Z0); \
+	S4VPX(p1, Z1); \
+	S4VPX(p2, Z2); \
+	S4VPX(p3, Z3); \
+	S4VPX(p4, Z4); \
+	S4VPX(p5, Z5); \
+	S4VPX(p6, Z6); \
+	S4VPX(p7, Z7); \
+	S4VPX(p8, Z8); \
+	S4VPX(p9, Z9); \
+	S4VPX(p10, Z10); \
+	S4VPX(p11, Z11)
+
+// S4VPX multiplies-adds the float at src, broadcast, with Z28 into z.
+#define S4VPX(src, z) \
+	VFMADD231PS.BCST src, Z28, z
+
+// func convS4x2AVX512(t *S4Tile)
+TEXT ·convS4x2AVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+
+s4vtriple:
+	// R9: the triple's flags (LeftPad only for the first, RightPad only
+	// for the last).
+	MOVQ S_FLAGS(DX), R9
+	TESTQ DI, DI
+	JZ s4vnotleft
+	ANDQ $-5, R9
+s4vnotleft:
+	MOVQ S_NG(DX), AX
+	SUBQ $3, AX
+	CMPQ DI, AX
+	JEQ s4vnotright
+	ANDQ $-9, R9
+s4vnotright:
+	TESTQ $1, R9
+	JNZ s4vacc
+	MOVQ S_BIAS(DX), AX
+	VMOVUPS (AX), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z0, Z11
+	JMP s4vsums
+
+s4vacc:
+	// Accumulate: the sums start from Acc, or without it the output.
+	MOVQ DI, AX
+	SHLQ $4, AX
+	MOVQ S_ACC(DX), CX
+	TESTQ CX, CX
+	JZ s4vaccout
+	ADDQ CX, AX
+	MOVQ S_ACCLDO(DX), CX
+	JMP s4vload
+s4vaccout:
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+s4vload:
+	LEAQ (CX)(CX*2), BX
+	S4VLOAD4(Z0, Z1, Z2, Z3, 0)
+	S4VLOAD4(Z4, Z5, Z6, Z7, 16)
+	S4VLOAD4(Z8, Z9, Z10, Z11, 32)
+
+s4vsums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+
+s4vchannel:
+	XORQ R10, R10
+s4vrow:
+	ROWSETUPAT(96)
+	S4VTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
+	S4VTAP(64, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
+	S4VTAP(128, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT s4vrow
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s4vchannel
+
+	TESTQ $2, R9
+	JZ s4vstore
+	VPXORD Z13, Z13, Z13
+	VMAXPS Z13, Z0, Z0
+	VMAXPS Z13, Z1, Z1
+	VMAXPS Z13, Z2, Z2
+	VMAXPS Z13, Z3, Z3
+	VMAXPS Z13, Z4, Z4
+	VMAXPS Z13, Z5, Z5
+	VMAXPS Z13, Z6, Z6
+	VMAXPS Z13, Z7, Z7
+	VMAXPS Z13, Z8, Z8
+	VMAXPS Z13, Z9, Z9
+	VMAXPS Z13, Z10, Z10
+	VMAXPS Z13, Z11, Z11
+
+s4vstore:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S12STORE4(Z0, Z1, Z2, Z3, 0)
+	S12STORE4(Z4, Z5, Z6, Z7, 16)
+	S12STORE4(Z8, Z9, Z10, Z11, 32)
+	ADDQ $3, DI
+	CMPQ DI, S_NG(DX)
+	JLT s4vtriple
 	VZEROUPPER
 	RET

@@ -42,7 +42,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 	}
 	if Wide() {
 		kernels[6]["avx512"] = ConvS6 // pairs of groups on the 512-bit kernel
-		kernels[4]["avx512"] = ConvS4 // triples of 3-block groups
+		kernels[4]["avx512"] = ConvS4 // triples of groups
 	}
 	const ldx = 48
 	for _, tc := range []struct {
@@ -71,6 +71,10 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{3, 4, Accumulate, 3, []int{0, 1, 2}, false, 0},
 		{3, 16, 0, 6, []int{0, 1, 2}, false, 0},
 		{3, 7, Accumulate | LeftPad, 5, []int{0, 2}, true, 0},
+		{2, 6, Accumulate | Relu | LeftPad, 6, []int{0, 1, 2}, true, 0}, // 2 blocks: two triples, from Acc
+		{2, 5, LeftPad | RightPad, 4, []int{1, 2}, false, 0},
+		{2, 9, Relu | RightPad, 7, []int{0, 1}, false, 0},
+		{2, 3, Accumulate, 3, []int{0, 1, 2}, false, 0},
 		{2, 5, LeftPad | Relu, 2, []int{0, 1, 2}, false, 0},      // the 3-row path with the left padding, 2 blocks
 		{3, 7, Accumulate | LeftPad, 3, []int{0, 1, 2}, true, 0}, // and 3 blocks, accumulating
 		{2, 1, 0, 1, []int{0, 1, 2}, false, 6},

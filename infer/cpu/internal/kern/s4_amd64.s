@@ -56,20 +56,23 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 // ROWSETUP is ROWSETUPAT for a group of 4 pixels (9 floats a row).
 #define ROWSETUP ROWSETUPAT(32)
 
-// GROUPFLAGS sets R9 to the flags of group DI: LeftPad only for the
-// first, RightPad only for the last (AX scratch).
-#define GROUPFLAGS(notleft, notright) \
+// GROUPFLAGSN sets R9 to the flags of the n groups from group DI:
+// LeftPad only for the first n, RightPad only for the last (AX scratch).
+#define GROUPFLAGSN(n, notleft, notright) \
 	MOVQ S_FLAGS(DX), R9; \
 	TESTQ DI, DI; \
 	JZ notleft; \
 	ANDQ $-5, R9; \
 notleft: \
 	MOVQ S_NG(DX), AX; \
-	DECQ AX; \
+	SUBQ $n, AX; \
 	CMPQ DI, AX; \
 	JEQ notright; \
 	ANDQ $-9, R9; \
 notright:
+
+// GROUPFLAGS is GROUPFLAGSN for one group.
+#define GROUPFLAGS(notleft, notright) GROUPFLAGSN(1, notleft, notright)
 
 // TRANS4 transposes 4 pixels' vectors of 8 output channels in place:
 // afterwards a0 holds channels 0 and 4 of the 4 pixels (its low and high
@@ -682,6 +685,37 @@ s6store:
 // read from the zero through R12 and R13).
 
 
+// ZBIAS12 sets the sums Z0-Z11 to the 16 floats at (AX).
+#define ZBIAS12 \
+	VMOVUPS (AX), Z0; \
+	VMOVAPS Z0, Z1; \
+	VMOVAPS Z0, Z2; \
+	VMOVAPS Z0, Z3; \
+	VMOVAPS Z0, Z4; \
+	VMOVAPS Z0, Z5; \
+	VMOVAPS Z0, Z6; \
+	VMOVAPS Z0, Z7; \
+	VMOVAPS Z0, Z8; \
+	VMOVAPS Z0, Z9; \
+	VMOVAPS Z0, Z10; \
+	VMOVAPS Z0, Z11
+
+// ZRELU12 clamps the sums Z0-Z11 at 0 (Z13 the zero).
+#define ZRELU12 \
+	VPXORD Z13, Z13, Z13; \
+	VMAXPS Z13, Z0, Z0; \
+	VMAXPS Z13, Z1, Z1; \
+	VMAXPS Z13, Z2, Z2; \
+	VMAXPS Z13, Z3, Z3; \
+	VMAXPS Z13, Z4, Z4; \
+	VMAXPS Z13, Z5, Z5; \
+	VMAXPS Z13, Z6, Z6; \
+	VMAXPS Z13, Z7, Z7; \
+	VMAXPS Z13, Z8, Z8; \
+	VMAXPS Z13, Z9, Z9; \
+	VMAXPS Z13, Z10, Z10; \
+	VMAXPS Z13, Z11, Z11
+
 // S12TAP is one filter tap: its 16 weights at wo(BX) into Z12, pixel p's
 // float at pp broadcast and multiplied-added into Zp.
 #define S12TAP(wo, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11) \
@@ -740,30 +774,9 @@ TEXT ·convS12AVX512(SB), NOSPLIT, $0-8
 s12pair:
 	// R9: the pair's flags (LeftPad only for the first, RightPad only
 	// for the last).
-	MOVQ S_FLAGS(DX), R9
-	TESTQ DI, DI
-	JZ s12notleft
-	ANDQ $-5, R9
-s12notleft:
-	MOVQ S_NG(DX), AX
-	SUBQ $2, AX
-	CMPQ DI, AX
-	JEQ s12notright
-	ANDQ $-9, R9
-s12notright:
+	GROUPFLAGSN(2, s12notleft, s12notright)
 	MOVQ S_BIAS(DX), AX
-	VMOVUPS (AX), Z0
-	VMOVAPS Z0, Z1
-	VMOVAPS Z0, Z2
-	VMOVAPS Z0, Z3
-	VMOVAPS Z0, Z4
-	VMOVAPS Z0, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z0, Z7
-	VMOVAPS Z0, Z8
-	VMOVAPS Z0, Z9
-	VMOVAPS Z0, Z10
-	VMOVAPS Z0, Z11
+	ZBIAS12
 	LEAQ (DI)(DI*2), SI
 	SHLQ $4, SI
 	ADDQ S_IN(DX), SI
@@ -787,19 +800,7 @@ s12row:
 
 	TESTQ $2, R9
 	JZ s12store
-	VPXORD Z13, Z13, Z13
-	VMAXPS Z13, Z0, Z0
-	VMAXPS Z13, Z1, Z1
-	VMAXPS Z13, Z2, Z2
-	VMAXPS Z13, Z3, Z3
-	VMAXPS Z13, Z4, Z4
-	VMAXPS Z13, Z5, Z5
-	VMAXPS Z13, Z6, Z6
-	VMAXPS Z13, Z7, Z7
-	VMAXPS Z13, Z8, Z8
-	VMAXPS Z13, Z9, Z9
-	VMAXPS Z13, Z10, Z10
-	VMAXPS Z13, Z11, Z11
+	ZRELU12
 
 s12store:
 	LEAQ (DI)(DI*2), AX
@@ -909,137 +910,53 @@ s12store:
 	VEXTRACTF32X4 $1, y3, (R10)(BX*1)
 
 // func convS4x3AVX512(t *S4Tile)
-TEXT ·convS4x3AVX512(SB), NOSPLIT, $0-8
-	MOVQ t+0(FP), DX
-	LEAQ ·s4zero(SB), R14
-	XORQ DI, DI
-
-s4wtriple:
-	// R9: the triple's flags (LeftPad only for the first, RightPad only
-	// for the last).
-	MOVQ S_FLAGS(DX), R9
-	TESTQ DI, DI
-	JZ s4wnotleft
-	ANDQ $-5, R9
-s4wnotleft:
-	MOVQ S_NG(DX), AX
-	SUBQ $3, AX
-	CMPQ DI, AX
-	JEQ s4wnotright
-	ANDQ $-9, R9
-s4wnotright:
-	TESTQ $1, R9
-	JNZ s4wacc
-	MOVQ S_BIAS(DX), AX
-	VMOVUPS (AX), Z0
-	VMOVAPS Z0, Z1
-	VMOVAPS Z0, Z2
-	VMOVAPS Z0, Z3
-	VMOVAPS Z0, Z4
-	VMOVAPS Z0, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z0, Z7
-	VMOVAPS Z0, Z8
-	VMOVAPS Z0, Z9
-	VMOVAPS Z0, Z10
-	VMOVAPS Z0, Z11
-	VMOVUPS 64(AX), Y16
-	VMOVAPS Y16, Y17
-	VMOVAPS Y16, Y18
-	VMOVAPS Y16, Y19
-	VMOVAPS Y16, Y20
-	VMOVAPS Y16, Y21
-	VMOVAPS Y16, Y22
-	VMOVAPS Y16, Y23
-	VMOVAPS Y16, Y24
-	VMOVAPS Y16, Y25
-	VMOVAPS Y16, Y26
+#define WTAP S4WTAP
+#define WTS 96
+#define WYBIAS \
+	VMOVUPS 64(AX), Y16; \
+	VMOVAPS Y16, Y17; \
+	VMOVAPS Y16, Y18; \
+	VMOVAPS Y16, Y19; \
+	VMOVAPS Y16, Y20; \
+	VMOVAPS Y16, Y21; \
+	VMOVAPS Y16, Y22; \
+	VMOVAPS Y16, Y23; \
+	VMOVAPS Y16, Y24; \
+	VMOVAPS Y16, Y25; \
+	VMOVAPS Y16, Y26; \
 	VMOVAPS Y16, Y27
-	JMP s4wsums
-
-s4wacc:
-	// Accumulate: the sums start from Acc, or without it the output.
-	MOVQ DI, AX
-	SHLQ $4, AX
-	MOVQ S_ACC(DX), CX
-	TESTQ CX, CX
-	JZ s4waccout
-	ADDQ CX, AX
-	MOVQ S_ACCLDO(DX), CX
-	JMP s4wload
-s4waccout:
-	ADDQ S_OUT(DX), AX
-	MOVQ S_LDO(DX), CX
-s4wload:
-	LEAQ (CX)(CX*2), BX
-	S4WLOAD4(Z0, Z1, Z2, Z3, Y16, Y17, Y18, Y19, X16, X17, X18, X19, 0)
-	S4WLOAD4(Z4, Z5, Z6, Z7, Y20, Y21, Y22, Y23, X20, X21, X22, X23, 16)
-	S4WLOAD4(Z8, Z9, Z10, Z11, Y24, Y25, Y26, Y27, X24, X25, X26, X27, 32)
-
-s4wsums:
-	MOVQ DI, SI
-	SHLQ $5, SI
-	ADDQ S_IN(DX), SI
-	MOVQ S_W(DX), R8
-	MOVQ S_NC(DX), R11
-
-s4wchannel:
-	XORQ R10, R10
-s4wrow:
-	ROWSETUPAT(96)
-	S4WTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
-	S4WTAP(96, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
-	S4WTAP(192, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT s4wrow
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s4wchannel
-
-	TESTQ $2, R9
-	JZ s4wstore
-	VPXORD Z13, Z13, Z13
-	VMAXPS Z13, Z0, Z0
-	VMAXPS Z13, Z1, Z1
-	VMAXPS Z13, Z2, Z2
-	VMAXPS Z13, Z3, Z3
-	VMAXPS Z13, Z4, Z4
-	VMAXPS Z13, Z5, Z5
-	VMAXPS Z13, Z6, Z6
-	VMAXPS Z13, Z7, Z7
-	VMAXPS Z13, Z8, Z8
-	VMAXPS Z13, Z9, Z9
-	VMAXPS Z13, Z10, Z10
-	VMAXPS Z13, Z11, Z11
-	VMAXPS Y13, Y16, Y16
-	VMAXPS Y13, Y17, Y17
-	VMAXPS Y13, Y18, Y18
-	VMAXPS Y13, Y19, Y19
-	VMAXPS Y13, Y20, Y20
-	VMAXPS Y13, Y21, Y21
-	VMAXPS Y13, Y22, Y22
-	VMAXPS Y13, Y23, Y23
-	VMAXPS Y13, Y24, Y24
-	VMAXPS Y13, Y25, Y25
-	VMAXPS Y13, Y26, Y26
+#define WYRELU \
+	VMAXPS Y13, Y16, Y16; \
+	VMAXPS Y13, Y17, Y17; \
+	VMAXPS Y13, Y18, Y18; \
+	VMAXPS Y13, Y19, Y19; \
+	VMAXPS Y13, Y20, Y20; \
+	VMAXPS Y13, Y21, Y21; \
+	VMAXPS Y13, Y22, Y22; \
+	VMAXPS Y13, Y23, Y23; \
+	VMAXPS Y13, Y24, Y24; \
+	VMAXPS Y13, Y25, Y25; \
+	VMAXPS Y13, Y26, Y26; \
 	VMAXPS Y13, Y27, Y27
+#define WLOAD0 S4WLOAD4(Z0, Z1, Z2, Z3, Y16, Y17, Y18, Y19, X16, X17, X18, X19, 0)
+#define WLOAD1 S4WLOAD4(Z4, Z5, Z6, Z7, Y20, Y21, Y22, Y23, X20, X21, X22, X23, 16)
+#define WLOAD2 S4WLOAD4(Z8, Z9, Z10, Z11, Y24, Y25, Y26, Y27, X24, X25, X26, X27, 32)
+#define WSTORE0 S4WSTORE4(Z0, Z1, Z2, Z3, Y16, Y17, Y18, Y19, X16, X17, X18, X19, 0)
+#define WSTORE1 S4WSTORE4(Z4, Z5, Z6, Z7, Y20, Y21, Y22, Y23, X20, X21, X22, X23, 16)
+#define WSTORE2 S4WSTORE4(Z8, Z9, Z10, Z11, Y24, Y25, Y26, Y27, X24, X25, X26, X27, 32)
+TEXT ·convS4x3AVX512(SB), NOSPLIT, $0-8
+#include "s4wide.h"
 
-s4wstore:
-	MOVQ DI, AX
-	SHLQ $4, AX
-	ADDQ S_OUT(DX), AX
-	MOVQ S_LDO(DX), CX
-	LEAQ (CX)(CX*2), BX
-	S4WSTORE4(Z0, Z1, Z2, Z3, Y16, Y17, Y18, Y19, X16, X17, X18, X19, 0)
-	S4WSTORE4(Z4, Z5, Z6, Z7, Y20, Y21, Y22, Y23, X20, X21, X22, X23, 16)
-	S4WSTORE4(Z8, Z9, Z10, Z11, Y24, Y25, Y26, Y27, X24, X25, X26, X27, 32)
-	ADDQ $3, DI
-	CMPQ DI, S_NG(DX)
-	JLT s4wtriple
-	VZEROUPPER
-	RET
+#undef WTAP
+#undef WTS
+#undef WYBIAS
+#undef WYRELU
+#undef WLOAD0
+#undef WLOAD1
+#undef WLOAD2
+#undef WSTORE0
+#undef WSTORE1
+#undef WSTORE2
 
 // The 2-block variant (convS4x2AVX512): 12 pixels of 16 output channels,
 // a 512-bit register each, as the 6-pixel pair kernel but on ConvS4's
@@ -1067,110 +984,15 @@ s4wstore:
 	VFMADD231PS.BCST src, Z28, z
 
 // func convS4x2AVX512(t *S4Tile)
+#define WTAP S4VTAP
+#define WTS 64
+#define WYBIAS
+#define WYRELU
+#define WLOAD0 S4VLOAD4(Z0, Z1, Z2, Z3, 0)
+#define WLOAD1 S4VLOAD4(Z4, Z5, Z6, Z7, 16)
+#define WLOAD2 S4VLOAD4(Z8, Z9, Z10, Z11, 32)
+#define WSTORE0 S12STORE4(Z0, Z1, Z2, Z3, 0)
+#define WSTORE1 S12STORE4(Z4, Z5, Z6, Z7, 16)
+#define WSTORE2 S12STORE4(Z8, Z9, Z10, Z11, 32)
 TEXT ·convS4x2AVX512(SB), NOSPLIT, $0-8
-	MOVQ t+0(FP), DX
-	LEAQ ·s4zero(SB), R14
-	XORQ DI, DI
-
-s4vtriple:
-	// R9: the triple's flags (LeftPad only for the first, RightPad only
-	// for the last).
-	MOVQ S_FLAGS(DX), R9
-	TESTQ DI, DI
-	JZ s4vnotleft
-	ANDQ $-5, R9
-s4vnotleft:
-	MOVQ S_NG(DX), AX
-	SUBQ $3, AX
-	CMPQ DI, AX
-	JEQ s4vnotright
-	ANDQ $-9, R9
-s4vnotright:
-	TESTQ $1, R9
-	JNZ s4vacc
-	MOVQ S_BIAS(DX), AX
-	VMOVUPS (AX), Z0
-	VMOVAPS Z0, Z1
-	VMOVAPS Z0, Z2
-	VMOVAPS Z0, Z3
-	VMOVAPS Z0, Z4
-	VMOVAPS Z0, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z0, Z7
-	VMOVAPS Z0, Z8
-	VMOVAPS Z0, Z9
-	VMOVAPS Z0, Z10
-	VMOVAPS Z0, Z11
-	JMP s4vsums
-
-s4vacc:
-	// Accumulate: the sums start from Acc, or without it the output.
-	MOVQ DI, AX
-	SHLQ $4, AX
-	MOVQ S_ACC(DX), CX
-	TESTQ CX, CX
-	JZ s4vaccout
-	ADDQ CX, AX
-	MOVQ S_ACCLDO(DX), CX
-	JMP s4vload
-s4vaccout:
-	ADDQ S_OUT(DX), AX
-	MOVQ S_LDO(DX), CX
-s4vload:
-	LEAQ (CX)(CX*2), BX
-	S4VLOAD4(Z0, Z1, Z2, Z3, 0)
-	S4VLOAD4(Z4, Z5, Z6, Z7, 16)
-	S4VLOAD4(Z8, Z9, Z10, Z11, 32)
-
-s4vsums:
-	MOVQ DI, SI
-	SHLQ $5, SI
-	ADDQ S_IN(DX), SI
-	MOVQ S_W(DX), R8
-	MOVQ S_NC(DX), R11
-
-s4vchannel:
-	XORQ R10, R10
-s4vrow:
-	ROWSETUPAT(96)
-	S4VTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
-	S4VTAP(64, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
-	S4VTAP(128, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT s4vrow
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s4vchannel
-
-	TESTQ $2, R9
-	JZ s4vstore
-	VPXORD Z13, Z13, Z13
-	VMAXPS Z13, Z0, Z0
-	VMAXPS Z13, Z1, Z1
-	VMAXPS Z13, Z2, Z2
-	VMAXPS Z13, Z3, Z3
-	VMAXPS Z13, Z4, Z4
-	VMAXPS Z13, Z5, Z5
-	VMAXPS Z13, Z6, Z6
-	VMAXPS Z13, Z7, Z7
-	VMAXPS Z13, Z8, Z8
-	VMAXPS Z13, Z9, Z9
-	VMAXPS Z13, Z10, Z10
-	VMAXPS Z13, Z11, Z11
-
-s4vstore:
-	MOVQ DI, AX
-	SHLQ $4, AX
-	ADDQ S_OUT(DX), AX
-	MOVQ S_LDO(DX), CX
-	LEAQ (CX)(CX*2), BX
-	S12STORE4(Z0, Z1, Z2, Z3, 0)
-	S12STORE4(Z4, Z5, Z6, Z7, 16)
-	S12STORE4(Z8, Z9, Z10, Z11, 32)
-	ADDQ $3, DI
-	CMPQ DI, S_NG(DX)
-	JLT s4vtriple
-	VZEROUPPER
-	RET
+#include "s4wide.h"

@@ -1,0 +1,83 @@
+// s4wide.h is the body of the 512-bit ConvS4 kernels (convS4x3AVX512,
+// convS4x2AVX512): groups of 4 pixels three at a time, 12 pixels' sums
+// in Z0-Z11 (channels 0-15) and, for 3 blocks, Y16-Y27 (16-23).
+// s4_amd64.s includes it once per width with WTAP (a filter tap), WTS
+// (bytes of a tap's weights), WYBIAS and WYRELU (the 256-bit part's bias
+// and ReLU, empty for 2 blocks) and WLOAD0-2 and WSTORE0-2 (a quad of
+// pixels' sums in and out) defined.
+
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+
+s4xtriple:
+	// R9: the triple's flags (LeftPad only for the first, RightPad only
+	// for the last).
+	GROUPFLAGSN(3, s4xnotleft, s4xnotright)
+	TESTQ $1, R9
+	JNZ s4xacc
+	MOVQ S_BIAS(DX), AX
+	ZBIAS12
+	WYBIAS
+	JMP s4xsums
+
+s4xacc:
+	// Accumulate: the sums start from Acc, or without it the output.
+	MOVQ DI, AX
+	SHLQ $4, AX
+	MOVQ S_ACC(DX), CX
+	TESTQ CX, CX
+	JZ s4xaccout
+	ADDQ CX, AX
+	MOVQ S_ACCLDO(DX), CX
+	JMP s4xload
+s4xaccout:
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+s4xload:
+	LEAQ (CX)(CX*2), BX
+	WLOAD0
+	WLOAD1
+	WLOAD2
+
+s4xsums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+
+s4xchannel:
+	XORQ R10, R10
+s4xrow:
+	ROWSETUPAT(96)
+	WTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
+	WTAP(WTS, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
+	WTAP(2*WTS, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT s4xrow
+	ADDQ S_CSTRIDE(DX), SI
+	ADDQ S_WCSTRIDE(DX), R8
+	DECQ R11
+	JNZ s4xchannel
+
+	TESTQ $2, R9
+	JZ s4xstore
+	ZRELU12
+	WYRELU
+
+s4xstore:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	WSTORE0
+	WSTORE1
+	WSTORE2
+	ADDQ $3, DI
+	CMPQ DI, S_NG(DX)
+	JLT s4xtriple
+	VZEROUPPER
+	RET

@@ -51,12 +51,9 @@ type directConv struct {
 	act Activation
 	// portable runs kern.Conv4x24Go instead of the vector kernel (tests).
 	portable bool
-	// narrow keeps the 256-bit kernels where 512-bit ones would run
-	// (tests and benchmarks comparing the two).
-	narrow bool
-	w      []float32 // [group][block][cg][tap][4]
-	bias   []float32 // [group][block*4]
-	taps   []int     // byte offsets of the filter taps in a channel's planes
+	w        []float32 // [group][block][cg][tap][4]
+	bias     []float32 // [group][block*4]
+	taps     []int     // byte offsets of the filter taps in a channel's planes
 	// rowTaps holds, per output row, the filter rows [lo, hi) that read
 	// inside the input as lo | hi<<8 (at least one row, so that rows
 	// wholly in the padding get the bias).

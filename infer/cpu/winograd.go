@@ -96,10 +96,6 @@ func (d *directConv) planWino(w []float32, workers int) {
 	d.bufLen = max(d.bufLen, p.sOff+2*p.sw)
 }
 
-// wide reports whether the Winograd products take vectors of 16 tiles
-// (kern.Wide: the 512-bit kernel, unless the plan is narrow).
-func (t *directTask) wide() bool { return kern.Wide() && !t.d.portable && !t.d.narrow }
-
 // winoChunk computes chunk ch of image n.
 func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	d, g, p := t.d, t.d.g, t.d.wino
@@ -114,7 +110,7 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 	// (a multiple of 8) rounded up to 16 still fits the tp = tc+8 floats
 	// of a row of V and M.
 	px := 8
-	if t.wide() {
+	if kern.Wide() && !d.portable {
 		px = 16
 	}
 	nv := (t1 - t0 + px - 1) / px

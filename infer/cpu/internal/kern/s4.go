@@ -91,27 +91,33 @@ func ConvS4(t *S4Tile) {
 // kernel (12 pixels of 24 or 16 channels a call), the groups left over
 // on the 256-bit one.
 func convS4Wide(t *S4Tile) {
-	u := *t
-	u.NG = t.NG / 3 * 3
-	rest := t.NG - u.NG
-	if rest > 0 {
-		u.Flags &^= RightPad
-	}
+	u, v := splitWide(t, 3, 4)
 	if t.NB == 3 {
 		convS4x3AVX512(&u)
 	} else {
 		convS4x2AVX512(&u)
 	}
-	if rest > 0 {
-		v := *t
-		v.NG = rest
-		v.In, v.Out = unsafe.Add(t.In, 32*u.NG), unsafe.Add(t.Out, 16*u.NG)
-		if t.Acc != nil {
-			v.Acc = unsafe.Add(t.Acc, 16*u.NG)
-		}
-		v.Flags &^= LeftPad
+	if v.NG > 0 {
 		convS4AVX2(&v)
 	}
+}
+
+// splitWide cuts t's groups of px pixels into u, the most that are a
+// multiple of per (for a 512-bit kernel), and v, the rest (NG 0 when
+// none): LeftPad stays with u, RightPad goes with the last groups.
+func splitWide(t *S4Tile, per, px int) (u, v S4Tile) {
+	u, v = *t, *t
+	u.NG = t.NG / per * per
+	v.NG = t.NG - u.NG
+	if v.NG > 0 {
+		u.Flags &^= RightPad
+	}
+	v.In, v.Out = unsafe.Add(t.In, 8*px*u.NG), unsafe.Add(t.Out, 4*px*u.NG)
+	if t.Acc != nil {
+		v.Acc = unsafe.Add(t.Acc, 4*px*u.NG)
+	}
+	v.Flags &^= LeftPad
+	return u, v
 }
 
 // ConvS4Go is the portable stride-2 kernel: the same sums as the
@@ -216,20 +222,12 @@ func ConvS6(t *S4Tile) {
 }
 
 // convS6Wide is ConvS6 with AVX-512: pairs of groups on the 512-bit
-// kernel (12 pixels of 16 channels, a register each; 16 outputs of a
-// pixel stored by one scatter), an odd last group on the 256-bit one.
+// kernel (12 pixels of 16 channels, a register each), an odd last group
+// on the 256-bit one.
 func convS6Wide(t *S4Tile) {
-	u := *t
-	u.NG = t.NG &^ 1
-	if t.NG%2 == 1 {
-		u.Flags &^= RightPad
-	}
+	u, v := splitWide(t, 2, 6)
 	convS12AVX512(&u)
-	if t.NG%2 == 1 {
-		v := *t
-		v.NG = 1
-		v.In, v.Out = unsafe.Add(t.In, 48*u.NG), unsafe.Add(t.Out, 24*u.NG)
-		v.Flags &^= LeftPad
+	if v.NG > 0 {
 		convS6AVX2(&v)
 	}
 }

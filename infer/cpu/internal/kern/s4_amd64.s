@@ -74,6 +74,30 @@ notright:
 // GROUPFLAGS is GROUPFLAGSN for one group.
 #define GROUPFLAGS(notleft, notright) GROUPFLAGSN(1, notleft, notright)
 
+// FASTROWS goes to slow unless the group (flags in R9) reads all 3
+// filter rows and no right padding; then it loads the rows' offsets into
+// R10, R12, R13 and the L2 prefetch distance into CX, and goes to left
+// when the group reads the left padding.
+#define FASTROWS(slow, left) \
+	CMPQ S_NROWS(DX), $3; \
+	JNE slow; \
+	TESTQ $8, R9; \
+	JNZ slow; \
+	MOVQ S_ROWS(DX), R10; \
+	MOVQ S_ROWS+8(DX), R12; \
+	MOVQ S_ROWS+16(DX), R13; \
+	MOVQ S_PF(DX), CX; \
+	TESTQ $4, R9; \
+	JNZ left
+
+// NEXTCHANNEL moves the input (SI) and weights (R8) on to the next input
+// channel and goes to loop while channels (R11) are left.
+#define NEXTCHANNEL(loop) \
+	ADDQ S_CSTRIDE(DX), SI; \
+	ADDQ S_WCSTRIDE(DX), R8; \
+	DECQ R11; \
+	JNZ loop
+
 // TRANS4 transposes 4 pixels' vectors of 8 output channels in place:
 // afterwards a0 holds channels 0 and 4 of the 4 pixels (its low and high
 // halves), a1 channels 1 and 5, a2 2 and 6, a3 3 and 7 (and the
@@ -257,19 +281,10 @@ bias2:
 	ADDQ S_IN(DX), SI
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
-	// A group with all 3 filter rows and no padding floats: the rows'
+	// A group with all 3 filter rows and no right padding: the rows'
 	// offsets in R10, R12, R13 (their weights in order), no per-row
 	// bookkeeping.
-	CMPQ S_NROWS(DX), $3
-	JNE slow
-	TESTQ $8, R9
-	JNZ slow
-	MOVQ S_ROWS(DX), R10
-	MOVQ S_ROWS+8(DX), R12
-	MOVQ S_ROWS+16(DX), R13
-	MOVQ S_PF(DX), CX
-	TESTQ $4, R9
-	JNZ fastleft
+	FASTROWS(slow, fastleft)
 	CMPQ S_NB(DX), $3
 	JLT fast2
 
@@ -277,20 +292,14 @@ fast3:
 	FROW3(R10, 0)
 	FROW3(R12, 288)
 	FROW3(R13, 576)
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ fast3
+	NEXTCHANNEL(fast3)
 	JMP sums
 
 fast2:
 	FROW2(R10, 0)
 	FROW2(R12, 192)
 	FROW2(R13, 384)
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ fast2
+	NEXTCHANNEL(fast2)
 	JMP sums
 
 	// The same with the left padding (the first group of a row): its
@@ -303,20 +312,14 @@ fast3l:
 	FROW3L(R10, 0)
 	FROW3L(R12, 288)
 	FROW3L(R13, 576)
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ fast3l
+	NEXTCHANNEL(fast3l)
 	JMP sums
 
 fast2l:
 	FROW2L(R10, 0)
 	FROW2L(R12, 192)
 	FROW2L(R13, 384)
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ fast2l
+	NEXTCHANNEL(fast2l)
 	JMP sums
 
 slow:
@@ -387,10 +390,7 @@ row3:
 	INCQ R10
 	CMPQ R10, S_NROWS(DX)
 	JLT row3
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ channel3
+	NEXTCHANNEL(channel3)
 	JMP sums
 
 channel2:
@@ -442,10 +442,7 @@ row2:
 	INCQ R10
 	CMPQ R10, S_NROWS(DX)
 	JLT row2
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ channel2
+	NEXTCHANNEL(channel2)
 
 sums:
 	TESTQ $2, R9
@@ -605,27 +602,15 @@ s6group:
 	ADDQ S_IN(DX), SI
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
-	// All 3 filter rows and no padding floats: the rows' offsets in
+	// All 3 filter rows and no right padding: the rows' offsets in
 	// registers as in the 4-pixel kernel's fast path.
-	CMPQ S_NROWS(DX), $3
-	JNE s6slow
-	TESTQ $8, R9
-	JNZ s6slow
-	MOVQ S_ROWS(DX), R10
-	MOVQ S_ROWS+8(DX), R12
-	MOVQ S_ROWS+16(DX), R13
-	MOVQ S_PF(DX), CX
-	TESTQ $4, R9
-	JNZ s6left
+	FASTROWS(s6slow, s6left)
 
 s6channel:
 	S6ROW(R10, 0)
 	S6ROW(R12, 192)
 	S6ROW(R13, 384)
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s6channel
+	NEXTCHANNEL(s6channel)
 	JMP s6sums
 
 	// The same with the left padding (the first group of a row).
@@ -633,10 +618,7 @@ s6left:
 	S6ROWL(R10, 0)
 	S6ROWL(R12, 192)
 	S6ROWL(R13, 384)
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s6left
+	NEXTCHANNEL(s6left)
 	JMP s6sums
 
 	// Fewer filter rows or a padding float: per row, its floats 0 and
@@ -651,10 +633,7 @@ s6row:
 	INCQ R10
 	CMPQ R10, S_NROWS(DX)
 	JLT s6row
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s6slow
+	NEXTCHANNEL(s6slow)
 
 s6sums:
 	TESTQ $2, R9
@@ -793,10 +772,7 @@ s12row:
 	INCQ R10
 	CMPQ R10, S_NROWS(DX)
 	JLT s12row
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s12channel
+	NEXTCHANNEL(s12channel)
 
 	TESTQ $2, R9
 	JZ s12store

@@ -57,10 +57,7 @@ s4xrow:
 	INCQ R10
 	CMPQ R10, S_NROWS(DX)
 	JLT s4xrow
-	ADDQ S_CSTRIDE(DX), SI
-	ADDQ S_WCSTRIDE(DX), R8
-	DECQ R11
-	JNZ s4xchannel
+	NEXTCHANNEL(s4xchannel)
 
 	TESTQ $2, R9
 	JZ s4xstore

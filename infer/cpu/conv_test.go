@@ -349,9 +349,38 @@ func TestConvStride2MatchesReference(t *testing.T) {
 			return false
 		}
 		if d.s2 == nil { // fewer channels than it is chosen for
-			d.planS2(w.F32, f32s(bias))
+			d.planS2(w.F32, f32s(bias), kern.Wide())
 		}
 		return true
+	})
+}
+
+// TestConvStride2QuadsMatchReference plans stride-2 convolutions in
+// chunks of 32 output channels (the AVX-512 plans: 32, 32+16, 32+24,
+// 24+16 for 40, 32+24+16 for 72) and runs them as checkPlannedConvs
+// does: on a machine without AVX-512 the vector runs take the portable
+// kernel for the 32-channel chunks, so the plan's staging and chunking
+// are tested everywhere.
+func TestConvStride2QuadsMatchReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the stride-2 kernel runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	p := ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: relu}
+	cases := []convCase{
+		{1, 16, 20, 41, 32, 3, p, true, false}, // direct, rows of 21: 5 groups (a triple and 2 left over)
+		{2, 24, 9, 30, 48, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},
+		{1, 40, 14, 50, 56, 3, p, true, false},  // staged, the last block writes the output
+		{1, 50, 10, 26, 72, 3, p, true, true},   // 32+24+16, staged
+		{1, 33, 12, 34, 37, 3, p, false, false}, // 40 channels' chunks for 37: staged and copied out
+		{1, 8, 11, 120, 64, 3, p, true, false},  // long rows, direct
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(23, 24)), func(d *directConv, w, bias *tensor.Tensor) bool {
+		if !s2Fits(d.g) {
+			return false
+		}
+		d.planS2(w.F32, f32s(bias), true)
+		return d.s2.chunks[0].nb == 4 || d.g.m == 37
 	})
 }
 

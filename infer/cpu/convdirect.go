@@ -179,7 +179,7 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 	}
 	if s2Chosen(g) {
 		d.s2 = s2
-		d.planS2(w, b)
+		d.planS2(w, b, kern.Wide())
 	}
 }
 

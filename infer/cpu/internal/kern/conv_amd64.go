@@ -11,9 +11,9 @@ import (
 // useAsm reports whether the AVX2+FMA kernel can run; fixed at start-up.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// useAVX512 reports whether the 512-bit kernels can run (AVX-512 F, with
-// the OS saving its registers).
-var useAVX512 = useAsm && cpu.X86.HasAVX512F
+// useAVX512 reports whether the 512-bit kernels can run (AVX-512 F and
+// VL: some use 256-bit registers 16-31; the OS saving the registers).
+var useAVX512 = useAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
 
 //go:noescape
 func conv4x48AVX512(t *Tile)
@@ -26,6 +26,12 @@ func convS4x3AVX512(t *S4Tile)
 
 //go:noescape
 func convS4x2AVX512(t *S4Tile)
+
+//go:noescape
+func convS4x4AVX512(t *S4Tile)
+
+//go:noescape
+func convS4x4oneAVX512(t *S4Tile)
 
 //go:noescape
 func conv4x24AVX2(t *Tile)

@@ -32,3 +32,7 @@ func convS12AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
 func convS4x3AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
 
 func convS4x2AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func convS4x4AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func convS4x4oneAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }

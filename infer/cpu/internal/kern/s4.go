@@ -3,7 +3,7 @@ package kern
 import "unsafe"
 
 // S4Tile is one call of the stride-2 3x3 kernel: NB blocks of 8 output
-// channels (2 or 3) x NG groups of 4 consecutive output pixels of one row
+// channels (2 or 3; 4 where Wide) x NG groups of 4 consecutive output pixels of one row
 // of a convolution with stride 2 and dilation 1, read straight from the
 // NCHW input with no copy. The output channels sit in the vector lanes: each
 // (channel, filter row, tap) step loads the tap's NB weight vectors and
@@ -44,7 +44,7 @@ type S4Tile struct {
 	LDO      int            // bytes between output channels
 	Bias     unsafe.Pointer // 8*NB float32 initial values (when not accumulating)
 	Flags    int            // Accumulate, Relu, LeftPad, RightPad
-	NB       int            // blocks of 8 output channels: 2 or 3
+	NB       int            // blocks of 8 output channels: 2 or 3, or 4 where Wide
 	WCStride int            // bytes of weights per input channel: 4*72*NB
 	PF       int            // bytes from a row's floats to ones prefetched into L2 (a hint; never read)
 	// NG is how many groups of 4 pixels the call computes (at least 1):
@@ -76,9 +76,20 @@ const (
 // 48->64 and 64->96 18-28%, the 3-channel first layer 23%); for 2 blocks
 // 16->32 at 160x160 26-28%, 3->16 at 96x96 45-58% but at 320x320 2-4%
 // slower.
+//
+// With 4 blocks (32 output channels, only where Wide: the 256-bit
+// kernel has too few registers) the triples go to convS4x4AVX512, two
+// 512-bit sums a pixel, and the groups left over one at a time to
+// convS4x4oneAVX512: in cache on the Xeon 132 GFLOP/s against the
+// 3-block kernel's 115 (and the 2-block's 125). The 256-bit kernels'
+// fast 3-row paths, copied into the 512-bit ones, made layers -3% to
+// +7% faster there, no better on the whole: those keep the per-row
+// loop.
 func ConvS4(t *S4Tile) {
 	switch {
-	case useAVX512 && t.NG >= 3:
+	case t.NB == 4 && !useAVX512:
+		ConvS4Go(t)
+	case useAVX512 && (t.NG >= 3 || t.NB == 4):
 		convS4Wide(t)
 	case useAsm:
 		convS4AVX2(t)
@@ -88,16 +99,27 @@ func ConvS4(t *S4Tile) {
 }
 
 // convS4Wide is ConvS4 with AVX-512: triples of groups on a 512-bit
-// kernel (12 pixels of 24 or 16 channels a call), the groups left over
-// on the 256-bit one.
+// kernel (12 pixels of 32, 24 or 16 channels a call), the groups left
+// over on the 256-bit one (for 4 blocks on a 512-bit one-group kernel).
 func convS4Wide(t *S4Tile) {
+	if t.NG < 3 {
+		convS4x4oneAVX512(t) // 4 blocks: ConvS4 sends the others to AVX2
+		return
+	}
 	u, v := splitWide(t, 3, 4)
-	if t.NB == 3 {
+	switch t.NB {
+	case 4:
+		convS4x4AVX512(&u)
+	case 3:
 		convS4x3AVX512(&u)
-	} else {
+	default:
 		convS4x2AVX512(&u)
 	}
-	if v.NG > 0 {
+	switch {
+	case v.NG == 0:
+	case t.NB == 4:
+		convS4x4oneAVX512(&v)
+	default:
 		convS4AVX2(&v)
 	}
 }
@@ -153,7 +175,7 @@ func convS2Go(t *S4Tile, px int) {
 func convS2Go1(t *S4Tile, px int) {
 	// Every address is formed only for a float that is read: with
 	// LeftPad the row's first offset may lie before the input.
-	var acc [24][6]float32 // [output channel][pixel]
+	var acc [32][6]float32 // [output channel][pixel]
 	no := 8 * t.NB
 	for o := range no {
 		for p := range px {

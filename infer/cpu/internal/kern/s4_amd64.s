@@ -73,6 +73,23 @@ notright:
 
 // GROUPFLAGS is GROUPFLAGSN for one group.
 #define GROUPFLAGS(notleft, notright) GROUPFLAGSN(1, notleft, notright)
+// ACCBASE points AX at group DI's first partial sums (4 floats a group)
+// for Accumulate: in Acc (row stride AccLDO) or without it in the output
+// (LDO), the row stride in CX and BX = 3*CX.
+#define ACCBASE(accout, accload) \
+	MOVQ DI, AX; \
+	SHLQ $4, AX; \
+	MOVQ S_ACC(DX), CX; \
+	TESTQ CX, CX; \
+	JZ accout; \
+	ADDQ CX, AX; \
+	MOVQ S_ACCLDO(DX), CX; \
+	JMP accload; \
+accout: \
+	ADDQ S_OUT(DX), AX; \
+	MOVQ S_LDO(DX), CX; \
+accload: \
+	LEAQ (CX)(CX*2), BX
 
 // FASTROWS goes to slow unless the group (flags in R9) reads all 3
 // filter rows and no right padding; then it loads the rows' offsets into
@@ -239,19 +256,7 @@ group:
 	TESTQ $1, R9
 	JZ bias
 	// Accumulate: the sums start from Acc, or without it the output.
-	MOVQ DI, AX
-	SHLQ $4, AX
-	MOVQ S_ACC(DX), CX
-	TESTQ CX, CX
-	JZ accout
-	ADDQ CX, AX
-	MOVQ S_ACCLDO(DX), CX
-	JMP accload
-accout:
-	ADDQ S_OUT(DX), AX
-	MOVQ S_LDO(DX), CX
-accload:
-	LEAQ (CX)(CX*2), BX
+	ACCBASE(accout, accload)
 	LOADT(X0, X1, X2, X3, Y0, Y1, Y2, Y3)
 	LOADT(X4, X5, X6, X7, Y4, Y5, Y6, Y7)
 	CMPQ S_NB(DX), $3
@@ -735,10 +740,12 @@ s6store:
 	LEAQ (R10)(CX*4), R10
 
 // S12STORE4 stores 4 pixels' sums (a0-a3) as 16 rows of 4 floats from
-// off(AX).
+// off(AX); S12STORER from R10 on (the rows after a S12STORE4's).
 #define S12STORE4(a0, a1, a2, a3, off) \
-	TRANS4Z(a0, a1, a2, a3); \
 	LEAQ off(AX), R10; \
+	S12STORER(a0, a1, a2, a3)
+#define S12STORER(a0, a1, a2, a3) \
+	TRANS4Z(a0, a1, a2, a3); \
 	S12LANE(0, a0, a1, a2, a3); \
 	S12LANE(1, a0, a1, a2, a3); \
 	S12LANE(2, a0, a1, a2, a3); \
@@ -830,9 +837,12 @@ s12store:
 
 // S4VLOAD4 loads 4 pixels' sums of 16 output channels from 16 rows of 4
 // floats at off(AX) (row stride CX, BX = 3*CX) into z0-z3, pixel p in the
-// p-th (the inverse of S12STORE4); R10 ends at row 16.
+// p-th (the inverse of S12STORE4); R10 ends at row 16. S4VLOADR loads
+// from R10 on (the rows after a S4VLOAD4's).
 #define S4VLOAD4(z0, z1, z2, z3, off) \
 	LEAQ off(AX), R10; \
+	S4VLOADR(z0, z1, z2, z3)
+#define S4VLOADR(z0, z1, z2, z3) \
 	VINSERTF32X4 $0, (R10), z0, z0; \
 	VINSERTF32X4 $0, (R10)(CX*1), z1, z1; \
 	VINSERTF32X4 $0, (R10)(CX*2), z2, z2; \
@@ -972,3 +982,146 @@ TEXT ·convS4x3AVX512(SB), NOSPLIT, $0-8
 #define WSTORE2 S12STORE4(Z8, Z9, Z10, Z11, 32)
 TEXT ·convS4x2AVX512(SB), NOSPLIT, $0-8
 #include "s4wide.h"
+#undef WTAP
+#undef WTS
+#undef WYBIAS
+#undef WYRELU
+#undef WLOAD0
+#undef WLOAD1
+#undef WLOAD2
+#undef WSTORE0
+#undef WSTORE1
+#undef WSTORE2
+
+// The 4-block variant (convS4x4AVX512): 12 pixels of 32 output channels,
+// two 512-bit registers each (Z0-Z11 channels 0-15, Z16-Z27 16-31), the
+// tap's weights in Z28 and Z29, each input float broadcast once into Z30
+// for both: 14 loads per 24 multiply-adds of 16 lanes, where the 3-block
+// kernel's 14 feed 12 of 16 lanes and 12 of 8.
+// S4QPX multiplies-adds the float at src, broadcast, with the tap's
+// weights into pixel sums z (channels 0-15) and z2 (16-31).
+#define S4QPX(src, z, z2) \
+	VBROADCASTSS src, Z30; \
+	VFMADD231PS Z30, Z28, z; \
+	VFMADD231PS Z30, Z29, z2
+// S4QW loads a tap's 32 weights at wo(BX) into Z28 and Z29.
+#define S4QW(wo) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Z29
+// S4QTAP is one filter tap: its 32 weights at wo(BX), the 12 pixels'
+// floats at p0-p11.
+#define S4QTAP(wo, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11) \
+	S4QW(wo); \
+	S4QPX(p0, Z0, Z16); \
+	S4QPX(p1, Z1, Z17); \
+	S4QPX(p2, Z2, Z18); \
+	S4QPX(p3, Z3, Z19); \
+	S4QPX(p4, Z4, Z20); \
+	S4QPX(p5, Z5, Z21); \
+	S4QPX(p6, Z6, Z22); \
+	S4QPX(p7, Z7, Z23); \
+	S4QPX(p8, Z8, Z24); \
+	S4QPX(p9, Z9, Z25); \
+	S4QPX(p10, Z10, Z26); \
+	S4QPX(p11, Z11, Z27)
+// ZQBIAS4 sets z0-z3 to the 16 floats at off(AX).
+#define ZQBIAS4(off, z0, z1, z2, z3) \
+	VMOVUPS off(AX), z0; \
+	VMOVAPS z0, z1; \
+	VMOVAPS z0, z2; \
+	VMOVAPS z0, z3
+// ZQRELU4 clamps z0-z3 at 0 (Z13 the zero).
+#define ZQRELU4(z0, z1, z2, z3) \
+	VMAXPS Z13, z0, z0; \
+	VMAXPS Z13, z1, z1; \
+	VMAXPS Z13, z2, z2; \
+	VMAXPS Z13, z3, z3
+// func convS4x4AVX512(t *S4Tile)
+#define WTAP S4QTAP
+#define WTS 128
+#define WYBIAS \
+	ZQBIAS4(64, Z16, Z17, Z18, Z19); \
+	VMOVAPS Z16, Z20; \
+	VMOVAPS Z16, Z21; \
+	VMOVAPS Z16, Z22; \
+	VMOVAPS Z16, Z23; \
+	VMOVAPS Z16, Z24; \
+	VMOVAPS Z16, Z25; \
+	VMOVAPS Z16, Z26; \
+	VMOVAPS Z16, Z27
+#define WYRELU \
+	ZQRELU4(Z16, Z17, Z18, Z19); \
+	ZQRELU4(Z20, Z21, Z22, Z23); \
+	ZQRELU4(Z24, Z25, Z26, Z27)
+#define WLOAD0 S4VLOAD4(Z0, Z1, Z2, Z3, 0); S4VLOADR(Z16, Z17, Z18, Z19)
+#define WLOAD1 S4VLOAD4(Z4, Z5, Z6, Z7, 16); S4VLOADR(Z20, Z21, Z22, Z23)
+#define WLOAD2 S4VLOAD4(Z8, Z9, Z10, Z11, 32); S4VLOADR(Z24, Z25, Z26, Z27)
+#define WSTORE0 S12STORE4(Z0, Z1, Z2, Z3, 0); S12STORER(Z16, Z17, Z18, Z19)
+#define WSTORE1 S12STORE4(Z4, Z5, Z6, Z7, 16); S12STORER(Z20, Z21, Z22, Z23)
+#define WSTORE2 S12STORE4(Z8, Z9, Z10, Z11, 32); S12STORER(Z24, Z25, Z26, Z27)
+TEXT ·convS4x4AVX512(SB), NOSPLIT, $0-8
+#include "s4wide.h"
+
+// convS4x4oneAVX512 is convS4x4AVX512 one group (4 pixels) at a time, for
+// the groups a multiple of 3 leaves over: Z0-Z3 and Z16-Z19 the sums, no
+// fast rows.
+// S4Q1TAP is one filter tap of one group: its weights at wo(BX), the 4
+// pixels' floats at p0-p3.
+#define S4Q1TAP(wo, p0, p1, p2, p3) \
+	S4QW(wo); \
+	S4QPX(p0, Z0, Z16); \
+	S4QPX(p1, Z1, Z17); \
+	S4QPX(p2, Z2, Z18); \
+	S4QPX(p3, Z3, Z19)
+// func convS4x4oneAVX512(t *S4Tile)
+TEXT ·convS4x4oneAVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+q1group:
+	GROUPFLAGS(q1notleft, q1notright)
+	TESTQ $1, R9
+	JNZ q1acc
+	MOVQ S_BIAS(DX), AX
+	ZQBIAS4(0, Z0, Z1, Z2, Z3)
+	ZQBIAS4(64, Z16, Z17, Z18, Z19)
+	JMP q1sums
+q1acc:
+	ACCBASE(q1accout, q1load)
+	S4VLOAD4(Z0, Z1, Z2, Z3, 0)
+	S4VLOADR(Z16, Z17, Z18, Z19)
+q1sums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+q1channel:
+	XORQ R10, R10
+q1row:
+	ROWSETUP
+	S4Q1TAP(0, (R12), 8(AX), 16(AX), 24(AX))
+	S4Q1TAP(128, 4(AX), 12(AX), 20(AX), 28(AX))
+	S4Q1TAP(256, 8(AX), 16(AX), 24(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT q1row
+	NEXTCHANNEL(q1channel)
+	TESTQ $2, R9
+	JZ q1store
+	VPXORD Z13, Z13, Z13
+	ZQRELU4(Z0, Z1, Z2, Z3)
+	ZQRELU4(Z16, Z17, Z18, Z19)
+q1store:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S12STORE4(Z0, Z1, Z2, Z3, 0)
+	S12STORER(Z16, Z17, Z18, Z19)
+	INCQ DI
+	CMPQ DI, S_NG(DX)
+	JLT q1group
+	VZEROUPPER
+	RET

@@ -1,10 +1,11 @@
-// s4wide.h is the body of the 512-bit ConvS4 kernels (convS4x3AVX512,
-// convS4x2AVX512): groups of 4 pixels three at a time, 12 pixels' sums
-// in Z0-Z11 (channels 0-15) and, for 3 blocks, Y16-Y27 (16-23).
+// s4wide.h is the body of the 512-bit ConvS4 kernels (convS4x4AVX512,
+// convS4x3AVX512, convS4x2AVX512): groups of 4 pixels three at a time,
+// 12 pixels' sums in Z0-Z11 (channels 0-15) and, for 4 blocks, Z16-Z27
+// (16-31), for 3, Y16-Y27 (16-23).
 // s4_amd64.s includes it once per width with WTAP (a filter tap), WTS
-// (bytes of a tap's weights), WYBIAS and WYRELU (the 256-bit part's bias
-// and ReLU, empty for 2 blocks) and WLOAD0-2 and WSTORE0-2 (a quad of
-// pixels' sums in and out) defined.
+// (bytes of a tap's weights), WYBIAS and WYRELU (the bias and ReLU of
+// channels 16 on, empty for 2 blocks) and WLOAD0-2 and WSTORE0-2 (a quad
+// of pixels' sums in and out) defined.
 
 	MOVQ t+0(FP), DX
 	LEAQ ·s4zero(SB), R14
@@ -23,19 +24,7 @@ s4xtriple:
 
 s4xacc:
 	// Accumulate: the sums start from Acc, or without it the output.
-	MOVQ DI, AX
-	SHLQ $4, AX
-	MOVQ S_ACC(DX), CX
-	TESTQ CX, CX
-	JZ s4xaccout
-	ADDQ CX, AX
-	MOVQ S_ACCLDO(DX), CX
-	JMP s4xload
-s4xaccout:
-	ADDQ S_OUT(DX), AX
-	MOVQ S_LDO(DX), CX
-s4xload:
-	LEAQ (CX)(CX*2), BX
+	ACCBASE(s4xaccout, s4xload)
 	WLOAD0
 	WLOAD1
 	WLOAD2

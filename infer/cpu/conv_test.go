@@ -170,8 +170,9 @@ func TestConv2DAllocatesNothing(t *testing.T) {
 
 // TestConvDirectMatchesReference checks the direct kernel's convolutions
 // (vector and portable micro-kernel, one to three workers) on sizes that
-// exercise its edges: channels past one pass and not a multiple of 4,
-// rows not a multiple of 8 pixels, strides, dilations, pads, groups,
+// exercise its edges (with output vectors of 8 and of 16 pixels):
+// channels past one pass and not a multiple of 4, rows not a multiple
+// of the vector, strides, dilations, pads, groups,
 // batches, 1x1 convolutions read in place, residual and activations.
 func TestConvDirectMatchesReference(t *testing.T) {
 	if !kern.SIMD() {
@@ -192,14 +193,27 @@ func TestConvDirectMatchesReference(t *testing.T) {
 		{3, 3, 17, 24, 4, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // first layer
 		{1, 8, 3, 3, 3, 1, ConvParams{Strides: [2]int{2, 2}}, false, false},                                       // 1x1 stride 2
 	}
-	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(7, 8)), func(*directConv, *tensor.Tensor, *tensor.Tensor) bool { return true })
+	all := func(*directConv, *tensor.Tensor, *tensor.Tensor) bool { return true }
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(7, 8)), all)
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(7, 8)), vectors16(all))
+}
+
+// vectors16 wraps a checkPlannedConvs check: the plan is made again with
+// output vectors of 16 pixels (kern.Conv4x48: the AVX-512 plans, two
+// 8-pixel calls elsewhere) before planned sees it.
+func vectors16(planned func(d *directConv, w, bias *tensor.Tensor) bool) func(d *directConv, w, bias *tensor.Tensor) bool {
+	return func(d *directConv, w, bias *tensor.Tensor) bool {
+		d.planVectors(d.g, w.F32, f32s(bias), d.act, 1, 16)
+		return planned(d, w, bias)
+	}
 }
 
 // TestConvPaddingColumnsMatchReference runs row-band convolutions whose
 // border vectors read whole filter columns in the padding (dilation 8 as
 // in the sample detector's context layers, rows not a multiple of 8
-// long, groups, vectors wholly in the padding): their triples leave those
-// columns out, and the sums must be the full convolution's.
+// long, groups, vectors wholly in the padding; vectors of 8 and 16
+// pixels): their triples leave those columns out, and the sums must be
+// the full convolution's.
 func TestConvPaddingColumnsMatchReference(t *testing.T) {
 	if !kern.SIMD() {
 		t.Skip("the direct kernel runs only with the vector micro-kernel")
@@ -212,10 +226,13 @@ func TestConvPaddingColumnsMatchReference(t *testing.T) {
 		{1, 4, 5, 6, 3, 3, ConvParams{Pads: [4]int{0, 20, 0, 20}, Act: relu}, true, false},
 		{1, 7, 9, 30, 5, 3, ConvParams{Dilations: [2]int{1, 16}, Pads: [4]int{1, 16, 1, 16}}, false, true},
 	}
-	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(9, 9)), func(d *directConv, _, _ *tensor.Tensor) bool {
+	rows := func(d *directConv, _, _ *tensor.Tensor) bool {
 		d.wino, d.dil, d.s2 = nil, nil, nil // the row bands
-		return len(d.colSets) > 1
-	})
+		// With 16 pixels case 2's vectors all read every column or none.
+		return len(d.colSets) > 1 || d.vw == 16 && d.g.ow == 44
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(9, 9)), rows)
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(9, 9)), vectors16(rows))
 }
 
 // TestProgramConvResidual runs a Conv node with a fourth input, the

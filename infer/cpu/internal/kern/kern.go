@@ -14,9 +14,9 @@
 // On amd64 with AVX2 and FMA the kernels are Go assembly (unless built with
 // the purego tag); elsewhere a Go loop computes the same sums. With
 // AVX-512 the micro-kernel has a 512-bit twin for vectors of 16 pixels
-// (Conv4x48, used by the Winograd products), ConvS6 runs its groups in
-// pairs and ConvS4 in triples on 512-bit registers; the direct row bands
-// and the 1x1 path are 256-bit so far.
+// (Conv4x48: the Winograd products, the direct row bands and the 1x1
+// path), ConvS6 runs its groups in pairs and ConvS4 in triples on
+// 512-bit registers.
 package kern
 
 import "unsafe"
@@ -89,13 +89,21 @@ func Conv4x48(t *Tile) {
 }
 
 // conv4x48By24 is Conv4x48 as two Conv4x24 calls.
-func conv4x48By24(t *Tile) {
+func conv4x48By24(t *Tile) { conv4x48By(t, Conv4x24) }
+
+// Conv4x48Go is the portable Conv4x48: Conv4x24Go on each vector's two
+// halves.
+func Conv4x48Go(t *Tile) { conv4x48By(t, Conv4x24Go) }
+
+// conv4x48By runs Conv4x48's tile as two calls of the 8-pixel kernel k,
+// on the first and last 8 pixels of each vector.
+func conv4x48By(t *Tile, k func(*Tile)) {
 	h := *t
-	Conv4x24(&h)
+	k(&h)
 	for v := range 3 {
 		h.In[v], h.Out[v] = unsafe.Add(t.In[v], 32), unsafe.Add(t.Out[v], 32)
 	}
-	Conv4x24(&h)
+	k(&h)
 }
 
 // Conv4x24Go is the portable kernel: the same sums as the vector one, in

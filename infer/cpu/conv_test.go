@@ -332,8 +332,9 @@ func TestConvDilatedMatchesReference(t *testing.T) {
 // TestConvStride2MatchesReference runs 3x3 stride-2 convolutions on the
 // stride-2 kernel (odd sizes, a last chunk past the output channels,
 // padding 0 or 1 on either side, rows wholly in the padding, residuals
-// and activations, fewer channels than it is chosen for) with 1-3
-// workers, vector and portable, against the naive convolution.
+// and activations, fewer channels than it is chosen for; every case again
+// with the output staged) with 1-3 workers, vector and portable, against
+// the naive convolution.
 func TestConvStride2MatchesReference(t *testing.T) {
 	if !kern.SIMD() {
 		t.Skip("the stride-2 kernel runs only with the vector micro-kernel")
@@ -361,7 +362,7 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{2, 16, 11, 11, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // whole rows of one group of 6 (right padding), chunks of 16
 		{1, 8, 7, 35, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, true},               // rows of 2 groups of 6 and 2 groups of 4
 	}
-	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
+	planned := func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {
 			return false
 		}
@@ -369,6 +370,13 @@ func TestConvStride2MatchesReference(t *testing.T) {
 			d.planS2(w.F32, f32s(bias), kern.Wide())
 		}
 		return true
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), planned)
+	// Every output through the staging block (as s2Aliased plans).
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(21, 22)), func(d *directConv, w, bias *tensor.Tensor) bool {
+		ok := planned(d, w, bias)
+		d.s2.staged = true
+		return ok
 	})
 }
 

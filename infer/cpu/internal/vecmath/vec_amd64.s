@@ -634,3 +634,109 @@ rows_next:
 rows_done:
 	VZEROUPPER
 	RET
+
+// The AVX-512 sigmoid and SiLU: 16 floats a register, the constants
+// broadcast from vconst's first lanes. e^a is 2^f's polynomial (EXPR's)
+// scaled by 2^n with VSCALEFPS, and the reciprocal of 1+e^-x is
+// VRCP14PS's (14 bits) with one Newton step (about 2^-28 relative):
+// the 256-bit kernels' division, a 512-bit one every 10 or more cycles,
+// would bound them.
+
+// EXPZ sets e = e^a for 16 floats a already clamped to the range of the
+// exp argument, with b and c scratch.
+#define EXPZ(a, b, c, e) \
+	VMULPS.BCST vconst<>+0(SB), a, b; \
+	VRNDSCALEPS $9, b, c; \
+	VSUBPS c, b, b; \
+	VBROADCASTSS vconst<>+160(SB), e; \
+	VFMADD213PS.BCST vconst<>+192(SB), b, e; \
+	VFMADD213PS.BCST vconst<>+224(SB), b, e; \
+	VFMADD213PS.BCST vconst<>+256(SB), b, e; \
+	VFMADD213PS.BCST vconst<>+288(SB), b, e; \
+	VFMADD213PS.BCST vconst<>+320(SB), b, e; \
+	VFMADD213PS.BCST vconst<>+352(SB), b, e; \
+	VFMADD213PS.BCST vconst<>+384(SB), b, e; \
+	VSCALEFPS c, e, e
+
+// RECIPZ sets r = 1/(1+e^-x) for the 16 floats in x (NaN stays NaN: the
+// clamp returns its second operand for NaN), with a, b scratch; Z7 and Z8
+// hold the exp argument's clamp bounds (ZCONST).
+#define RECIPZ(x, a, b, r) \
+	VPXORD a, a, a; \
+	VSUBPS x, a, a; \
+	VMINPS a, Z7, a; \
+	VMAXPS a, Z8, a; \
+	EXPZ(a, b, r, a); \
+	VADDPS.BCST vconst<>+96(SB), a, a; \
+	VRCP14PS a, r; \
+	VFNMADD213PS.BCST vconst<>+96(SB), r, a; \
+	VFMADD213PS r, r, a; \
+	VMOVAPS a, r
+
+#define ZCONST \
+	VBROADCASTSS vconst<>+32(SB), Z7; \
+	VBROADCASTSS vconst<>+64(SB), Z8
+
+// SILUZ sets x = x/(1+e^-x) in place, 16 floats, with a, b, r scratch:
+// the reciprocal times x, x first clamped from below to the exp
+// argument's bound (so that -Inf gives -0, not -Inf times 0).
+#define SILUZ(x, a, b, r) \
+	RECIPZ(x, a, b, r); \
+	VMAXPS x, Z8, x; \
+	VMULPS r, x, x
+
+// SIGZ sets x = 1/(1+e^-x) in place, 16 floats, with a, b, r scratch.
+#define SIGZ(x, a, b, r) \
+	RECIPZ(x, a, b, r); \
+	VMOVAPS r, x
+
+// ZLOOP runs OP over the CX floats at SI (a multiple of 8): two
+// registers an iteration (each one's chain is long: independent ones
+// keep the multiply-add units busy), then one, then a last 8 floats
+// under the mask K1.
+#define ZLOOP(OP) \
+	ZCONST; \
+zpair: \
+	CMPQ CX, $32; \
+	JLT zone; \
+	VMOVUPS (SI), Z0; \
+	VMOVUPS 64(SI), Z9; \
+	OP(Z0, Z1, Z2, Z3); \
+	OP(Z9, Z10, Z11, Z12); \
+	VMOVUPS Z0, (SI); \
+	VMOVUPS Z9, 64(SI); \
+	ADDQ $128, SI; \
+	SUBQ $32, CX; \
+	JMP zpair; \
+zone: \
+	CMPQ CX, $16; \
+	JLT zhalf; \
+	VMOVUPS (SI), Z0; \
+	OP(Z0, Z1, Z2, Z3); \
+	VMOVUPS Z0, (SI); \
+	ADDQ $64, SI; \
+	SUBQ $16, CX; \
+zhalf: \
+	TESTQ CX, CX; \
+	JZ zdone; \
+	MOVL $0xff, AX; \
+	KMOVW AX, K1; \
+	VMOVUPS.Z (SI), K1, Z0; \
+	OP(Z0, Z1, Z2, Z3); \
+	VMOVUPS Z0, K1, (SI); \
+zdone: \
+	VZEROUPPER
+
+// func siluAVX512(x []float32)
+TEXT ·siluAVX512(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	ZLOOP(SILUZ)
+	RET
+
+// func sigmoidAVX512(x []float32)
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	ZLOOP(SIGZ)
+	RET

@@ -27,3 +27,7 @@ func tanhAVX2([]float32) {}
 func expAVX2([]float32) {}
 
 func maxPool2RowsAVX2(_, _, _ []float32, _, _, _, _ int) {}
+
+func sigmoidVec([]float32) {}
+
+func siluVec([]float32) {}

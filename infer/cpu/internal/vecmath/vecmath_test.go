@@ -8,7 +8,7 @@ import (
 
 func TestSigmoidAndSiLUMatchFloat64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 7, 8, 9, 64, 1000} {
+	for _, n := range []int{0, 1, 7, 8, 9, 24, 48, 64, 1000} {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(rng.NormFloat64() * 8)
@@ -178,6 +178,9 @@ func TestSigmoidAndSiLUPropagateNaN(t *testing.T) {
 	}
 	if sig[6] != 1 || sig[7] > 1e-38 {
 		t.Errorf("sigmoid(+-Inf) = %v, %v", sig[6], sig[7])
+	}
+	if !math.IsInf(float64(silu[6]), 1) {
+		t.Errorf("silu(+Inf) = %v", silu[6])
 	}
 }
 

@@ -48,6 +48,22 @@ func TestResizeNearestAndLinear(t *testing.T) {
 	if err := Resize(tensor.New(1, 2, 4, 4), x, ResizeParams{}); err == nil {
 		t.Error("channel change accepted")
 	}
+	// The 2x nearest path (rows doubled with the vector kernel, 13
+	// columns: a vector and a scalar rest).
+	x3 := tensor.New(1, 2, 3, 13)
+	for i := range x3.F32 {
+		x3.F32[i] = float32(i)
+	}
+	y3 := tensor.New(1, 2, 6, 26)
+	if err := Resize(y3, x3, ResizeParams{Coord: CoordAsymmetric, Nearest: NearestFloor}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range y3.F32 {
+		c, oy, ox := i/(6*26), i/26%6, i%26
+		if want := x3.F32[c*3*13+oy/2*13+ox/2]; v != want {
+			t.Fatalf("2x nearest: output %d = %v, want %v", i, v, want)
+		}
+	}
 }
 
 func readInt64s(t *tensor.Tensor) []int64 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -139,9 +140,9 @@ func (t *resizeTask) run(_, lo, hi int) {
 				}
 				sr := src[t.y0[oy]*w : (t.y0[oy]+1)*w]
 				if t.double {
-					for sx, v := range sr {
+					for sx := vecmath.Double2(row, sr); sx < len(sr); sx++ {
 						pair := row[2*sx : 2*sx+2 : 2*sx+2]
-						pair[0], pair[1] = v, v
+						pair[0], pair[1] = sr[sx], sr[sx]
 					}
 					continue
 				}

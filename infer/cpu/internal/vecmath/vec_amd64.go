@@ -33,6 +33,9 @@ func gather2AVX2(d, s []float32, blocks int)
 func deinterleave2AVX2(even, odd, s []float32, blocks int)
 
 //go:noescape
+func double2AVX2(d, s []float32, blocks int)
+
+//go:noescape
 func addToAVX2(y, x []float32)
 
 //go:noescape

@@ -740,3 +740,27 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
 	MOVQ x_len+8(FP), CX
 	ZLOOP(SIGZ)
 	RET
+
+// func double2AVX2(d, s []float32, blocks int): d[2i] = d[2i+1] = s[i]
+// for i < 8*blocks (writes d[:16*blocks]).
+TEXT ·double2AVX2(SB), NOSPLIT, $0-56
+	MOVQ d_base+0(FP), DI
+	MOVQ s_base+24(FP), SI
+	MOVQ blocks+48(FP), CX
+	TESTQ CX, CX
+	JZ double2_done
+double2_loop:
+	VMOVUPS (SI), Y0
+	VUNPCKLPS Y0, Y0, Y1
+	VUNPCKHPS Y0, Y0, Y2
+	VPERM2F128 $0x20, Y2, Y1, Y3
+	VPERM2F128 $0x31, Y2, Y1, Y4
+	VMOVUPS Y3, (DI)
+	VMOVUPS Y4, 32(DI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ double2_loop
+double2_done:
+	VZEROUPPER
+	RET

@@ -16,6 +16,8 @@ func gather2AVX2(_, _ []float32, _ int) {}
 
 func deinterleave2AVX2(_, _, _ []float32, _ int) {}
 
+func double2AVX2(_, _ []float32, _ int) {}
+
 func addToAVX2(_, _ []float32) {}
 
 func max2AVX2(_, _, _ []float32) {}

@@ -87,6 +87,18 @@ func Deinterleave2(even, odd, s []float32) int {
 	return 8 * blocks
 }
 
+// Double2 sets d[2i] = d[2i+1] = s[i] (a row of a 2x nearest upsampling)
+// for a prefix of s and returns how many elements of s it did; d must
+// hold at least twice as many.
+func Double2(d, s []float32) int {
+	blocks := min(len(s)/8, len(d)/16)
+	if !hasAVX2 || blocks == 0 {
+		return 0
+	}
+	double2AVX2(d, s, blocks)
+	return 8 * blocks
+}
+
 // AddTo adds x to y element by element (a convolution's residual) for a
 // prefix of y and returns how many elements it did; x must be at least as
 // long as y.

@@ -349,3 +349,27 @@ func TestMaxPool2RowsMatchesGoMaxBitForBit(t *testing.T) {
 		t.Error("rows of 5 outputs taken")
 	}
 }
+
+func TestDouble2(t *testing.T) {
+	for _, n := range []int{0, 7, 8, 9, 16, 21, 40} {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(i) + 0.5
+		}
+		d := make([]float32, 2*n+3)
+		done := Double2(d[:2*n], s)
+		if hasAVX2 && done != n&^7 {
+			t.Fatalf("n=%d: did %d", n, done)
+		}
+		for i := range done {
+			if d[2*i] != s[i] || d[2*i+1] != s[i] {
+				t.Fatalf("n=%d: d[%d:%d] = %v, want %v twice", n, 2*i, 2*i+2, d[2*i:2*i+2], s[i])
+			}
+		}
+		for i := 2 * done; i < len(d); i++ {
+			if d[i] != 0 {
+				t.Fatalf("n=%d: d[%d] = %v written past the prefix", n, i, d[i])
+			}
+		}
+	}
+}

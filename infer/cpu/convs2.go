@@ -9,7 +9,8 @@ import (
 // Stride-2 3x3 convolutions of 16 or more input channels (the
 // downsampling layers of detectors and classifiers), and those of fewer
 // (the first layers) whose output channels fill whole chunks, run on
-// kern.ConvS4, which keeps 16 or 24 output channels in the vector lanes and
+// kern.ConvS4, which keeps 16 or 24 output channels (with AVX-512 also
+// 32: planChunks) in the vector lanes and
 // broadcasts the input floats straight from the NCHW rows: no
 // phase-split copy of the input, which cost the row-band path about a
 // third of its kernel time on these layers (their output has a quarter
@@ -41,8 +42,9 @@ import (
 // whole chunks take all their channels in one call and the kernel
 // writes the output rows itself: there the staging copy
 // was as long as the multiply-adds (3->24 at 368x640, 1 worker: 3.0 ms
-// staged, 1.55 direct, 1.9-2.4 on the row bands). Work items are the row
-// bands of the direct plan.
+// staged, 1.55 direct, 1.9-2.4 on the row bands), except first layers
+// whose output planes are a multiple of 4 KiB on AVX-512 machines
+// (s2Aliased). Work items are the row bands of the direct plan.
 
 // s2Plan is the stride-2 layout of a directConv: the weights packed for
 // kern.ConvS4.

@@ -183,25 +183,59 @@ func (t *directTask) winoChunk(buf []float32, n, ch int) {
 					copy(t.y[off+c:off+c1], st[r*p.sw:])
 				}
 			}
-			if !t.epilog {
+			if !t.epilog || !fused {
 				continue
-			}
-			if !fused {
-				c = c0
 			}
 			for r := 0; r < 2 && 2*i+r < g.oh && c < c1; r++ {
 				off := base + (2*i+r)*g.ow
-				seg := t.y[off+c : off+c1]
-				if t.res != nil {
-					rs := t.res[off+c : off+c1]
-					for k := vecmath.AddTo(seg, rs); k < len(seg); k++ {
-						seg[k] += rs[k]
-					}
-				}
-				d.act.apply(seg)
+				t.finish(off+c, off+c1)
 			}
 		}
+		if t.epilog && !fused {
+			t.winoFinish(base, i0, i1, t0, t1)
+		}
 	}
+}
+
+// winoFinish applies the residual and activation to the outputs of tiles
+// [t0, t1) (tile rows i0 to i1) in the output plane at base: a partial
+// tile row's two output rows apart, consecutive whole tile rows in one
+// run. Per tile row and output row, as before, SiLU took 4.3 ns a float
+// on rows of 20 (0.34 in runs of thousands): its calls cost more than
+// their floats. On the Xeon, paired, layers with SiLU at 20x20 and 12x20
+// 12-17% faster this way, larger ones even.
+func (t *directTask) winoFinish(base, i0, i1, t0, t1 int) {
+	g, p := t.d.g, t.d.wino
+	for i := i0; i <= i1; {
+		ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
+		if ja == 0 && jb == p.tw {
+			k := i // the last of the whole tile rows from i
+			for k < i1 && t1 >= (k+2)*p.tw {
+				k++
+			}
+			t.finish(base+2*i*g.ow, base+min(g.oh, 2*k+2)*g.ow)
+			i = k + 1
+			continue
+		}
+		for r := 0; r < 2 && 2*i+r < g.oh; r++ {
+			off := base + (2*i+r)*g.ow
+			t.finish(off+2*ja, off+min(2*jb, g.ow))
+		}
+		i++
+	}
+}
+
+// finish adds the residual to outputs [a, b) of the flat output and
+// applies the activation.
+func (t *directTask) finish(a, b int) {
+	seg := t.y[a:b]
+	if t.res != nil {
+		rs := t.res[a:b]
+		for k := vecmath.AddTo(seg, rs); k < len(seg); k++ {
+			seg[k] += rs[k]
+		}
+	}
+	t.d.act.apply(seg)
 }
 
 // winoOut runs the output transform, vector or portable (res, when not

@@ -75,7 +75,8 @@ const (
 // 24-channel chunks 12-33% faster (24->48 at 136x240 27-33%, the staged
 // 48->64 and 64->96 18-28%, the 3-channel first layer 23%); for 2 blocks
 // 16->32 at 160x160 26-28%, 3->16 at 96x96 45-58% but at 320x320 2-4%
-// slower.
+// slower (its output planes, a multiple of 4 KiB, alias: such first
+// layers now stage their output, see infer/cpu's s2Aliased).
 //
 // With 4 blocks (32 output channels, only where Wide: the 256-bit
 // kernel has too few registers) the triples go to convS4x4AVX512, two

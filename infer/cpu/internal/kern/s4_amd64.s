@@ -835,6 +835,14 @@ s12store:
 	S4WPX(p10, Z10, Y26); \
 	S4WPX(p11, Z11, Y27)
 
+// S4LANEIN loads lane k of z0-z3 (output channels 4k..4k+3) from R10
+// (row stride CX, BX = 3*CX) and moves R10 on 4 rows: S12LANE's inverse.
+#define S4LANEIN(k, z0, z1, z2, z3) \
+	VINSERTF32X4 $k, (R10), z0, z0; \
+	VINSERTF32X4 $k, (R10)(CX*1), z1, z1; \
+	VINSERTF32X4 $k, (R10)(CX*2), z2, z2; \
+	VINSERTF32X4 $k, (R10)(BX*1), z3, z3; \
+	LEAQ (R10)(CX*4), R10
 // S4VLOAD4 loads 4 pixels' sums of 16 output channels from 16 rows of 4
 // floats at off(AX) (row stride CX, BX = 3*CX) into z0-z3, pixel p in the
 // p-th (the inverse of S12STORE4); R10 ends at row 16. S4VLOADR loads
@@ -843,26 +851,10 @@ s12store:
 	LEAQ off(AX), R10; \
 	S4VLOADR(z0, z1, z2, z3)
 #define S4VLOADR(z0, z1, z2, z3) \
-	VINSERTF32X4 $0, (R10), z0, z0; \
-	VINSERTF32X4 $0, (R10)(CX*1), z1, z1; \
-	VINSERTF32X4 $0, (R10)(CX*2), z2, z2; \
-	VINSERTF32X4 $0, (R10)(BX*1), z3, z3; \
-	LEAQ (R10)(CX*4), R10; \
-	VINSERTF32X4 $1, (R10), z0, z0; \
-	VINSERTF32X4 $1, (R10)(CX*1), z1, z1; \
-	VINSERTF32X4 $1, (R10)(CX*2), z2, z2; \
-	VINSERTF32X4 $1, (R10)(BX*1), z3, z3; \
-	LEAQ (R10)(CX*4), R10; \
-	VINSERTF32X4 $2, (R10), z0, z0; \
-	VINSERTF32X4 $2, (R10)(CX*1), z1, z1; \
-	VINSERTF32X4 $2, (R10)(CX*2), z2, z2; \
-	VINSERTF32X4 $2, (R10)(BX*1), z3, z3; \
-	LEAQ (R10)(CX*4), R10; \
-	VINSERTF32X4 $3, (R10), z0, z0; \
-	VINSERTF32X4 $3, (R10)(CX*1), z1, z1; \
-	VINSERTF32X4 $3, (R10)(CX*2), z2, z2; \
-	VINSERTF32X4 $3, (R10)(BX*1), z3, z3; \
-	LEAQ (R10)(CX*4), R10; \
+	S4LANEIN(0, z0, z1, z2, z3); \
+	S4LANEIN(1, z0, z1, z2, z3); \
+	S4LANEIN(2, z0, z1, z2, z3); \
+	S4LANEIN(3, z0, z1, z2, z3); \
 	TRANS4Z(z0, z1, z2, z3)
 
 // S4WLOAD4 is S4VLOAD4 for 24 output channels: rows 16-23 into y0-y3

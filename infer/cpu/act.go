@@ -39,6 +39,18 @@ func (a Activation) validate() error {
 	return nil
 }
 
+// applyAfter adds res (when not nil; as long as x) to x and then runs
+// the activation over it: a convolution's epilogue over a run of its
+// output.
+func (a Activation) applyAfter(x, res []float32) {
+	if res != nil {
+		for k := vecmath.AddTo(x, res); k < len(x); k++ {
+			x[k] += res[k]
+		}
+	}
+	a.apply(x)
+}
+
 // apply runs the activation over x in place.
 func (a Activation) apply(x []float32) {
 	switch a.Kind {

@@ -172,12 +172,10 @@ func (t *mosaicTask) run(_, lo, hi int) {
 		if t.toMosaic {
 			continue
 		}
+		var rs []float32
 		if t.res != nil {
-			rs := t.res[c*h*w : (c+1)*h*w]
-			for k := vecmath.AddTo(pl, rs); k < len(pl); k++ {
-				pl[k] += rs[k]
-			}
+			rs = t.res[c*h*w : (c+1)*h*w]
 		}
-		t.act.apply(pl)
+		t.act.applyAfter(pl, rs)
 	}
 }

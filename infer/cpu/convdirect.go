@@ -492,14 +492,7 @@ func (t *directTask) run(worker, lo, hi int) {
 			}
 			base := (n*g.m + gi*g.mg) * ohw
 			for m := range g.mg {
-				seg := t.y[base+m*ohw+q0 : base+m*ohw+q1]
-				if t.res != nil {
-					rs := t.res[base+m*ohw+q0 : base+m*ohw+q1]
-					for i := vecmath.AddTo(seg, rs); i < len(seg); i++ {
-						seg[i] += rs[i]
-					}
-				}
-				d.act.apply(seg)
+				t.finish(base+m*ohw+q0, base+m*ohw+q1)
 			}
 		}
 	}

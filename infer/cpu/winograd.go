@@ -4,7 +4,6 @@ import (
 	"unsafe"
 
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
-	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 )
 
 // Winograd F(2x2, 3x3) for stride-1 3x3 convolutions: each 2x2 block of
@@ -228,14 +227,11 @@ func (t *directTask) winoFinish(base, i0, i1, t0, t1 int) {
 // finish adds the residual to outputs [a, b) of the flat output and
 // applies the activation.
 func (t *directTask) finish(a, b int) {
-	seg := t.y[a:b]
+	var rs []float32
 	if t.res != nil {
-		rs := t.res[a:b]
-		for k := vecmath.AddTo(seg, rs); k < len(seg); k++ {
-			seg[k] += rs[k]
-		}
+		rs = t.res[a:b]
 	}
-	t.d.act.apply(seg)
+	t.d.act.applyAfter(t.y[a:b], rs)
 }
 
 // winoOut runs the output transform, vector or portable (res, when not

@@ -86,9 +86,8 @@ type pool struct {
 	// it (see run).
 	pending atomic.Int64
 	task    ranger
-	total   int
 	chunk   int
-	next    atomic.Int64
+	ranges  []poolRange  // per worker: the items it takes first
 	mu      sync.RWMutex // held for reading while a task runs on the workers
 	closed  bool
 	// quiet is how long spinning goroutines spin before they yield:
@@ -126,6 +125,7 @@ func (p *pool) start(n int) {
 		p.quiet = spinQuiet
 	}
 	p.parked = make([]atomic.Bool, n)
+	p.ranges = make([]poolRange, n)
 	p.wake = make([]chan struct{}, n)
 	p.quit = make(chan struct{})
 	for w := 1; w < n; w++ {
@@ -223,8 +223,19 @@ func (p *pool) run(n, grain int, t ranger) {
 	if chunk < grain {
 		chunk = grain
 	}
-	p.task, p.total, p.chunk = t, n, chunk
-	p.next.Store(0)
+	p.task, p.chunk = t, chunk
+	// The first workers' ranges split the items evenly, at multiples of
+	// grain; the rest start empty.
+	edge := func(w int) int { return min(n, (w*n/workers+grain-1)/grain*grain) }
+	for w := range p.ranges {
+		r := &p.ranges[w]
+		lo, hi := n, n
+		if w < workers {
+			lo, hi = edge(w), edge(w+1)
+		}
+		r.next.Store(int64(lo))
+		r.end = hi
+	}
 	// Every worker takes part (one that finds no chunk left returns at
 	// once): they all watch the same generation.
 	p.pending.Store(int64(p.n - 1))
@@ -254,12 +265,34 @@ func (p *pool) run(n, grain int, t ranger) {
 	p.task = nil
 }
 
+// drain runs chunks of the task on worker w until none is left: those of
+// its own range first, in order, then what is left of the others'. Each
+// worker owns a fixed range of items (the caller the first), so the
+// items a worker computes in one kernel lie where it computed in the
+// one before (the same rows of an image, the same images), and their
+// input is in its core's caches. On the GPU machine's Xeon, paired
+// against all workers taking chunks from one counter (2 and 4 workers,
+// each test model at batch 1 and 8): 0-9% faster (the medians of 20
+// pairs 1.00-1.09, the YOLO-style model at batch 1 on 2 workers 9.5%);
+// on this project's 2-core VM 0-8%.
 func (p *pool) drain(w int) {
-	for {
-		lo := int(p.next.Add(int64(p.chunk))) - p.chunk
-		if lo >= p.total {
-			return
+	for k := range p.n {
+		r := &p.ranges[(w+k)%p.n]
+		for {
+			lo := int(r.next.Add(int64(p.chunk))) - p.chunk
+			if lo >= r.end {
+				break
+			}
+			p.task.run(w, lo, min(lo+p.chunk, r.end))
 		}
-		p.task.run(w, lo, min(lo+p.chunk, p.total))
 	}
+}
+
+// poolRange is the run of a task's items a worker takes first: next is
+// the first not yet taken, end the range's end. Ranges are a cache line
+// apart, so that workers taking from their own do not share one.
+type poolRange struct {
+	next atomic.Int64
+	end  int
+	_    [48]byte
 }

@@ -85,20 +85,28 @@ func (p *Program) planArena() {
 	for _, s := range slots {
 		s.t.F32 = arena[s.off : s.off+s.n : s.off+s.n]
 	}
-	for view, base := range p.views {
-		view.F32 = p.base(base).F32
+	for t := range p.views {
+		base, off := p.root(t)
+		t.F32 = base.F32[off : off+t.Len() : off+t.Len()]
 	}
 	p.arenaSize, p.pending, p.views = size, nil, nil
 }
 
 // base follows views to the tensor that owns the data.
 func (p *Program) base(t *tensor.Tensor) *tensor.Tensor {
+	b, _ := p.root(t)
+	return b
+}
+
+// root follows views to the tensor that owns the data and returns it
+// with the offset of t's first element in it.
+func (p *Program) root(t *tensor.Tensor) (base *tensor.Tensor, off int) {
 	for {
-		b, ok := p.views[t]
+		v, ok := p.views[t]
 		if !ok {
-			return t
+			return t, off
 		}
-		t = b
+		t, off = v.base, off+v.off
 	}
 }
 
@@ -111,3 +119,29 @@ func (p *Program) ArenaBytes() (arena, unshared int) {
 // arenaPeak returns the most bytes of float32 tensors live at one step,
 // the least any arena plan needs.
 func (p *Program) arenaPeak() int { return 4 * p.peak }
+
+// inPlace makes part a view of whole from element off, so that the step
+// writing part writes it into whole (a Concat's parts into its output),
+// where whole has no dimension of more than 1 before the joined one
+// (outer is their product: then each part is one run of whole) and both
+// are float32 tensors still waiting for arena space, neither a graph
+// input. It reports whether it did.
+func (p *Program) inPlace(part, whole *tensor.Tensor, off, outer int) bool {
+	i := slices.Index(p.pending, part)
+	if outer != 1 || i < 0 || part.DType != tensor.Float32 || !slices.Contains(p.pending, whole) || p.isInput(part) || p.isInput(whole) {
+		return false
+	}
+	p.pending = slices.Delete(p.pending, i, i+1)
+	p.views[part] = view{base: whole, off: off}
+	return true
+}
+
+// isInput reports whether t is a graph input's tensor.
+func (p *Program) isInput(t *tensor.Tensor) bool {
+	for _, v := range p.g.Inputs {
+		if p.vals[v] == t {
+			return true
+		}
+	}
+	return false
+}

@@ -200,13 +200,54 @@ func axisOf(n *graph.Node, rank, def int) int {
 	return a
 }
 
+// lowerConcat places the parts it can in the output (Program.inPlace):
+// their producers write them there and the step copies only the others,
+// on the workers (concatTask); with every part in place there is no step.
+// On the GPU machine's Xeon, paired, the YOLO-style model at batch 1 (two
+// Concats of 0.7 and 0.26 MB, all parts in place) 2-6% faster on 1-4
+// workers; at batch 8 the copies on the workers were even with one
+// worker's.
 func lowerConcat(p *Program, n *graph.Node) (func() error, error) {
 	ins, outs, err := p.io(n)
 	if err != nil {
 		return nil, err
 	}
-	axis := axisOf(n, len(outs[0].Shape), 0)
-	return func() error { return Concat(outs[0], ins, axis) }, nil
+	out := outs[0]
+	axis := axisOf(n, len(out.Shape), 0)
+	if err := concatSplit("concat", out, ins, axis, true, true); err != nil { // checks the shapes only
+		return nil, err
+	}
+	t := &concatTask{out: out}
+	t.outer, t.inner = around(out.Shape, axis)
+	t.row = out.Shape[axis] * t.inner
+	off, left := 0, 0
+	for _, in := range ins {
+		n := in.Shape[axis] * t.inner
+		if !p.inPlace(in, out, off, t.outer) {
+			t.parts = append(t.parts, concatPart{in, off, n})
+			left += n
+		}
+		off += n
+	}
+	if len(t.parts) == 0 {
+		return nil, nil
+	}
+	// Images, or slices of the planes where there are fewer images than
+	// workers, one work item each: a worker copies the pixels it will
+	// read next (the workers' ranges are fixed: pool.drain). Below 16K
+	// floats to copy the handover costs more than a second core saves.
+	t.slices = 1
+	if w := p.r.Workers(); t.outer < w && t.outer*left >= concatParallelFloats {
+		t.slices = (w + t.outer - 1) / t.outer
+	}
+	return func() error {
+		if t.outer*left < concatParallelFloats {
+			t.run(0, 0, t.outer)
+			return nil
+		}
+		p.r.pool.run(t.outer*t.slices, 1, t)
+		return nil
+	}, nil
 }
 
 func lowerSplit(p *Program, n *graph.Node) (func() error, error) {

@@ -12,7 +12,8 @@ import (
 
 // Program is a graph lowered to this package's kernels for fixed input
 // shapes: every value has its tensor allocated once, constants are used
-// in place, reshapes alias their input, and Run executes the steps in
+// in place, reshapes alias their input, a Concat's parts are written
+// into its output where they can be, and Run executes the steps in
 // order. Running allocates nothing.
 type Program struct {
 	r       *Runner
@@ -21,9 +22,10 @@ type Program struct {
 	steps   []step
 	scratch []float32
 	// While lowering: float32 tensors waiting for arena space, and views
-	// (reshapes) of other tensors (see planArena).
+	// of other tensors' data (reshapes, a concatenation's parts: see
+	// planArena).
 	pending   []*tensor.Tensor
-	views     map[*tensor.Tensor]*tensor.Tensor
+	views     map[*tensor.Tensor]view
 	arenaSize int // float32 elements
 	unshared  int // what the arena's tensors would take without reuse
 	peak      int // the most elements live at one step
@@ -33,6 +35,12 @@ type Program struct {
 	keep []*graph.Value
 	// kernels names the kernel each convolution node runs on (Profile).
 	kernels map[*graph.Node]string
+}
+
+// view is a tensor whose data is base's from element off on.
+type view struct {
+	base *tensor.Tensor
+	off  int
 }
 
 type step struct {
@@ -53,7 +61,7 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 	if bound, err = graph.Optimize(bound, graph.Options{Debug: graph.DebugFromEnv()}); err != nil {
 		return nil, err
 	}
-	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]*tensor.Tensor{},
+	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]view{},
 		kernels: map[*graph.Node]string{}}
 	for _, in := range bound.Inputs {
 		if _, err := p.tensor(in); err != nil {
@@ -284,7 +292,7 @@ func alias(p *Program, n *graph.Node) (func() error, error) {
 	}
 	t := &tensor.Tensor{Name: out.Name, DType: in.DType, Shape: out.Shape, F32: in.F32, Raw: in.Raw}
 	if in.DType == tensor.Float32 && in.F32 == nil { // not placed yet: share its data once it is
-		p.views[t] = in
+		p.views[t] = view{base: in}
 	}
 	p.vals[out] = t
 	return nil, nil

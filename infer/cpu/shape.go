@@ -14,7 +14,46 @@ func Concat(dst *tensor.Tensor, inputs []*tensor.Tensor, axis int) error {
 	if len(inputs) == 0 {
 		return fmt.Errorf("cpu: concat: no inputs")
 	}
-	return concatSplit("concat", dst, inputs, axis, true)
+	return concatSplit("concat", dst, inputs, axis, true, false)
+}
+
+// concatParallelFloats is the fewest floats a Concat step copies on the
+// workers.
+const concatParallelFloats = 16 << 10
+
+// concatTask copies the parts of a Concat that are not in place into its
+// output: per work item an image (outer index), or with slices > 1 a
+// slice of its planes (inner elements).
+type concatTask struct {
+	out               *tensor.Tensor
+	parts             []concatPart
+	outer, inner, row int // row: the elements of an image's output
+	slices            int
+}
+
+// concatPart is a part to copy and where it goes in an image's output:
+// n elements from off.
+type concatPart struct {
+	t      *tensor.Tensor
+	off, n int
+}
+
+func (t *concatTask) run(_, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		o, s := i/t.slices, i%t.slices
+		y := t.out.F32[o*t.row:][:t.row]
+		for _, pt := range t.parts {
+			x := pt.t.F32[o*pt.n:][:pt.n]
+			if t.slices == 1 {
+				copy(y[pt.off:pt.off+pt.n], x)
+				continue
+			}
+			a, b := s*t.inner/t.slices, (s+1)*t.inner/t.slices
+			for c := 0; c < pt.n; c += t.inner {
+				copy(y[pt.off+c+a:pt.off+c+b], x[c+a:c+b])
+			}
+		}
+	}
 }
 
 // Split cuts x along axis into outputs, whose shapes (already set) give the
@@ -23,16 +62,26 @@ func Split(outputs []*tensor.Tensor, x *tensor.Tensor, axis int) error {
 	if len(outputs) == 0 {
 		return fmt.Errorf("cpu: split: no outputs")
 	}
-	return concatSplit("split", x, outputs, axis, false)
+	return concatSplit("split", x, outputs, axis, false, false)
 }
 
-// concatSplit copies between whole and its parts along axis.
-func concatSplit(what string, whole *tensor.Tensor, parts []*tensor.Tensor, axis int, join bool) error {
+// concatSplit copies between whole and its parts along axis (with
+// shapes, it only checks their shapes: their data may not be there yet).
+func concatSplit(what string, whole *tensor.Tensor, parts []*tensor.Tensor, axis int, join, shapes bool) error {
 	axis, err := normAxis(what, axis, len(whole.Shape))
 	if err != nil {
 		return err
 	}
-	if err := checkF32(what, whole, whole.Shape); err != nil {
+	check := func(t *tensor.Tensor) error {
+		switch {
+		case t == nil:
+			return fmt.Errorf("cpu: %s: missing tensor", what)
+		case shapes && t.DType == tensor.Float32:
+			return nil
+		}
+		return checkF32(what, t, t.Shape)
+	}
+	if err := check(whole); err != nil {
 		return err
 	}
 	total := 0
@@ -45,13 +94,16 @@ func concatSplit(what string, whole *tensor.Tensor, parts []*tensor.Tensor, axis
 				return fmt.Errorf("cpu: %s: part %v does not match %v off axis %d", what, p.Shape, whole.Shape, axis)
 			}
 		}
-		if err := checkF32(what, p, p.Shape); err != nil {
+		if err := check(p); err != nil {
 			return err
 		}
 		total += p.Shape[axis]
 	}
 	if total != whole.Shape[axis] {
 		return fmt.Errorf("cpu: %s: parts sum to %d along axis %d, whole %v", what, total, axis, whole.Shape)
+	}
+	if shapes {
+		return nil
 	}
 	outer, inner := around(whole.Shape, axis)
 	row := whole.Shape[axis] * inner

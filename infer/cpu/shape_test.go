@@ -2,10 +2,13 @@ package cpu
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -265,5 +268,91 @@ func TestGather(t *testing.T) {
 	assertClose(t, "gather1", y.F32, []float32{2, 4, 6}, 0)
 	if err := Gather(tensor.New(1, 2), x, int64T(tensor.Shape{1}, 3), 0); err == nil {
 		t.Error("index 3 of 3 accepted")
+	}
+}
+
+// TestConcatPartsInPlace runs Concat nodes whose parts their producers
+// write straight into the output (one image: Program.inPlace) next to
+// parts that must be copied (a graph input, a part used twice), one
+// Concat's output itself a part of another, and the same graph on three
+// images, where every part is copied (on the workers, with enough
+// floats): the outputs match convolutions and copies done apart, and at
+// one image only the Concat with parts to copy is left as a step.
+func TestConcatPartsInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 21))
+	wa, ba := randT(rng, 6, 4, 3, 3), randT(rng, 6)
+	wb, bb := randT(rng, 5, 4, 1, 1), randT(rng, 5)
+	wc, bc := randT(rng, 3, 21, 1, 1), randT(rng, 3)
+	f32 := func(name string, shape ...int) *graph.Value {
+		return &graph.Value{Name: name, DType: tensor.Float32, Shape: shape}
+	}
+	konst := func(name string, t *tensor.Tensor) *graph.Value {
+		return &graph.Value{Name: name, DType: tensor.Float32, Shape: t.Shape, Const: t}
+	}
+	const h, w = 40, 48
+	x, a, b, y, c, z := f32("x", -1, 4, h, w), f32("a", -1, 6, h, w), f32("b", -1, 5, h, w), f32("y", -1, 21, h, w),
+		f32("c", -1, 3, h, w), f32("z", -1, 24, h, w)
+	axis1 := map[string]graph.Attr{"axis": {Kind: graph.AttrIntKind, Int: 1}}
+	g := &graph.Graph{Opset: 13, Inputs: []*graph.Value{x}, Outputs: []*graph.Value{c, z},
+		Nodes: []*graph.Node{
+			{Op: "Conv", Name: "conv_a", Inputs: []*graph.Value{x, konst("wa", wa), konst("ba", ba)}, Outputs: []*graph.Value{a},
+				Attrs: map[string]graph.Attr{"pads": {Kind: graph.AttrIntsKind, Ints: []int64{1, 1, 1, 1}}}},
+			{Op: "Conv", Name: "conv_b", Inputs: []*graph.Value{x, konst("wb", wb), konst("bb", bb)}, Outputs: []*graph.Value{b}},
+			{Op: "Concat", Name: "concat_y", Inputs: []*graph.Value{a, x, b, a}, Outputs: []*graph.Value{y}, Attrs: axis1},
+			{Op: "Conv", Name: "conv_c", Inputs: []*graph.Value{y, konst("wc", wc), konst("bc", bc)}, Outputs: []*graph.Value{c}},
+			{Op: "Concat", Name: "concat_z", Inputs: []*graph.Value{y, c}, Outputs: []*graph.Value{z}, Attrs: axis1},
+		}}
+	cat := func(parts ...*tensor.Tensor) *tensor.Tensor {
+		n, ch := parts[0].Shape[0], 0
+		for _, p := range parts {
+			ch += p.Shape[1]
+		}
+		out := tensor.New(n, ch, h, w)
+		off := 0
+		for i := range n {
+			for _, p := range parts {
+				k := p.Shape[1] * h * w
+				off += copy(out.F32[off:], p.F32[i*k:(i+1)*k])
+			}
+		}
+		return out
+	}
+	for name, r := range runners(t) {
+		for _, n := range []int{1, 3} {
+			prog, err := Compile(g, map[string]tensor.Shape{"x": {n, 4, h, w}}, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xt, _ := prog.Input("x")
+			for i := range xt.F32 {
+				xt.F32[i] = rng.Float32()*2 - 1
+			}
+			if err := prog.Run(); err != nil {
+				t.Fatal(err)
+			}
+			at := refConv(xt, wa, ba.F32, nil, ConvParams{Pads: [4]int{1, 1, 1, 1}})
+			bt := refConv(xt, wb, bb.F32, nil, ConvParams{})
+			yt := cat(at, xt, bt, at)
+			ct := refConv(yt, wc, bc.F32, nil, ConvParams{})
+			zt := cat(yt, ct)
+			gotC, _ := prog.Output("c")
+			gotZ, _ := prog.Output("z")
+			what := fmt.Sprintf("%s, %d images", name, n)
+			assertClose(t, what+": c", gotC.F32, ct.F32, 1e-4)
+			assertClose(t, what+": z", gotZ.F32, zt.F32, 1e-4)
+			var concats []string
+			for _, s := range prog.steps {
+				if s.node.Op == "Concat" {
+					concats = append(concats, s.node.Name)
+				}
+			}
+			want := []string{"concat_y", "concat_z"}
+			if n == 1 {
+				want = want[:1]
+			}
+			if !slices.Equal(concats, want) {
+				t.Errorf("%s: Concat steps %v, want %v", what, concats, want)
+			}
+		}
 	}
 }

@@ -409,6 +409,34 @@ func TestConvStride2QuadsMatchReference(t *testing.T) {
 	})
 }
 
+// TestConvStride2OctsMatchReference plans stride-2 convolutions with
+// short rows in chunks of 64 output channels (the AVX-512 plans for rows
+// of at most s2OctRow pixels: 64 direct, 64+32 staged, 64+32+24+16 for
+// 136, 64+16 for 80, 64 for 63 copied out) and runs them as
+// checkPlannedConvs does (on a machine without AVX-512 the 64-channel
+// chunks take the portable kernel).
+func TestConvStride2OctsMatchReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the stride-2 kernel runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	p := ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: relu}
+	cases := []convCase{
+		{2, 32, 12, 12, 64, 3, p, true, false}, // rows of 6, direct
+		{1, 48, 20, 20, 96, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},
+		{1, 40, 16, 40, 136, 3, p, true, false}, // rows of 20, staged: 64+32+24+16
+		{1, 24, 10, 14, 80, 3, p, false, false}, // rows of 7, direct: 64+16
+		{1, 36, 9, 17, 63, 3, p, true, true},    // staged and copied out
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(25, 26)), func(d *directConv, w, bias *tensor.Tensor) bool {
+		if !s2Fits(d.g) {
+			return false
+		}
+		d.planS2(w.F32, f32s(bias), true)
+		return d.s2.chunks[0].nb == 8
+	})
+}
+
 // checkPlannedConvs plans each case for the direct kernels, lets planned
 // check (and adjust) the plan (false: the case did not get the path under
 // test), and runs it with 1-3 workers, vector and portable, against the

@@ -10,7 +10,7 @@ import (
 // downsampling layers of detectors and classifiers), and those of fewer
 // (the first layers) whose output channels fill whole chunks, run on
 // kern.ConvS4, which keeps 16 or 24 output channels (with AVX-512 also
-// 32: planChunks) in the vector lanes and
+// 32 and 64: planChunks) in the vector lanes and
 // broadcasts the input floats straight from the NCHW rows: no
 // phase-split copy of the input, which cost the row-band path about a
 // third of its kernel time on these layers (their output has a quarter
@@ -170,7 +170,8 @@ func (d *directConv) planS2(w, b []float32, quads bool) {
 	p.span = max(4, min(s2SpanBytes/(4*3*2*p.kb), stage)&^3)
 	p.row6 = p.direct && p.span >= g.ow && g.ow >= 6 && g.cg >= s6MinChannels
 	p.staged = s2Aliased(g, kern.Wide())
-	p.planChunks(w, g, obs, p.row6 && s6RowPixels(g.ow) < (g.ow+3)&^3, quads)
+	octs := quads && (g.ow <= s2OctRow && !p.direct || g.ow <= s2OctDirectRow)
+	p.planChunks(w, g, obs, p.row6 && s6RowPixels(g.ow) < (g.ow+3)&^3, quads, octs)
 	maxNB := 0
 	for _, ch := range p.chunks {
 		maxNB = max(maxNB, ch.nb)
@@ -178,12 +179,35 @@ func (d *directConv) planS2(w, b []float32, quads bool) {
 	d.bufLen = max(d.bufLen, 8*maxNB*(p.span+4))
 }
 
+// s2OctRow and s2OctDirectRow are the longest output rows for which an
+// AVX-512 plan cuts chunks of 64 output channels (kern.ConvS4's 8-block
+// kernel, one group of 4 pixels at a time, 16 sums): staged, and with
+// all input channels in one call. Rows of a few groups leave the
+// 4-block kernel's triples one or two groups over, which it computes
+// one at a time with 8 sums, too few for the multiply-adds' latency.
+// On the GPU machine's Xeon, paired against the quads (1 and 2 workers,
+// 1 and 8 images): 32->64 at 12x12 (rows of 6, direct) 22-29% faster,
+// 128->128 at 16x16 9-19%, 64->96 at 20x20 5-13%, 48->64 at 40x40 -1%
+// to +5%, 64->128 at 40x40 1-6%, 64->96 at 34x60 (rows of 17) and
+// 96->64 at 30x30 even; direct at rows of 16 and 20 (24->64 at 32x32,
+// 32->64 at 40x40) -8% to +7%; at rows of 60-120 (48->64 at 136x240,
+// 64->96 at 92x160) -5% to +8%, and direct at rows of 100 (32->64, its
+// 64 channels' weights 72 KiB, more than L1) 9-15% slower. The
+// classifier at 8 images 3-8% faster, the YOLO-style model and
+// DetectNet-style 0.5-3%.
+const (
+	s2OctRow       = 20
+	s2OctDirectRow = 12
+)
+
 // planChunks cuts the output channels into chunks of 24 and 16 (3 and 2
 // blocks of 8; a last 8 takes a chunk of 16 with its neighbour's, or
 // zero weights when it is the only one) and packs their weights. With
 // quads (AVX-512) it cuts chunks of 32 first, then the rest as 24 or 16
 // (a 32 and a last 8 as 24 and 16): kern.ConvS4's 4-block kernel has
 // two 512-bit sums a pixel, 24 multiply-adds of 16 lanes per 14 loads.
+// With octs (and quads) it cuts chunks of 64 before those, unless 72
+// channels would be left (then 32+24+16: s2OctRow).
 // On the GPU machine's Xeon, paired against the chunks of 24 and 16 (1
 // worker): 16->32 at 160x160 18% faster, 24->32 at 184x320 55%, 32->48
 // at 80x80 6%, 24->48 at 136x240 9%, 48->64 at 68x120 9% (8 images
@@ -194,10 +218,15 @@ func (d *directConv) planS2(w, b []float32, quads bool) {
 // 4 would (rows of 6, 10, 18, 22: 32->48 layers 4-11% faster, 32->64 at
 // rows of 6 20%); where they compute as many, chunks of 16 instead of 24
 // made layers 6-13% slower (rows of 14, 16, 20).
-func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads bool) {
+func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads, octs bool) {
 	p.chunks = p.chunks[:0]
 	nbs := []int{}
-	switch left := obs; {
+	left := obs
+	for octs && left >= 8 && left != 9 {
+		nbs = append(nbs, 8)
+		left -= 8
+	}
+	switch {
 	case quads && left >= 4:
 		for ; left >= 4; left -= 4 {
 			nbs = append(nbs, 4)

@@ -34,6 +34,9 @@ func convS4x4AVX512(t *S4Tile)
 func convS4x4oneAVX512(t *S4Tile)
 
 //go:noescape
+func convS4x8oneAVX512(t *S4Tile)
+
+//go:noescape
 func conv4x24AVX2(t *Tile)
 
 //go:noescape

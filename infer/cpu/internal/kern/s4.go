@@ -3,7 +3,7 @@ package kern
 import "unsafe"
 
 // S4Tile is one call of the stride-2 3x3 kernel: NB blocks of 8 output
-// channels (2 or 3; 4 where Wide) x NG groups of 4 consecutive output pixels of one row
+// channels (2 or 3; 4 or 8 where Wide) x NG groups of 4 consecutive output pixels of one row
 // of a convolution with stride 2 and dilation 1, read straight from the
 // NCHW input with no copy. The output channels sit in the vector lanes: each
 // (channel, filter row, tap) step loads the tap's NB weight vectors and
@@ -44,7 +44,7 @@ type S4Tile struct {
 	LDO      int            // bytes between output channels
 	Bias     unsafe.Pointer // 8*NB float32 initial values (when not accumulating)
 	Flags    int            // Accumulate, Relu, LeftPad, RightPad
-	NB       int            // blocks of 8 output channels: 2 or 3, or 4 where Wide
+	NB       int            // blocks of 8 output channels: 2 or 3, or 4 or 8 where Wide
 	WCStride int            // bytes of weights per input channel: 4*72*NB
 	PF       int            // bytes from a row's floats to ones prefetched into L2 (a hint; never read)
 	// NG is how many groups of 4 pixels the call computes (at least 1):
@@ -85,11 +85,16 @@ const (
 // 3-block kernel's 115 (and the 2-block's 125). The 256-bit kernels'
 // fast 3-row paths, copied into the 512-bit ones, made layers -3% to
 // +7% faster there, no better on the whole: those keep the per-row
-// loop.
+// loop. With 8 blocks (64 output channels, only where Wide) the groups go
+// one at a time to convS4x8oneAVX512, four 512-bit sums a pixel: in
+// cache on the Xeon 161 GFLOP/s against the 4-block triples' 113 (the
+// plans use it for short rows: infer/cpu's s2OctRow).
 func ConvS4(t *S4Tile) {
 	switch {
-	case t.NB == 4 && !useAVX512:
+	case t.NB >= 4 && !useAVX512:
 		ConvS4Go(t)
+	case t.NB == 8:
+		convS4x8oneAVX512(t)
 	case useAVX512 && (t.NG >= 3 || t.NB == 4):
 		convS4Wide(t)
 	case useAsm:
@@ -176,7 +181,7 @@ func convS2Go(t *S4Tile, px int) {
 func convS2Go1(t *S4Tile, px int) {
 	// Every address is formed only for a float that is read: with
 	// LeftPad the row's first offset may lie before the input.
-	var acc [32][6]float32 // [output channel][pixel]
+	var acc [64][6]float32 // [output channel][pixel]
 	no := 8 * t.NB
 	for o := range no {
 		for p := range px {

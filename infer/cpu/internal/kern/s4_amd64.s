@@ -1117,3 +1117,92 @@ q1store:
 	JLT q1group
 	VZEROUPPER
 	RET
+
+// convS4x8oneAVX512 is the 8-block variant, one group at a time: 4 pixels
+// of 64 output channels, four 512-bit registers each (Z0-Z3 channels
+// 0-15, Z16-Z19 16-31, Z4-Z7 32-47, Z20-Z23 48-63), the tap's weights in
+// Z28, Z29, Z26 and Z27, each input float broadcast once into Z30 for
+// the four: 8 loads per 16 multiply-adds of 16 lanes, as many sums as
+// hide their latency without triples of groups (short rows).
+// S4OW loads a tap's 64 weights at wo(BX) into Z28, Z29, Z26 and Z27.
+#define S4OW(wo) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Z29; \
+	VMOVUPS (wo+128)(BX), Z26; \
+	VMOVUPS (wo+192)(BX), Z27
+// S4OPX multiplies-adds the float at src, broadcast, with the tap's
+// weights into pixel sums z0-z3 (channels 0-15, 16-31, 32-47, 48-63).
+#define S4OPX(src, z0, z1, z2, z3) \
+	VBROADCASTSS src, Z30; \
+	VFMADD231PS Z30, Z28, z0; \
+	VFMADD231PS Z30, Z29, z1; \
+	VFMADD231PS Z30, Z26, z2; \
+	VFMADD231PS Z30, Z27, z3
+// S4O1TAP is one filter tap of one group: its weights at wo(BX), the 4
+// pixels' floats at p0-p3.
+#define S4O1TAP(wo, p0, p1, p2, p3) \
+	S4OW(wo); \
+	S4OPX(p0, Z0, Z16, Z4, Z20); \
+	S4OPX(p1, Z1, Z17, Z5, Z21); \
+	S4OPX(p2, Z2, Z18, Z6, Z22); \
+	S4OPX(p3, Z3, Z19, Z7, Z23)
+// func convS4x8oneAVX512(t *S4Tile)
+TEXT ·convS4x8oneAVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+o1group:
+	GROUPFLAGS(o1notleft, o1notright)
+	TESTQ $1, R9
+	JNZ o1acc
+	MOVQ S_BIAS(DX), AX
+	ZQBIAS4(0, Z0, Z1, Z2, Z3)
+	ZQBIAS4(64, Z16, Z17, Z18, Z19)
+	ZQBIAS4(128, Z4, Z5, Z6, Z7)
+	ZQBIAS4(192, Z20, Z21, Z22, Z23)
+	JMP o1sums
+o1acc:
+	ACCBASE(o1accout, o1load)
+	S4VLOAD4(Z0, Z1, Z2, Z3, 0)
+	S4VLOADR(Z16, Z17, Z18, Z19)
+	S4VLOADR(Z4, Z5, Z6, Z7)
+	S4VLOADR(Z20, Z21, Z22, Z23)
+o1sums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+o1channel:
+	XORQ R10, R10
+o1row:
+	ROWSETUP
+	S4O1TAP(0, (R12), 8(AX), 16(AX), 24(AX))
+	S4O1TAP(256, 4(AX), 12(AX), 20(AX), 28(AX))
+	S4O1TAP(512, 8(AX), 16(AX), 24(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT o1row
+	NEXTCHANNEL(o1channel)
+	TESTQ $2, R9
+	JZ o1store
+	VPXORD Z13, Z13, Z13
+	ZQRELU4(Z0, Z1, Z2, Z3)
+	ZQRELU4(Z16, Z17, Z18, Z19)
+	ZQRELU4(Z4, Z5, Z6, Z7)
+	ZQRELU4(Z20, Z21, Z22, Z23)
+o1store:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S12STORE4(Z0, Z1, Z2, Z3, 0)
+	S12STORER(Z16, Z17, Z18, Z19)
+	S12STORER(Z4, Z5, Z6, Z7)
+	S12STORER(Z20, Z21, Z22, Z23)
+	INCQ DI
+	CMPQ DI, S_NG(DX)
+	JLT o1group
+	VZEROUPPER
+	RET

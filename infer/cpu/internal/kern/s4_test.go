@@ -30,7 +30,7 @@ func TestS4TileLayout(t *testing.T) {
 }
 
 // TestConvS4MatchesFloat64 runs the stride-2 kernels on random input
-// (2, 3 and 4 blocks, some filter rows left out, padding on either side,
+// (2, 3, 4 and 8 blocks, some filter rows left out, padding on either side,
 // NaN just outside the input, sums accumulated from the output or from a
 // separate block with the output NaN; ConvS6's groups of 6 pixels)
 // against sums in float64, the output past the groups untouched.
@@ -100,6 +100,13 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{4, 16, RightPad, 4, []int{1, 2}, false, 0},
 		{4, 3, Accumulate | LeftPad, 3, []int{0, 1, 2}, true, 0},
 		{4, 5, Accumulate | RightPad, 8, []int{0, 1, 2}, true, 0},
+		// 8 blocks (AVX-512 and Go only): one group at a time.
+		{8, 1, 0, 1, []int{0, 1, 2}, false, 0},
+		{8, 5, Relu | LeftPad | RightPad, 2, []int{0, 1, 2}, false, 0},
+		{8, 6, Accumulate | Relu | LeftPad, 3, []int{0, 1, 2}, true, 0},
+		{8, 9, LeftPad | RightPad | Relu, 4, []int{0, 1}, false, 0},
+		{8, 4, Accumulate, 5, []int{0, 1, 2}, false, 0},
+		{8, 3, Accumulate | RightPad, 2, []int{1, 2}, true, 0},
 	} {
 		px := max(tc.px, 4)
 		no, ldo := 8*tc.nb, px*tc.ng+3
@@ -133,7 +140,7 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 			tl.Acc, tl.AccLDO = unsafe.Pointer(&accBuf[0]), 4*accLDO
 		}
 		for name, k := range kernels[px] {
-			if tc.nb == 4 && name == "avx2" {
+			if tc.nb >= 4 && name == "avx2" {
 				continue // 16 sums and 4 weight vectors: too many for 16 registers
 			}
 			copy(out, start)
@@ -184,16 +191,17 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 }
 
 // BenchmarkConvS4 is one stride-2 tile (24 output channels) over 64
-// input channels with the data in cache: the kernel's peak. The nb2-nb4
+// input channels with the data in cache: the kernel's peak. The nb2-nb8
 // cases are 3 groups (12 pixels, a 512-bit kernel's call where Wide)
-// of 16, 24 and 32 channels over 16 input channels (weights in L1).
+// of 16, 24, 32 and 64 channels over 16 input channels (weights in L1;
+// 64 channels one group at a time).
 func BenchmarkConvS4(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	const nc, ldx = 64, 40
 	in := randSlice(rng, nc*3*ldx)
-	w := randSlice(rng, nc*9*32)
-	bias := randSlice(rng, 32)
-	out := make([]float32, 32*12)
+	w := randSlice(rng, nc*9*64)
+	bias := randSlice(rng, 64)
+	out := make([]float32, 64*12)
 	tl := S4Tile{W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), Rows: [3]int{0, 4 * ldx, 8 * ldx},
 		WRows: [3]int{0, 288, 576}, NRows: 3, NC: nc, CStride: 4 * 3 * ldx, Out: unsafe.Pointer(&out[0]), LDO: 16,
 		Bias: unsafe.Pointer(&bias[0]), NB: 3, WCStride: 4 * 9 * 24, NG: 1}
@@ -208,8 +216,8 @@ func BenchmarkConvS4(b *testing.B) {
 	}
 	run("go", ConvS4Go, tl)
 	run("simd", ConvS4, tl)
-	for nb := 2; nb <= 4; nb++ {
-		if nb == 4 && !Wide() {
+	for _, nb := range []int{2, 3, 4, 8} {
+		if nb >= 4 && !Wide() {
 			continue
 		}
 		t := tl

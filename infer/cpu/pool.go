@@ -131,6 +131,13 @@ func (r *Runner) pool2d(dst, x *tensor.Tensor, p PoolParams, isMax bool) error {
 	return nil
 }
 
+// tiles2 reports whether 2x2 windows at stride 2 cover each plane
+// exactly (no padding, even rows and columns).
+func (g *poolGeom) tiles2() bool {
+	return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 && g.pt == 0 && g.pl == 0 &&
+		g.h == 2*g.oh && g.w == 2*g.ow
+}
+
 // byRows reports whether pooling takes the vectorised paths of maxByRows
 // and avgByRows: undilated windows at column stride 1 or 2.
 func (g *poolGeom) byRows() bool {
@@ -155,7 +162,7 @@ func (t *poolTask) maxByRows(scratch, x, y []float32) {
 	// A plane of even rows and columns whose rows end in whole blocks of
 	// 4 outputs: one call for all of it (the classifier's 24x24 planes:
 	// 73 -> 26 us for its batch of 8).
-	if pool2 && g.h == 2*g.oh && g.w == 2*g.ow && vecmath.MaxPool2Rows(y, x, g.w) {
+	if g.tiles2() && vecmath.MaxPool2Rows(y, x, g.w) {
 		return
 	}
 	for oh := range g.oh {
@@ -313,6 +320,13 @@ func spanMax(row []float32, s, k int) float32 {
 
 func (t *poolTask) run(worker, lo, hi int) {
 	g := t.g
+	// Planes that 2x2 windows at stride 2 tile exactly: the items' planes
+	// are one tall plane, one vector call for all of them (on the GPU
+	// machine's Xeon, paired against a call a plane, the classifier at 8
+	// images 1-2% faster).
+	if t.max && g.tiles2() && vecmath.MaxPool2Rows(t.y[lo*g.oh*g.ow:hi*g.oh*g.ow], t.x[lo*g.h*g.w:hi*g.h*g.w], g.w) {
+		return
+	}
 	for i := lo; i < hi; i++ {
 		x := t.x[i*g.h*g.w : (i+1)*g.h*g.w]
 		y := t.y[i*g.oh*g.ow : (i+1)*g.oh*g.ow]

@@ -1,0 +1,54 @@
+// s4one.h is the body of the 512-bit ConvS4 kernels that take one group
+// (4 pixels) at a time (convS4x4oneAVX512, convS4x8oneAVX512): the sums of
+// 32 or 64 output channels in two or four registers a pixel. s4_amd64.s
+// includes it once per width with OBIAS (the sums from the bias at AX),
+// OLOAD (from the partial sums at AX, rows CX apart), OTAP (a filter tap),
+// OTS (bytes of a tap's weights), ORELU (clamp at Z13, the zero) and
+// OSTORE (the sums to the output at AX) defined.
+
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+o1group:
+	GROUPFLAGS(o1notleft, o1notright)
+	TESTQ $1, R9
+	JNZ o1acc
+	MOVQ S_BIAS(DX), AX
+	OBIAS
+	JMP o1sums
+o1acc:
+	ACCBASE(o1accout, o1load)
+	OLOAD
+o1sums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+o1channel:
+	XORQ R10, R10
+o1row:
+	ROWSETUP
+	OTAP(0, (R12), 8(AX), 16(AX), 24(AX))
+	OTAP(OTS, 4(AX), 12(AX), 20(AX), 28(AX))
+	OTAP(2*OTS, 8(AX), 16(AX), 24(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT o1row
+	NEXTCHANNEL(o1channel)
+	TESTQ $2, R9
+	JZ o1store
+	VPXORD Z13, Z13, Z13
+	ORELU
+o1store:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	OSTORE
+	INCQ DI
+	CMPQ DI, S_NG(DX)
+	JLT o1group
+	VZEROUPPER
+	RET

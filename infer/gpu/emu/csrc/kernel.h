@@ -1,7 +1,11 @@
 // kernel.h: the CUDA built-ins dsgo's kernels use, for compiling them
 // with the host compiler (the emulated NVRTC includes it first). The
 // emulated driver sets the thread and block indices before it calls a
-// kernel for each thread of the grid.
+// kernel for each thread of the grid. The indices are per host thread:
+// a launch runs on the calling thread, and two execution contexts run
+// by two goroutines launch the same kernel at once (with one set of
+// indices for all, their grids overwrote each other's: the test that
+// compares two contexts' outputs failed now and then).
 #include <cmath>
 #include <cstring>
 
@@ -10,7 +14,7 @@
 struct dsgo_emu_dim3 {
 	unsigned x, y, z;
 };
-static dsgo_emu_dim3 threadIdx, blockIdx, blockDim, gridDim;
+static thread_local dsgo_emu_dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 extern "C" void dsgo_emu_setidx(unsigned bx, unsigned by, unsigned bz, unsigned tx, unsigned ty, unsigned tz,
 	unsigned bdx, unsigned bdy, unsigned bdz, unsigned gdx, unsigned gdy, unsigned gdz) {

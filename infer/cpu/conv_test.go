@@ -411,8 +411,9 @@ func TestConvStride2QuadsMatchReference(t *testing.T) {
 
 // TestConvStride2OctsMatchReference plans stride-2 convolutions with
 // short rows in chunks of 64 output channels (the AVX-512 plans for rows
-// of at most s2OctRow pixels: 64 direct, 64+32 staged, 64+32+24+16 for
-// 136, 64+16 for 80, 64 for 63 copied out) and runs them as
+// of at most s2OctRow pixels: 64 direct, in groups of 6 (kern.ConvS6)
+// at rows of 6 and 10, 64+32 staged, 64+32+24+16 for 136, 64+16 for 80,
+// 64 for 63 copied out) and runs them as
 // checkPlannedConvs does (on a machine without AVX-512 the 64-channel
 // chunks take the portable kernel).
 func TestConvStride2OctsMatchReference(t *testing.T) {
@@ -427,6 +428,7 @@ func TestConvStride2OctsMatchReference(t *testing.T) {
 		{1, 40, 16, 40, 136, 3, p, true, false}, // rows of 20, staged: 64+32+24+16
 		{1, 24, 10, 14, 80, 3, p, false, false}, // rows of 7, direct: 64+16
 		{1, 36, 9, 17, 63, 3, p, true, true},    // staged and copied out
+		{1, 16, 20, 20, 64, 3, p, true, false},  // rows of 10, direct: a group of 6 and one of 4 (ConvS6)
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(25, 26)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {

@@ -37,6 +37,9 @@ func convS4x4oneAVX512(t *S4Tile)
 func convS4x8oneAVX512(t *S4Tile)
 
 //go:noescape
+func convS6x8AVX512(t *S4Tile)
+
+//go:noescape
 func conv4x24AVX2(t *Tile)
 
 //go:noescape

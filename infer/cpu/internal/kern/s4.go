@@ -225,8 +225,9 @@ func convS2Go1(t *S4Tile, px int) {
 }
 
 // ConvS6 runs the 6-pixel variant of the stride-2 kernel on t: 2 blocks
-// (NB 2: 16 output channels) x NG groups of 6 consecutive pixels of a
-// row, no Accumulate (Relu, LeftPad and RightPad may be set). Group g
+// (NB 2: 16 output channels; 8 blocks, 64 channels, where Wide) x NG
+// groups of 6 consecutive pixels of a row, no Accumulate (Relu, LeftPad
+// and RightPad may be set). Group g
 // reads In + 48*g + c*CStride + Rows[r] + 4*e for e in [0, 13), except e
 // = 0 with LeftPad (g = 0) and e = 12 with RightPad (g = NG-1), and
 // writes 6 floats at Out + 24*g + LDO*o. With 16 channels the 4-pixel
@@ -240,6 +241,10 @@ func convS2Go1(t *S4Tile, px int) {
 // channels for every direct plan there were no better (-15% to +14%).
 func ConvS6(t *S4Tile) {
 	switch {
+	case t.NB == 8 && useAVX512:
+		convS6x8AVX512(t)
+	case t.NB == 8:
+		ConvS6Go(t)
 	case useAVX512 && t.NG >= 2:
 		convS6Wide(t)
 	case useAsm:

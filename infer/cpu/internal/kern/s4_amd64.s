@@ -1118,3 +1118,118 @@ TEXT ·convS4x4oneAVX512(SB), NOSPLIT, $0-8
 #define OSTORE S12STORE4(Z0, Z1, Z2, Z3, 0); S12STORER(Z16, Z17, Z18, Z19); S12STORER(Z4, Z5, Z6, Z7); S12STORER(Z20, Z21, Z22, Z23)
 TEXT ·convS4x8oneAVX512(SB), NOSPLIT, $0-8
 #include "s4one.h"
+
+// convS6x8AVX512 is ConvS6 for 8 blocks: 6 pixels of 64 output channels
+// a group, four 512-bit sums a pixel (Z0-Z5 channels 0-15, Z16-Z21
+// 16-31, Z6-Z11 32-47, Z22-Z27 48-63), the tap's weights in Z28, Z29, Z31
+// and Z12, each input float broadcast once into Z30 for the four: 10
+// loads per 24 multiply-adds. Rows of 6 and 10 pixels take groups of 6
+// (and 4) where groups of 4 computed 8 and 12. No Accumulate.
+// Z6BIAS sets z0-z5 to the 16 floats at off(AX).
+#define Z6BIAS(off, z0, z1, z2, z3, z4, z5) \
+	ZQBIAS4(off, z0, z1, z2, z3); \
+	VMOVAPS z0, z4; \
+	VMOVAPS z0, z5
+// S6OPX multiplies-adds the float at src, broadcast, with the tap's
+// weights into pixel sums z0-z3 (channels 0-15, 16-31, 32-47, 48-63).
+#define S6OPX(src, z0, z1, z2, z3) \
+	VBROADCASTSS src, Z30; \
+	VFMADD231PS Z30, Z28, z0; \
+	VFMADD231PS Z30, Z29, z1; \
+	VFMADD231PS Z30, Z31, z2; \
+	VFMADD231PS Z30, Z12, z3
+// S6OTAP is one filter tap: its 64 weights at wo(BX), the 6 pixels'
+// floats at p0-p5.
+#define S6OTAP(wo, p0, p1, p2, p3, p4, p5) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Z29; \
+	VMOVUPS (wo+128)(BX), Z31; \
+	VMOVUPS (wo+192)(BX), Z12; \
+	S6OPX(p0, Z0, Z16, Z6, Z22); \
+	S6OPX(p1, Z1, Z17, Z7, Z23); \
+	S6OPX(p2, Z2, Z18, Z8, Z24); \
+	S6OPX(p3, Z3, Z19, Z9, Z25); \
+	S6OPX(p4, Z4, Z20, Z10, Z26); \
+	S6OPX(p5, Z5, Z21, Z11, Z27)
+// S6RELU2 clamps z0 and z1 at 0 (Z13 the zero).
+#define S6RELU2(z0, z1) \
+	VMAXPS Z13, z0, z0; \
+	VMAXPS Z13, z1, z1
+// S6PAIRLANE stores lane k of Z12 and Z13 (pixels 4 and 5 of output
+// channels 4k..4k+3, interleaved) as floats 4-5 of 4 rows from R11 (row
+// stride CX, BX = 3*CX) and moves R11 on 4 rows.
+#define S6PAIRLANE(k) \
+	VEXTRACTF32X4 $k, Z12, X14; \
+	VEXTRACTF32X4 $k, Z13, X15; \
+	VMOVLPS X14, 16(R11); \
+	VMOVHPS X14, 16(R11)(CX*1); \
+	VMOVLPS X15, 16(R11)(CX*2); \
+	VMOVHPS X15, 16(R11)(BX*1); \
+	LEAQ (R11)(CX*4), R11
+// S6QSTORE stores 6 pixels' sums of 16 output channels (a0-a5) as 16
+// rows of 6 floats from R10 on and moves R10 on 16 rows: pixels 0-3 as
+// S12STORER does, then 4 and 5 interleaved per channel.
+#define S6QSTORE(a0, a1, a2, a3, a4, a5) \
+	MOVQ R10, R11; \
+	S12STORER(a0, a1, a2, a3); \
+	VUNPCKLPS a5, a4, Z12; \
+	VUNPCKHPS a5, a4, Z13; \
+	S6PAIRLANE(0); \
+	S6PAIRLANE(1); \
+	S6PAIRLANE(2); \
+	S6PAIRLANE(3)
+// func convS6x8AVX512(t *S4Tile)
+TEXT ·convS6x8AVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+s6ogroup:
+	GROUPFLAGS(s6onotleft, s6onotright)
+	MOVQ S_BIAS(DX), AX
+	Z6BIAS(0, Z0, Z1, Z2, Z3, Z4, Z5)
+	Z6BIAS(64, Z16, Z17, Z18, Z19, Z20, Z21)
+	Z6BIAS(128, Z6, Z7, Z8, Z9, Z10, Z11)
+	Z6BIAS(192, Z22, Z23, Z24, Z25, Z26, Z27)
+	MOVQ DI, SI
+	IMULQ $48, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+s6ochannel:
+	XORQ R10, R10
+s6orow:
+	ROWSETUPAT(48)
+	S6OTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX))
+	S6OTAP(256, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX))
+	S6OTAP(512, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), (R13))
+	INCQ R10
+	CMPQ R10, S_NROWS(DX)
+	JLT s6orow
+	NEXTCHANNEL(s6ochannel)
+	TESTQ $2, R9
+	JZ s6ostore
+	VPXORD Z13, Z13, Z13
+	ZQRELU4(Z0, Z1, Z2, Z3)
+	S6RELU2(Z4, Z5)
+	ZQRELU4(Z16, Z17, Z18, Z19)
+	S6RELU2(Z20, Z21)
+	ZQRELU4(Z6, Z7, Z8, Z9)
+	S6RELU2(Z10, Z11)
+	ZQRELU4(Z22, Z23, Z24, Z25)
+	S6RELU2(Z26, Z27)
+s6ostore:
+	MOVQ DI, AX
+	IMULQ $24, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	MOVQ AX, R10
+	S6QSTORE(Z0, Z1, Z2, Z3, Z4, Z5)
+	S6QSTORE(Z16, Z17, Z18, Z19, Z20, Z21)
+	S6QSTORE(Z6, Z7, Z8, Z9, Z10, Z11)
+	S6QSTORE(Z22, Z23, Z24, Z25, Z26, Z27)
+	INCQ DI
+	CMPQ DI, S_NG(DX)
+	JLT s6ogroup
+	VZEROUPPER
+	RET

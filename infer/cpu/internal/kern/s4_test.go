@@ -107,6 +107,14 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{8, 9, LeftPad | RightPad | Relu, 4, []int{0, 1}, false, 0},
 		{8, 4, Accumulate, 5, []int{0, 1, 2}, false, 0},
 		{8, 3, Accumulate | RightPad, 2, []int{1, 2}, true, 0},
+		// 8 blocks of groups of 6 (ConvS6; AVX-512 and Go only).
+		{8, 1, 0, 1, []int{0, 1, 2}, false, 6},
+		{8, 5, Relu, 2, []int{0, 1, 2}, false, 6},
+		{8, 4, LeftPad, 1, []int{0, 1, 2}, false, 6},
+		{8, 7, LeftPad | RightPad | Relu, 3, []int{0, 1, 2}, false, 6},
+		{8, 5, RightPad, 2, []int{1, 2}, false, 6},
+		{8, 6, Relu, 3, []int{0, 2}, false, 6},
+		{8, 9, LeftPad | RightPad, 1, []int{0}, false, 6},
 	} {
 		px := max(tc.px, 4)
 		no, ldo := 8*tc.nb, px*tc.ng+3

@@ -1087,28 +1087,29 @@ TEXT ·convS4x4oneAVX512(SB), NOSPLIT, $0-8
 // Z28, Z29, Z26 and Z27, each input float broadcast once into Z30 for
 // the four: 8 loads per 16 multiply-adds of 16 lanes, as many sums as
 // hide their latency without triples of groups (short rows).
-// S4OW loads a tap's 64 weights at wo(BX) into Z28, Z29, Z26 and Z27.
-#define S4OW(wo) \
+// S4OW loads a tap's 64 weights at wo(BX) into Z28, Z29, w2 and w3.
+#define S4OW(wo, w2, w3) \
 	VMOVUPS (wo)(BX), Z28; \
 	VMOVUPS (wo+64)(BX), Z29; \
-	VMOVUPS (wo+128)(BX), Z26; \
-	VMOVUPS (wo+192)(BX), Z27
+	VMOVUPS (wo+128)(BX), w2; \
+	VMOVUPS (wo+192)(BX), w3
 // S4OPX multiplies-adds the float at src, broadcast, with the tap's
-// weights into pixel sums z0-z3 (channels 0-15, 16-31, 32-47, 48-63).
-#define S4OPX(src, z0, z1, z2, z3) \
+// weights (Z28, Z29, w2, w3) into pixel sums z0-z3 (channels 0-15,
+// 16-31, 32-47, 48-63).
+#define S4OPX(src, w2, w3, z0, z1, z2, z3) \
 	VBROADCASTSS src, Z30; \
 	VFMADD231PS Z30, Z28, z0; \
 	VFMADD231PS Z30, Z29, z1; \
-	VFMADD231PS Z30, Z26, z2; \
-	VFMADD231PS Z30, Z27, z3
-// S4O1TAP is one filter tap of one group: its weights at wo(BX), the 4
-// pixels' floats at p0-p3.
+	VFMADD231PS Z30, w2, z2; \
+	VFMADD231PS Z30, w3, z3
+// S4O1TAP is one filter tap of one group: its weights at wo(BX) into
+// Z28, Z29, Z26 and Z27, the 4 pixels' floats at p0-p3.
 #define S4O1TAP(wo, p0, p1, p2, p3) \
-	S4OW(wo); \
-	S4OPX(p0, Z0, Z16, Z4, Z20); \
-	S4OPX(p1, Z1, Z17, Z5, Z21); \
-	S4OPX(p2, Z2, Z18, Z6, Z22); \
-	S4OPX(p3, Z3, Z19, Z7, Z23)
+	S4OW(wo, Z26, Z27); \
+	S4OPX(p0, Z26, Z27, Z0, Z16, Z4, Z20); \
+	S4OPX(p1, Z26, Z27, Z1, Z17, Z5, Z21); \
+	S4OPX(p2, Z26, Z27, Z2, Z18, Z6, Z22); \
+	S4OPX(p3, Z26, Z27, Z3, Z19, Z7, Z23)
 // func convS4x8oneAVX512(t *S4Tile)
 #define OBIAS ZQBIAS4(0, Z0, Z1, Z2, Z3); ZQBIAS4(64, Z16, Z17, Z18, Z19); ZQBIAS4(128, Z4, Z5, Z6, Z7); ZQBIAS4(192, Z20, Z21, Z22, Z23)
 #define OLOAD S4VLOAD4(Z0, Z1, Z2, Z3, 0); S4VLOADR(Z16, Z17, Z18, Z19); S4VLOADR(Z4, Z5, Z6, Z7); S4VLOADR(Z20, Z21, Z22, Z23)
@@ -1130,27 +1131,17 @@ TEXT ·convS4x8oneAVX512(SB), NOSPLIT, $0-8
 	ZQBIAS4(off, z0, z1, z2, z3); \
 	VMOVAPS z0, z4; \
 	VMOVAPS z0, z5
-// S6OPX multiplies-adds the float at src, broadcast, with the tap's
-// weights into pixel sums z0-z3 (channels 0-15, 16-31, 32-47, 48-63).
-#define S6OPX(src, z0, z1, z2, z3) \
-	VBROADCASTSS src, Z30; \
-	VFMADD231PS Z30, Z28, z0; \
-	VFMADD231PS Z30, Z29, z1; \
-	VFMADD231PS Z30, Z31, z2; \
-	VFMADD231PS Z30, Z12, z3
-// S6OTAP is one filter tap: its 64 weights at wo(BX), the 6 pixels'
-// floats at p0-p5.
+// S6OTAP is one filter tap: its 64 weights at wo(BX) into Z28, Z29, Z31
+// and Z12 (TRANS4Z's scratch, free while the sums are computed), the 6
+// pixels' floats at p0-p5.
 #define S6OTAP(wo, p0, p1, p2, p3, p4, p5) \
-	VMOVUPS (wo)(BX), Z28; \
-	VMOVUPS (wo+64)(BX), Z29; \
-	VMOVUPS (wo+128)(BX), Z31; \
-	VMOVUPS (wo+192)(BX), Z12; \
-	S6OPX(p0, Z0, Z16, Z6, Z22); \
-	S6OPX(p1, Z1, Z17, Z7, Z23); \
-	S6OPX(p2, Z2, Z18, Z8, Z24); \
-	S6OPX(p3, Z3, Z19, Z9, Z25); \
-	S6OPX(p4, Z4, Z20, Z10, Z26); \
-	S6OPX(p5, Z5, Z21, Z11, Z27)
+	S4OW(wo, Z31, Z12); \
+	S4OPX(p0, Z31, Z12, Z0, Z16, Z6, Z22); \
+	S4OPX(p1, Z31, Z12, Z1, Z17, Z7, Z23); \
+	S4OPX(p2, Z31, Z12, Z2, Z18, Z8, Z24); \
+	S4OPX(p3, Z31, Z12, Z3, Z19, Z9, Z25); \
+	S4OPX(p4, Z31, Z12, Z4, Z20, Z10, Z26); \
+	S4OPX(p5, Z31, Z12, Z5, Z21, Z11, Z27)
 // S6RELU2 clamps z0 and z1 at 0 (Z13 the zero).
 #define S6RELU2(z0, z1) \
 	VMAXPS Z13, z0, z0; \

@@ -87,8 +87,9 @@ const (
 // +7% faster there, no better on the whole: those keep the per-row
 // loop. With 8 blocks (64 output channels, only where Wide) the groups go
 // one at a time to convS4x8oneAVX512, four 512-bit sums a pixel: in
-// cache on the Xeon 161 GFLOP/s against the 4-block triples' 113 (the
-// plans use it for short rows: infer/cpu's s2OctRow).
+// cache on the Xeon 147-161 GFLOP/s against the 4-block triples' 113-141
+// in the same runs (the plans use it for short rows: infer/cpu's
+// s2OctRow).
 func ConvS4(t *S4Tile) {
 	switch {
 	case t.NB >= 4 && !useAVX512:

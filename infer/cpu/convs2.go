@@ -182,8 +182,9 @@ func (d *directConv) planS2(w, b []float32, quads bool) {
 	// Xeon, paired against groups of 4: 32->64 at 12x12 22-37% faster,
 	// 24->96 at 12x12 12-24%, 16->64 at 20x20 10-18%; the classifier
 	// 2-9%.
-	p.row6x8 = octs && p.row6 && s6RowPixels(g.ow) < (g.ow+3)&^3
-	p.planChunks(w, g, obs, p.row6 && s6RowPixels(g.ow) < (g.ow+3)&^3, quads, octs)
+	sixes := p.row6 && s6RowPixels(g.ow) < (g.ow+3)&^3 // groups of 6 compute fewer pixels than groups of 4
+	p.row6x8 = octs && sixes
+	p.planChunks(w, g, obs, sixes, quads, octs)
 	maxNB := 0
 	for _, ch := range p.chunks {
 		maxNB = max(maxNB, ch.nb)

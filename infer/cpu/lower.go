@@ -213,8 +213,8 @@ func lowerConcat(p *Program, n *graph.Node) (func() error, error) {
 		return nil, err
 	}
 	out := outs[0]
-	axis := axisOf(n, len(out.Shape), 0)
-	if err := concatSplit("concat", out, ins, axis, true, true); err != nil { // checks the shapes only
+	axis, err := checkConcat("concat", out, ins, axisOf(n, len(out.Shape), 0), false)
+	if err != nil {
 		return nil, err
 	}
 	t := &concatTask{out: out}
@@ -237,17 +237,13 @@ func lowerConcat(p *Program, n *graph.Node) (func() error, error) {
 	// read next (the workers' ranges are fixed: pool.drain). Below 16K
 	// floats to copy the handover costs more than a second core saves.
 	t.slices = 1
-	if w := p.r.Workers(); t.outer < w && t.outer*left >= concatParallelFloats {
+	if t.outer*left < concatParallelFloats {
+		return func() error { t.run(0, 0, t.outer); return nil }, nil
+	}
+	if w := p.r.Workers(); t.outer < w {
 		t.slices = (w + t.outer - 1) / t.outer
 	}
-	return func() error {
-		if t.outer*left < concatParallelFloats {
-			t.run(0, 0, t.outer)
-			return nil
-		}
-		p.r.pool.run(t.outer*t.slices, 1, t)
-		return nil
-	}, nil
+	return func() error { p.r.pool.run(t.outer*t.slices, 1, t); return nil }, nil
 }
 
 func lowerSplit(p *Program, n *graph.Node) (func() error, error) {

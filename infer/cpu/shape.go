@@ -14,7 +14,7 @@ func Concat(dst *tensor.Tensor, inputs []*tensor.Tensor, axis int) error {
 	if len(inputs) == 0 {
 		return fmt.Errorf("cpu: concat: no inputs")
 	}
-	return concatSplit("concat", dst, inputs, axis, true, false)
+	return concatSplit("concat", dst, inputs, axis, true)
 }
 
 // concatParallelFloats is the fewest floats a Concat step copies on the
@@ -62,48 +62,14 @@ func Split(outputs []*tensor.Tensor, x *tensor.Tensor, axis int) error {
 	if len(outputs) == 0 {
 		return fmt.Errorf("cpu: split: no outputs")
 	}
-	return concatSplit("split", x, outputs, axis, false, false)
+	return concatSplit("split", x, outputs, axis, false)
 }
 
-// concatSplit copies between whole and its parts along axis (with
-// shapes, it only checks their shapes: their data may not be there yet).
-func concatSplit(what string, whole *tensor.Tensor, parts []*tensor.Tensor, axis int, join, shapes bool) error {
-	axis, err := normAxis(what, axis, len(whole.Shape))
+// concatSplit copies between whole and its parts along axis.
+func concatSplit(what string, whole *tensor.Tensor, parts []*tensor.Tensor, axis int, join bool) error {
+	axis, err := checkConcat(what, whole, parts, axis, true)
 	if err != nil {
 		return err
-	}
-	check := func(t *tensor.Tensor) error {
-		switch {
-		case t == nil:
-			return fmt.Errorf("cpu: %s: missing tensor", what)
-		case shapes && t.DType == tensor.Float32:
-			return nil
-		}
-		return checkF32(what, t, t.Shape)
-	}
-	if err := check(whole); err != nil {
-		return err
-	}
-	total := 0
-	for _, p := range parts {
-		if p == nil || len(p.Shape) != len(whole.Shape) {
-			return fmt.Errorf("cpu: %s: part of rank other than %v's", what, whole.Shape)
-		}
-		for i := range p.Shape {
-			if i != axis && p.Shape[i] != whole.Shape[i] {
-				return fmt.Errorf("cpu: %s: part %v does not match %v off axis %d", what, p.Shape, whole.Shape, axis)
-			}
-		}
-		if err := check(p); err != nil {
-			return err
-		}
-		total += p.Shape[axis]
-	}
-	if total != whole.Shape[axis] {
-		return fmt.Errorf("cpu: %s: parts sum to %d along axis %d, whole %v", what, total, axis, whole.Shape)
-	}
-	if shapes {
-		return nil
 	}
 	outer, inner := around(whole.Shape, axis)
 	row := whole.Shape[axis] * inner
@@ -349,4 +315,46 @@ func Gather(dst, x, indices *tensor.Tensor, axis int) error {
 		}
 	}
 	return nil
+}
+
+// checkConcat checks that parts join into whole along axis and returns
+// the axis, normalised: float32 tensors of whole's rank, equal off the
+// axis, summing to whole along it; with data each must also hold its
+// elements (a lowering checks before the arena places them).
+func checkConcat(what string, whole *tensor.Tensor, parts []*tensor.Tensor, axis int, data bool) (int, error) {
+	axis, err := normAxis(what, axis, len(whole.Shape))
+	if err != nil {
+		return 0, err
+	}
+	check := func(t *tensor.Tensor) error {
+		switch {
+		case t == nil:
+			return fmt.Errorf("cpu: %s: missing tensor", what)
+		case !data && t.DType == tensor.Float32:
+			return nil
+		}
+		return checkF32(what, t, t.Shape)
+	}
+	if err := check(whole); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, p := range parts {
+		if p == nil || len(p.Shape) != len(whole.Shape) {
+			return 0, fmt.Errorf("cpu: %s: part of rank other than %v's", what, whole.Shape)
+		}
+		for i := range p.Shape {
+			if i != axis && p.Shape[i] != whole.Shape[i] {
+				return 0, fmt.Errorf("cpu: %s: part %v does not match %v off axis %d", what, p.Shape, whole.Shape, axis)
+			}
+		}
+		if err := check(p); err != nil {
+			return 0, err
+		}
+		total += p.Shape[axis]
+	}
+	if total != whole.Shape[axis] {
+		return 0, fmt.Errorf("cpu: %s: parts sum to %d along axis %d, whole %v", what, total, axis, whole.Shape)
+	}
+	return axis, nil
 }

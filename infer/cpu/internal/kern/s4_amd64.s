@@ -56,6 +56,41 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 // ROWSETUP is ROWSETUPAT for a group of 4 pixels (9 floats a row).
 #define ROWSETUP ROWSETUPAT(32)
 
+// ROWLOOP4, ROWLOOP6 and ROWLOOP12 run a channel's filter rows (from
+// row 0, label row) for groups of 4, 6 and 12 pixels: per row
+// ROWSETUPAT and the row's 3 taps, TAP(the tap's weights' offset, the
+// pixels' floats), the taps' weights ws bytes apart.
+#define ROWLOOP4(row, TAP, ws) \
+	XORQ R10, R10; \
+row: \
+	ROWSETUP; \
+	TAP(0, (R12), 8(AX), 16(AX), 24(AX)); \
+	TAP(ws, 4(AX), 12(AX), 20(AX), 28(AX)); \
+	TAP(2*ws, 8(AX), 16(AX), 24(AX), (R13)); \
+	INCQ R10; \
+	CMPQ R10, S_NROWS(DX); \
+	JLT row
+#define ROWLOOP6(row, TAP, ws) \
+	XORQ R10, R10; \
+row: \
+	ROWSETUPAT(48); \
+	TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX)); \
+	TAP(ws, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX)); \
+	TAP(2*ws, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), (R13)); \
+	INCQ R10; \
+	CMPQ R10, S_NROWS(DX); \
+	JLT row
+#define ROWLOOP12(row, TAP, ws) \
+	XORQ R10, R10; \
+row: \
+	ROWSETUPAT(96); \
+	TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX)); \
+	TAP(ws, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX)); \
+	TAP(2*ws, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13)); \
+	INCQ R10; \
+	CMPQ R10, S_NROWS(DX); \
+	JLT row
+
 // GROUPFLAGSN sets R9 to the flags of the n groups from group DI:
 // LeftPad only for the first n, RightPad only for the last (AX scratch).
 #define GROUPFLAGSN(n, notleft, notright) \
@@ -629,15 +664,7 @@ s6left:
 	// Fewer filter rows or a padding float: per row, its floats 0 and
 	// 12 through R12 and R13 (the zero for padding).
 s6slow:
-	XORQ R10, R10
-s6row:
-	ROWSETUPAT(48)
-	S6TAPAT(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX))
-	S6TAPAT(64, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX))
-	S6TAPAT(128, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT s6row
+	ROWLOOP6(s6row, S6TAPAT, 64)
 	NEXTCHANNEL(s6slow)
 
 s6sums:
@@ -770,15 +797,7 @@ s12pair:
 	MOVQ S_NC(DX), R11
 
 s12channel:
-	XORQ R10, R10
-s12row:
-	ROWSETUPAT(96)
-	S12TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
-	S12TAP(64, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
-	S12TAP(128, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT s12row
+	ROWLOOP12(s12row, S12TAP, 64)
 	NEXTCHANNEL(s12channel)
 
 	TESTQ $2, R9
@@ -1187,15 +1206,7 @@ s6ogroup:
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
 s6ochannel:
-	XORQ R10, R10
-s6orow:
-	ROWSETUPAT(48)
-	S6OTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX))
-	S6OTAP(256, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX))
-	S6OTAP(512, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT s6orow
+	ROWLOOP6(s6orow, S6OTAP, 256)
 	NEXTCHANNEL(s6ochannel)
 	TESTQ $2, R9
 	JZ s6ostore

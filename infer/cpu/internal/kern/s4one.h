@@ -26,15 +26,7 @@ o1sums:
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
 o1channel:
-	XORQ R10, R10
-o1row:
-	ROWSETUP
-	OTAP(0, (R12), 8(AX), 16(AX), 24(AX))
-	OTAP(OTS, 4(AX), 12(AX), 20(AX), 28(AX))
-	OTAP(2*OTS, 8(AX), 16(AX), 24(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT o1row
+	ROWLOOP4(o1row, OTAP, OTS)
 	NEXTCHANNEL(o1channel)
 	TESTQ $2, R9
 	JZ o1store

@@ -37,15 +37,7 @@ s4xsums:
 	MOVQ S_NC(DX), R11
 
 s4xchannel:
-	XORQ R10, R10
-s4xrow:
-	ROWSETUPAT(96)
-	WTAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX))
-	WTAP(WTS, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX))
-	WTAP(2*WTS, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13))
-	INCQ R10
-	CMPQ R10, S_NROWS(DX)
-	JLT s4xrow
+	ROWLOOP12(s4xrow, WTAP, WTS)
 	NEXTCHANNEL(s4xchannel)
 
 	TESTQ $2, R9

@@ -59,40 +59,18 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 						defer done()
 						engines = append(engines, s.Run)
 					}
-					times := make([][]time.Duration, len(engines))
-					var ratios []float64
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						pair := make([]time.Duration, len(engines))
-						for k := range engines {
-							e := (k + i) % len(engines)
-							// One untimed run first (the steady state is
-							// measured, not a first run's page faults and
-							// buffers); with 2 threads untimed runs for 200
-							// ms: the other engine's idle
-							// threads spin for a while after its runs
-							// (dsgo's 200 us, onnxruntime's longer: after
-							// 20 ms dsgo still ran at half its speed) and
-							// would take the cores from the timed run.
-							for t0 := time.Now(); ; {
-								if err := engines[e](); err != nil {
-									b.Fatal(err)
-								}
-								if threads == 1 || time.Since(t0) > 200*time.Millisecond {
-									break
-								}
-							}
-							t0 := time.Now()
-							if err := engines[e](); err != nil {
-								b.Fatal(err)
-							}
-							pair[e] = time.Since(t0)
-							times[e] = append(times[e], pair[e])
-						}
-						if len(engines) == 2 {
-							ratios = append(ratios, pair[1].Seconds()/pair[0].Seconds())
-						}
+					// One untimed run before each timed one (the steady
+					// state is measured, not a first run's page faults
+					// and buffers); with 2 threads untimed runs for 200
+					// ms: the other engine's idle threads spin for a
+					// while after its runs (dsgo's 200 us, onnxruntime's
+					// longer: after 20 ms dsgo still ran at half its
+					// speed) and would take the cores from the timed run.
+					warm := time.Duration(0)
+					if threads > 1 {
+						warm = 200 * time.Millisecond
 					}
+					times, ratios := pairedRuns(b, engines, warm)
 					d := median(times[0])
 					b.ReportMetric(float64(batch)/d.Seconds(), "img/s")
 					if len(ratios) == 0 || b.N < 2 {
@@ -106,6 +84,40 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 			}
 		}
 	}
+}
+
+// pairedRuns times b.N rounds of the engines taking turns (which goes
+// first alternates), each timed run after untimed runs of the same
+// engine for warm (at least one), and returns each engine's times and,
+// with two engines, each round's ratio of the second's time to the
+// first's (the first's speed relative to the second's).
+func pairedRuns(b *testing.B, engines []func() error, warm time.Duration) (times [][]time.Duration, ratios []float64) {
+	times = make([][]time.Duration, len(engines))
+	pair := make([]time.Duration, len(engines))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k := range engines {
+			e := (k + i) % len(engines)
+			for t0 := time.Now(); ; {
+				if err := engines[e](); err != nil {
+					b.Fatal(err)
+				}
+				if time.Since(t0) > warm {
+					break
+				}
+			}
+			t0 := time.Now()
+			if err := engines[e](); err != nil {
+				b.Fatal(err)
+			}
+			pair[e] = time.Since(t0)
+			times[e] = append(times[e], pair[e])
+		}
+		if len(engines) == 2 {
+			ratios = append(ratios, pair[1].Seconds()/pair[0].Seconds())
+		}
+	}
+	return times, ratios
 }
 
 // median returns the middle of ts (which it sorts).

@@ -135,28 +135,7 @@ func benchLayerPairs(b *testing.B, l benchLayer, g *graph.Graph, path string, ba
 	}
 	s, done := ortSession(b, path, g, shape, threads)
 	defer done()
-	engines := []func() error{prog.Run, s.Run}
-	var ratios []float64
-	var times [2][]time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var pair [2]time.Duration
-		for k := range 2 {
-			e := (k + i) % 2
-			for t0 := time.Now(); time.Since(t0) < 30*time.Millisecond; {
-				if err := engines[e](); err != nil {
-					b.Fatal(err)
-				}
-			}
-			t0 := time.Now()
-			if err := engines[e](); err != nil {
-				b.Fatal(err)
-			}
-			pair[e] = time.Since(t0)
-			times[e] = append(times[e], pair[e])
-		}
-		ratios = append(ratios, pair[1].Seconds()/pair[0].Seconds())
-	}
+	times, ratios := pairedRuns(b, []func() error{prog.Run, s.Run}, 30*time.Millisecond)
 	if b.N < 2 {
 		return
 	}

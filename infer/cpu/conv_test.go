@@ -306,6 +306,50 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 	})
 }
 
+// TestConvWinogradSplitMatchesReference runs Winograd layers too small for
+// a chunk per worker with their chunks' values split between the workers
+// (winoPlan.parts): 2 parts on 2 workers, 4 on 3 and 4, and on 8 workers
+// the tiles in 2 chunks as well; a batch of 2; residual and activations.
+// Against the naive convolution, vector and portable.
+func TestConvWinogradSplitMatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the Winograd path runs only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	pad1 := [4]int{1, 1, 1, 1}
+	cases := []struct {
+		convCase
+		workers, parts, chunks int
+	}{
+		{convCase{1, 40, 20, 20, 24, 3, ConvParams{Pads: pad1, Act: silu}, true, false}, 2, 2, 1},
+		{convCase{1, 24, 17, 30, 20, 3, ConvParams{Pads: pad1, Act: relu}, true, true}, 3, 4, 1},
+		{convCase{2, 16, 9, 13, 16, 3, ConvParams{Pads: pad1}, false, true}, 4, 4, 1},
+		{convCase{1, 16, 19, 21, 18, 3, ConvParams{Pads: pad1, Act: silu}, true, true}, 8, 4, 2},
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for i, c := range cases {
+		x, w, bias, res, out := c.operands(t, rng)
+		want := refConv(x, w, f32s(bias), f32s(res), c.p).F32
+		r := NewRunner(Options{Workers: c.workers})
+		defer r.Close()
+		for _, portable := range []bool{false, true} {
+			y := tensor.New(out...)
+			d, ok := r.planConv(x, w, bias, y, true, c.p)
+			if !ok || d.wino == nil {
+				t.Fatalf("case %d: not a Winograd plan", i)
+			}
+			if p := d.wino; p.parts != c.parts || p.chunks != c.chunks {
+				t.Fatalf("case %d: %d parts and %d chunks, want %d and %d", i, p.parts, p.chunks, c.parts, c.chunks)
+			}
+			d.portable = portable
+			if err := r.convPlanned(d, y, x, res); err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, c.workers, portable), y.F32, want, 1e-4)
+		}
+	}
+}
+
 // TestConvDilatedMatchesReference runs dilated 3x3 convolutions on the
 // Winograd mosaic of their phase images: dilations 2, 3, 4 and 8, sizes
 // that are not multiples of the dilation (phases of different sizes),

@@ -436,6 +436,10 @@ type directTask struct {
 	res     []float32
 	epilog  bool // residual or an activation the kernel does not apply
 	scratch [][]float32
+	// m is a split Winograd plan's M, all chunks (winoPlan.parts); out
+	// marks the pass over its outputs.
+	m   []float32
+	out bool
 }
 
 // convDirect computes y = act(conv(x) + bias + res) with a planned
@@ -454,8 +458,15 @@ func (r *Runner) convDirect(d *directConv, y, x, res []float32) {
 	*t = directTask{d: d, y: y, x: x, res: res, scratch: r.cols,
 		epilog: res != nil || (d.act.Kind != ActNone && !d.relu)}
 	items := d.g.n * d.bands
-	if d.wino != nil {
-		items = d.g.n * d.wino.chunks
+	if p := d.wino; p != nil {
+		items = d.g.n * p.chunks
+		if p.parts > 0 {
+			r.winoM = grown(r.winoM, items*p.mLen)
+			t.m = r.winoM
+			r.pool.run(items*p.parts, 1, t)
+			t.out = true
+			items *= d.g.m
+		}
 	}
 	r.pool.run(items, 1, t)
 	*t = directTask{}
@@ -466,7 +477,18 @@ func (t *directTask) run(worker, lo, hi int) {
 	buf := t.scratch[worker][:d.bufLen]
 	if p := d.wino; p != nil {
 		for item := lo; item < hi; item++ {
-			t.winoChunk(buf, item/p.chunks, item%p.chunks)
+			switch {
+			case p.parts == 0:
+				t.winoChunk(buf, item/p.chunks, item%p.chunks)
+			case t.out:
+				c, oc := item/g.m, item%g.m // c: image and chunk
+				t0, t1 := p.chunkTiles(c % p.chunks)
+				st := buf[p.sOff : p.sOff+2*p.sw]
+				t.winoOutput(t.m[c*p.mLen:][:p.mLen], st, c/p.chunks, t0, t1, oc, oc+1)
+			default:
+				c := item / p.parts
+				t.winoPart(buf, c/p.chunks, c%p.chunks, item%p.parts)
+			}
 		}
 		return
 	}

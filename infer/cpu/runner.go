@@ -26,6 +26,7 @@ type Runner struct {
 	pack    [][]float32 // per-worker pure-Go GEMM packing buffers
 	cols    [][]float32 // per-worker im2col tiles (BLAS convolutions)
 	mosaic  []float32   // a dilated convolution's input and output mosaics
+	winoM   []float32   // a split Winograd plan's products (winoPlan.parts)
 	conv    convTask
 	split   gemmSplit
 	resize  resizeTask

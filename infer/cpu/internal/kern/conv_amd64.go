@@ -46,6 +46,9 @@ func conv4x24AVX2(t *Tile)
 func winoInAVX2(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int)
 
 //go:noescape
+func winoInRowAVX2(v unsafe.Pointer, vs int, pa, pb unsafe.Pointer, n8 int, sign float32)
+
+//go:noescape
 func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int, res unsafe.Pointer)
 
 //go:noescape

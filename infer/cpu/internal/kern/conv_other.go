@@ -15,6 +15,10 @@ func winoInAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int) {
 	panic("kern: no vector kernel in this build")
 }
 
+func winoInRowAVX2(unsafe.Pointer, int, unsafe.Pointer, unsafe.Pointer, int, float32) {
+	panic("kern: no vector kernel in this build")
+}
+
 func winoOutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int, unsafe.Pointer) {
 	panic("kern: no vector kernel in this build")
 }

@@ -21,6 +21,57 @@ func WinoIn(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int) {
 	WinoInGo(v, vs, p, ps, n8)
 }
 
+// WinoInRow is WinoIn for one row i (0-3) of the 16 values: value 4*i+k
+// of tile 8g+j goes to v + k*vs + 4*(8g+j), the same float WinoIn
+// stores at v + (4*i+k)*vs. Row i of B^T combines two input rows (d0-d2,
+// d1+d2, d2-d1, d1-d3), so a row costs half of WinoIn's loads and a
+// quarter of its stores: workers splitting a small layer's transform by
+// value rows each write only their values' planes.
+func WinoInRow(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8, i int) {
+	a, b, sign := winoRowPair(i)
+	if useAsm {
+		winoInRowAVX2(v, vs, unsafe.Add(p, a*ps), unsafe.Add(p, b*ps), n8, sign)
+		return
+	}
+	WinoInRowGo(v, vs, p, ps, n8, i)
+}
+
+// winoRowPair returns the input rows value row i combines and the sign
+// of the second: row i is row a + sign * row b.
+func winoRowPair(i int) (a, b int, sign float32) {
+	switch i {
+	case 0:
+		return 0, 2, -1
+	case 1:
+		return 1, 2, 1
+	case 2:
+		return 2, 1, -1
+	}
+	return 1, 3, -1
+}
+
+// WinoInRowGo is the portable WinoInRow, the same sums as WinoInGo.
+func WinoInRowGo(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8, i int) {
+	a, b, sign := winoRowPair(i)
+	for t := range 8 * n8 {
+		var tr [2][4]float32
+		for r, row := range [2]int{a, b} {
+			var d [4]float32
+			for c := range 4 {
+				d[c] = *f32At(p, row*ps+4*(2*t+c))
+			}
+			tr[r] = [4]float32{d[0] - d[2], d[1] + d[2], d[2] - d[1], d[1] - d[3]}
+		}
+		for k := range 4 {
+			if sign > 0 {
+				*f32At(v, k*vs+4*t) = tr[0][k] + tr[1][k]
+			} else {
+				*f32At(v, k*vs+4*t) = tr[0][k] - tr[1][k]
+			}
+		}
+	}
+}
+
 // WinoOut applies the output transform to n8 groups of 8 tiles: value xi
 // of tile t is at m + xi*ms (bytes) + 4*t; the tile's 2x2 outputs go to
 // y[2t], y[2t+1] (row 0) and y + ys (bytes) at the same columns (row 1).

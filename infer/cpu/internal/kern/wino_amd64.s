@@ -90,6 +90,39 @@ in_done:
 	VZEROUPPER
 	RET
 
+// func winoInRowAVX2(v unsafe.Pointer, vs int, pa, pb unsafe.Pointer, n8 int, sign float32)
+TEXT ·winoInRowAVX2(SB), NOSPLIT, $0-44
+	MOVQ v+0(FP), DI
+	MOVQ vs+8(FP), R8
+	MOVQ pa+16(FP), SI
+	MOVQ pb+24(FP), CX
+	MOVQ n8+32(FP), DX
+	VBROADCASTSS sign+40(FP), Y8
+	TESTQ DX, DX
+	JZ row_done
+	LEAQ (R8)(R8*2), R10    // 3*vs
+
+row_loop:
+	WROW(0(SI), 32(SI), 8(SI), 40(SI), Y0, Y1, Y2, Y3)
+	WROW(0(CX), 32(CX), 8(CX), 40(CX), Y4, Y5, Y6, Y7)
+	VFMADD231PS Y8, Y4, Y0
+	VFMADD231PS Y8, Y5, Y1
+	VFMADD231PS Y8, Y6, Y2
+	VFMADD231PS Y8, Y7, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(R8*1)
+	VMOVUPS Y2, (DI)(R8*2)
+	VMOVUPS Y3, (DI)(R10*1)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	ADDQ $64, CX
+	DECQ DX
+	JNZ row_loop
+
+row_done:
+	VZEROUPPER
+	RET
+
 // WSUM loads one row i of a tile's values (m0..m3 at a0..a3) and applies
 // A^T along it: s0 = m0+m1+m2 (into s0), s1 = m1-m2-m3 (into s1).
 #define WSUM(a0, a1, a2, a3, s0, s1) \

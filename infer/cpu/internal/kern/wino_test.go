@@ -76,3 +76,33 @@ func TestWinoMatchesDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoInRowMatchesWinoIn checks that each value row of WinoInRow, vector
+// and portable, stores exactly the floats WinoIn stores for those values.
+func TestWinoInRowMatchesWinoIn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n8, tiles = 3, 24
+	ps := 2*tiles + 8
+	in := randSlice(rng, 4*ps)
+	want := make([]float32, 16*tiles)
+	WinoInGo(unsafe.Pointer(&want[0]), 4*tiles, unsafe.Pointer(&in[0]), 4*ps, n8)
+	kernels := map[string]func(unsafe.Pointer, int, unsafe.Pointer, int, int, int){"go": WinoInRowGo}
+	if SIMD() {
+		kernels["avx2"] = WinoInRow
+	}
+	for name, k := range kernels {
+		for i := range 4 {
+			got := make([]float32, 4*tiles+1)
+			got[4*tiles] = 7 // past the last value: must stay
+			k(unsafe.Pointer(&got[0]), 4*tiles, unsafe.Pointer(&in[0]), 4*ps, n8, i)
+			for j := range 4 * tiles {
+				if w := want[4*i*tiles+j]; got[j] != w {
+					t.Fatalf("%s row %d: value %d tile %d = %v, WinoIn's %v", name, i, 4*i+j/tiles, j%tiles, got[j], w)
+				}
+			}
+			if got[4*tiles] != 7 {
+				t.Fatalf("%s row %d wrote past its 4 values", name, i)
+			}
+		}
+	}
+}

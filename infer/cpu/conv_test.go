@@ -397,12 +397,13 @@ func TestConvStride2MatchesReference(t *testing.T) {
 		{2, 32, 12, 13, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, false, true}, // chosen by channels; rows of 7
 		{2, 3, 21, 30, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},   // written directly; rows of 15
 		{1, 24, 17, 26, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // direct, all 24 channels per call
-		{1, 40, 14, 22, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},  // blocks of 16, 16, 8; the last writes the output; rows of 11
-		{2, 37, 9, 16, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, false},  // the same, rows of 8
+		{1, 40, 14, 22, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},  // direct, all 40 channels per call
+		{1, 72, 14, 22, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},  // blocks of 16, 16, 16, 16, 8; the last writes the output; rows of 11
+		{2, 69, 9, 16, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, false},  // the same, rows of 8
 		{1, 50, 10, 18, 53, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, true},             // blocks staged and copied out (13 channels in a chunk)
 		{1, 16, 10, 64, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // 16-channel chunks: groups of 6 pixels inside the row
 		{2, 9, 9, 90, 32, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},    // the same with 9 channels, rows of 45
-		{1, 40, 6, 70, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},   // the first of 3 staged blocks in groups of 6
+		{1, 72, 6, 70, 16, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, true},   // the first of 5 staged blocks in groups of 6
 		{2, 16, 11, 11, 64, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}, Act: relu}, true, false}, // whole rows of one group of 6 (right padding), chunks of 16
 		{1, 8, 7, 35, 48, 3, ConvParams{Strides: s2, Pads: [4]int{1, 1, 1, 1}}, true, true},               // rows of 2 groups of 6 and 2 groups of 4
 	}
@@ -439,8 +440,9 @@ func TestConvStride2QuadsMatchReference(t *testing.T) {
 	cases := []convCase{
 		{1, 16, 20, 41, 32, 3, p, true, false}, // direct, rows of 21: 5 groups (a triple and 2 left over)
 		{2, 24, 9, 30, 48, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},
-		{1, 40, 14, 50, 56, 3, p, true, false},  // staged, the last block writes the output
-		{1, 50, 10, 26, 72, 3, p, true, true},   // 32+24+16, staged
+		{1, 72, 14, 50, 56, 3, p, true, false},  // staged, the last block writes the output
+		{1, 80, 10, 26, 72, 3, p, true, true},   // 32+24+16, staged
+		{1, 50, 10, 26, 72, 3, p, true, true},   // 32+24+16, direct
 		{1, 33, 12, 34, 37, 3, p, false, false}, // 40 channels' chunks for 37: staged and copied out
 		{1, 8, 11, 120, 64, 3, p, true, false},  // long rows, direct
 	}
@@ -469,7 +471,8 @@ func TestConvStride2OctsMatchReference(t *testing.T) {
 	cases := []convCase{
 		{2, 32, 12, 12, 64, 3, p, true, false}, // rows of 6, direct
 		{1, 48, 20, 20, 96, 3, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Act: silu}, true, true},
-		{1, 40, 16, 40, 136, 3, p, true, false}, // rows of 20, staged: 64+32+24+16
+		{1, 72, 16, 40, 136, 3, p, true, false}, // rows of 20, staged: 64+32+24+16
+		{1, 48, 16, 40, 64, 3, p, true, true},   // rows of 20, direct with more than 32 channels
 		{1, 24, 10, 14, 80, 3, p, false, false}, // rows of 7, direct: 64+16
 		{1, 36, 9, 17, 63, 3, p, true, true},    // staged and copied out
 		{1, 16, 20, 20, 64, 3, p, true, false},  // rows of 10, direct: a group of 6 and one of 4 (ConvS6)

@@ -116,13 +116,22 @@ const s2BlockChannels = 16
 const s2MinChannels = 16
 
 // s2DirectChannels is the most input channels for which the kernel takes
-// all of them in one call and writes the output itself (s2Whole): their
-// weights for a chunk of 24 output channels, 27 KiB, stay in L1. Against
+// all of them in one call and writes the output itself (s2Whole). First
+// measured up to 32 (their weights for a chunk of 24 output channels,
+// 27 KiB, stay in L1) on this project's AMD VM, against
 // the staged blocks of 16 (1 worker, ms, two interleaved runs): 24->32 at
 // 184x320 3.96/4.21 against 4.18/4.61, 16->32 at 160x160 1.11/1.04
 // against 1.20/1.15, 32->64 at 92x160 2.30/2.11 against 2.33/2.31;
 // 64->112 at 46x80 staged stayed ahead (1.89/1.83 against 1.97/1.95).
-const s2DirectChannels = 32
+// On the GPU machine's Xeon (AVX-512, 48 KiB L1), paired against the
+// staged blocks of 16 (1 and 2 workers, 1 and 8 images), 48 and 64
+// channels direct too: 64->96 at 20x20 12-25% faster, 64->96 at 34x60
+// 7-14%, 48->64 at 68x120 3-15%, 48->64 at 40x40 6-9% (with chunks of
+// 64, s2OctRow); on this project's AVX2 VM 1-16%. The DetectNet-style
+// model 1-4.5% faster, the YOLO-style model 0-2%; the sample detectors'
+// 64->112 at 46x80 and 64->96 at 48x80 (rows of 40) 3-5% (one pair
+// 10% slower), the sample detectors themselves even.
+const s2DirectChannels = 64
 
 // s6MinChannels is the fewest input channels for which a direct plan's
 // 16-channel chunks compute whole rows with kern.ConvS6 (s2Plan.row6).
@@ -176,7 +185,11 @@ func (d *directConv) planS2(w, b []float32, quads bool) {
 	p.span = max(4, min(s2SpanBytes/(4*3*2*p.kb), stage)&^3)
 	p.row6 = p.direct && p.span >= g.ow && g.ow >= 6 && g.cg >= s6MinChannels
 	p.staged = s2Aliased(g, kern.Wide())
-	octs := quads && (g.ow <= s2OctRow && !p.direct || g.ow <= s2OctDirectRow)
+	octRow := s2OctRow
+	if p.direct && g.cg <= s2OctDirectChannels {
+		octRow = s2OctDirectRow
+	}
+	octs := quads && g.ow <= octRow
 	// Rows of 6 and 10 in 64-channel chunks: groups of 6 with 24 sums
 	// (kern.ConvS6) where groups of 4 computed 8 and 12 pixels. On the
 	// Xeon, paired against groups of 4: 32->64 at 12x12 22-37% faster,
@@ -207,10 +220,13 @@ func (d *directConv) planS2(w, b []float32, quads bool) {
 // 64->96 at 92x160) -5% to +8%, and direct at rows of 100 (32->64, its
 // 64 channels' weights 72 KiB, more than L1) 9-15% slower. The
 // classifier at 8 images 3-8% faster, the YOLO-style model and
-// DetectNet-style 0.5-3%.
+// DetectNet-style 0.5-3%. Direct plans of more than s2OctDirectChannels
+// input channels take s2OctRow (48->64 at 40x40, rows of 20: 6-9%
+// faster than chunks of 32).
 const (
-	s2OctRow       = 20
-	s2OctDirectRow = 12
+	s2OctRow            = 20
+	s2OctDirectRow      = 12
+	s2OctDirectChannels = 32
 )
 
 // planChunks cuts the output channels into chunks of 24 and 16 (3 and 2

@@ -284,7 +284,8 @@ func f32s(t *tensor.Tensor) []float32 {
 // TestConvWinogradMatchesReference checks the Winograd F(2x2, 3x3) path
 // (vector and portable transforms, one to three workers) on sizes that
 // exercise its edges: odd output rows and columns (half tiles), chunks
-// that start and end inside a row of tiles, rows of more than 8 tiles,
+// that start and end inside a row of tiles or an image (they run over
+// the batch's tiles), rows of more than 8 tiles,
 // output channels not a multiple of 4, pads 0 to 2, batches, residual
 // and activations in and after the output transform.
 func TestConvWinogradMatchesReference(t *testing.T) {
@@ -299,7 +300,8 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 		{1, 40, 12, 37, 17, 3, ConvParams{Pads: pad(1)}, false, false},
 		{3, 16, 7, 7, 16, 3, ConvParams{Act: silu}, true, true}, // no pads: 5x5 output
 		{1, 20, 5, 50, 20, 3, ConvParams{Pads: [4]int{2, 0, 1, 2}, Act: relu}, true, false},
-		{2, 16, 10, 36, 16, 3, ConvParams{Pads: pad(1)}, true, true}, // residual, no activation: groups of 8 tiles and 2 staged
+		{2, 16, 10, 36, 16, 3, ConvParams{Pads: pad(1)}, true, true},            // residual, no activation: groups of 8 tiles and 2 staged
+		{2, 16, 20, 21, 16, 3, ConvParams{Pads: pad(1), Act: silu}, true, true}, // 110 tiles an image: chunks end inside the second image
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(11, 12)), func(d *directConv, _, _ *tensor.Tensor) bool {
 		return d.wino != nil

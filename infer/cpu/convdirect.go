@@ -459,8 +459,9 @@ func (r *Runner) convDirect(d *directConv, y, x, res []float32) {
 		epilog: res != nil || (d.act.Kind != ActNone && !d.relu)}
 	items := d.g.n * d.bands
 	if p := d.wino; p != nil {
-		items = d.g.n * p.chunks
+		items = p.chunks
 		if p.parts > 0 {
+			items = d.g.n * p.chunks
 			r.winoM = grown(r.winoM, items*p.mLen)
 			t.m = r.winoM
 			r.pool.run(items*p.parts, 1, t)
@@ -479,12 +480,12 @@ func (t *directTask) run(worker, lo, hi int) {
 		for item := lo; item < hi; item++ {
 			switch {
 			case p.parts == 0:
-				t.winoChunk(buf, item/p.chunks, item%p.chunks)
+				t.winoChunk(buf, item)
 			case t.out:
 				c, oc := item/g.m, item%g.m // c: image and chunk
 				t0, t1 := p.chunkTiles(c % p.chunks)
 				st := buf[p.sOff : p.sOff+2*p.sw]
-				t.winoOutput(t.m[c*p.mLen:][:p.mLen], st, c/p.chunks, t0, t1, oc, oc+1)
+				t.winoOutput(t.m[c*p.mLen:][:p.mLen], st, c/p.chunks, t0, t1, 0, oc, oc+1)
 			default:
 				c := item / p.parts
 				t.winoPart(buf, c/p.chunks, c%p.chunks, item%p.parts)

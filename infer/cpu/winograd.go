@@ -116,11 +116,26 @@ func (d *directConv) planWino(w []float32, workers int) {
 			p.parts, chunks = parts, sc
 		}
 	}
-	for p.parts == 0 && chunks < (tiles+7)/8 && (g.n*chunks)%workers != 0 {
-		chunks++
+	if p.parts > 0 {
+		p.tc = ((tiles+chunks-1)/chunks + 7) &^ 7
+		p.chunks = (tiles + p.tc - 1) / p.tc
+	} else {
+		// The chunks run over the batch's tiles, image after image (a
+		// chunk may end in the next image): per image, 100 tiles went
+		// in chunks of 48, 48 and 4, and the products of a chunk's last
+		// vectors cost a whole call of three. Few chunks are made a
+		// multiple of the workers.
+		total := g.n * tiles
+		chunks = (total + tc - 1) / tc
+		for {
+			p.tc = ((total+chunks-1)/chunks + 7) &^ 7
+			p.chunks = (total + p.tc - 1) / p.tc
+			if p.chunks%workers == 0 || p.chunks >= 4*workers || chunks >= (total+7)/8 {
+				break
+			}
+			chunks++
+		}
 	}
-	p.tc = ((tiles+chunks-1)/chunks + 7) &^ 7
-	p.chunks = (tiles + p.tc - 1) / p.tc
 	p.tp = p.tc + 8
 	p.wp = 2*p.tw + 16
 	p.prows = 2*min(p.th, (p.tc+p.tw-1)/p.tw+1) + 2 // a chunk's rows of tiles read 2 rows each and 2 more
@@ -137,14 +152,23 @@ func (d *directConv) planWino(w []float32, workers int) {
 	d.bufLen = max(d.bufLen, p.sOff+2*p.sw)
 }
 
-// winoChunk computes chunk ch of image n.
-func (t *directTask) winoChunk(buf []float32, n, ch int) {
-	p := t.d.wino
-	t0, t1 := p.chunkTiles(ch)
+// winoChunk computes chunk ch of the batch: tiles [ch*tc, ch*tc+tc) of
+// the images' tiles one after another.
+func (t *directTask) winoChunk(buf []float32, ch int) {
+	p, g := t.d.wino, t.d.g
+	tiles := p.th * p.tw
+	c0 := ch * p.tc
+	c1 := min(c0+p.tc, g.n*tiles)
 	v, m := buf[:p.mOff], buf[p.mOff:p.pOff]
-	t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, 0, 4)
-	t.winoProducts(v, m, t1-t0, 0, 16)
-	t.winoOutput(m, buf[p.sOff:p.sOff+2*p.sw], n, t0, t1, 0, t.d.g.m)
+	for n := c0 / tiles; n*tiles < c1; n++ {
+		t0, t1 := max(c0-n*tiles, 0), min(c1-n*tiles, tiles)
+		t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, n*tiles+t0-c0, 0, 4)
+	}
+	t.winoProducts(v, m, c1-c0, 0, 16)
+	for n := c0 / tiles; n*tiles < c1; n++ {
+		t0, t1 := max(c0-n*tiles, 0), min(c1-n*tiles, tiles)
+		t.winoOutput(m, buf[p.sOff:p.sOff+2*p.sw], n, t0, t1, n*tiles+t0-c0, 0, g.m)
+	}
 }
 
 // winoPart computes part k of chunk ch of image n (split plans): the
@@ -155,7 +179,7 @@ func (t *directTask) winoPart(buf []float32, n, ch, k int) {
 	t0, t1 := p.chunkTiles(ch)
 	r0, r1 := k*4/p.parts, (k+1)*4/p.parts
 	v := buf[:p.mOff]
-	t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, r0, r1)
+	t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, 0, r0, r1)
 	t.winoProducts(v, t.m[(n*p.chunks+ch)*p.mLen:][:p.mLen], t1-t0, 4*r0, 4*r1)
 }
 
@@ -206,10 +230,10 @@ func (t *directTask) winoProducts(v, m []float32, tiles, xi0, xi1 int) {
 	}
 }
 
-// winoOutput transforms M (m) of tiles [t0, t1) of image n back into
+// winoOutput transforms M (m, tile t0 at off) of tiles [t0, t1) of image n back into
 // output channels [oc0, oc1) and finishes them (residual, activation);
 // st is two staging rows.
-func (t *directTask) winoOutput(m, st []float32, n, t0, t1, oc0, oc1 int) {
+func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	ms := d.obs * 4 * p.tp
 	i0, i1 := t0/p.tw, (t1-1)/p.tw
@@ -233,7 +257,7 @@ func (t *directTask) winoOutput(m, st []float32, n, t0, t1, oc0, oc1 int) {
 		}
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
-			src := unsafe.Pointer(&m[oc*p.tp+i*p.tw+ja-t0])
+			src := unsafe.Pointer(&m[oc*p.tp+off+i*p.tw+ja-t0])
 			c0, c1 := 2*ja, min(2*jb, g.ow)
 			// Whole groups of 8 tiles with both output rows inside the
 			// output go straight to it; the rest through st.
@@ -319,14 +343,14 @@ func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 
 }
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,
-// all channels, into v: the values of rows [v0, v1) of B^T (all 16 when
-// 0 and 4), value 4*v0 in v's first plane. Per channel the input rows the chunk's rows of
+// all channels, into v (tile t0 at off): the values of rows [v0, v1) of
+// B^T (all 16 when 0 and 4), value 4*v0 in v's first plane. Per channel the input rows the chunk's rows of
 // tiles read are copied once into rows (p.prows rows of p.wp floats,
 // zero-padded, input column x at x+pl, input row 2*i0-pt first), in one
 // call, with the columns any of the chunk's rows of tiles reads: a row of
 // tiles reads 4 rows and shares 2 with the next, which used to copy them
 // again.
-func (t *directTask) winoInput(v, rows []float32, n, t0, t1, v0, v1 int) {
+func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	i0, i1 := t0/p.tw, (t1-1)/p.tw
 	vs := g.cg * p.tp
@@ -363,7 +387,7 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1, v0, v1 int) {
 		for i := i0; i <= i1; i++ {
 			ja, n8 := tiles(i)
 			pr := unsafe.Pointer(&rows[2*(i-i0)*p.wp+2*ja])
-			dst := unsafe.Pointer(&v[c*p.tp+i*p.tw+ja-t0])
+			dst := unsafe.Pointer(&v[c*p.tp+off+i*p.tw+ja-t0])
 			switch {
 			case v1-v0 < 4:
 				for r := v0; r < v1; r++ {

@@ -48,20 +48,25 @@ func TestResizeNearestAndLinear(t *testing.T) {
 	if err := Resize(tensor.New(1, 2, 4, 4), x, ResizeParams{}); err == nil {
 		t.Error("channel change accepted")
 	}
-	// The 2x nearest path (rows doubled with the vector kernel, 13
-	// columns: a vector and a scalar rest).
+	// The 2x nearest paths: whole planes (vecmath.Upsample2, 13 columns:
+	// a vector and an overlapping last one), and rows doubled with the
+	// vector kernel (13 columns: a vector and a scalar rest) where the
+	// rows are not doubled (3 rows to 5).
 	x3 := tensor.New(1, 2, 3, 13)
 	for i := range x3.F32 {
 		x3.F32[i] = float32(i)
 	}
-	y3 := tensor.New(1, 2, 6, 26)
-	if err := Resize(y3, x3, ResizeParams{Coord: CoordAsymmetric, Nearest: NearestFloor}); err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range y3.F32 {
-		c, oy, ox := i/(6*26), i/26%6, i%26
-		if want := x3.F32[c*3*13+oy/2*13+ox/2]; v != want {
-			t.Fatalf("2x nearest: output %d = %v, want %v", i, v, want)
+	for _, oh := range []int{6, 5} {
+		y3 := tensor.New(1, 2, oh, 26)
+		if err := Resize(y3, x3, ResizeParams{Coord: CoordAsymmetric, Nearest: NearestFloor}); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range y3.F32 {
+			c, oy, ox := i/(oh*26), i/26%oh, i%26
+			sy := oy * 3 / oh // floor(oy / scale), scale oh/3
+			if want := x3.F32[c*3*13+sy*13+ox/2]; v != want {
+				t.Fatalf("2x nearest to %d rows: output %d = %v, want %v", oh, i, v, want)
+			}
 		}
 	}
 }

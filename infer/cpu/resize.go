@@ -84,8 +84,9 @@ type resizeTask struct {
 	x0, x1, y0, y1 []int
 	fx, fy         []float32
 	// double: nearest, each input column twice in a row (the 2x
-	// upsampling of detector necks), which run copies pairwise.
-	double bool
+	// upsampling of detector necks), which run copies pairwise; double2:
+	// and each input row twice (vecmath.Upsample2, a plane a call).
+	double, double2 bool
 }
 
 func (t *resizeTask) init(dst, x *tensor.Tensor, p ResizeParams) error {
@@ -124,6 +125,10 @@ func (t *resizeTask) init(dst, x *tensor.Tensor, p ResizeParams) error {
 	for ox := 0; ox < ow && t.double; ox++ {
 		t.double = t.x0[ox] == ox/2
 	}
+	t.double2 = t.double && oh == 2*h
+	for oy := 0; oy < oh && t.double2; oy++ {
+		t.double2 = t.y0[oy] == oy/2
+	}
 	return nil
 }
 
@@ -131,6 +136,9 @@ func (t *resizeTask) run(_, lo, hi int) {
 	h, w, oh, ow := t.h, t.w, t.oh, t.ow
 	for i := lo; i < hi; i++ {
 		src, y := t.x.F32[i*h*w:(i+1)*h*w], t.dst.F32[i*oh*ow:(i+1)*oh*ow]
+		if t.double2 && vecmath.Upsample2(y, src, h, w) {
+			continue
+		}
 		for oy := 0; oy < oh; oy++ {
 			row := y[oy*ow : (oy+1)*ow]
 			if t.p.Mode == ResizeNearest {

@@ -36,6 +36,9 @@ func deinterleave2AVX2(even, odd, s []float32, blocks int)
 func double2AVX2(d, s []float32, blocks int)
 
 //go:noescape
+func upsample2AVX2(d, s []float32, h, w int)
+
+//go:noescape
 func addToAVX2(y, x []float32)
 
 //go:noescape

@@ -741,6 +741,59 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
 	ZLOOP(SIGZ)
 	RET
 
+// DOUBLE8 loads 8 floats at (src) and stores each twice (16 floats) at
+// (dst) and at dst + R10 (the next output row).
+#define DOUBLE8(src, dst) \
+	VMOVUPS (src), Y0; \
+	VUNPCKLPS Y0, Y0, Y1; \
+	VUNPCKHPS Y0, Y0, Y2; \
+	VPERM2F128 $0x20, Y2, Y1, Y3; \
+	VPERM2F128 $0x31, Y2, Y1, Y4; \
+	VMOVUPS Y3, (dst); \
+	VMOVUPS Y4, 32(dst); \
+	VMOVUPS Y3, (dst)(R10*1); \
+	VMOVUPS Y4, 32(dst)(R10*1)
+
+// func upsample2AVX2(d, s []float32, h, w int): the 2x nearest upsampling
+// of the h rows of w floats (w >= 8) at s into 2h rows of 2w at d.
+TEXT ·upsample2AVX2(SB), NOSPLIT, $0-64
+	MOVQ d_base+0(FP), DI
+	MOVQ s_base+24(FP), SI
+	MOVQ h+48(FP), R8
+	MOVQ w+56(FP), R9
+	MOVQ R9, R10
+	SHLQ $3, R10            // bytes of an output row
+	MOVQ R9, R11
+	SHRQ $3, R11            // whole blocks of 8 a row
+	MOVQ R9, R12
+	ANDQ $7, R12            // floats after them
+	TESTQ R8, R8
+	JZ up_done
+up_row:
+	MOVQ R11, CX
+	MOVQ SI, AX
+	MOVQ DI, BX
+up_block:
+	DOUBLE8(AX, BX)
+	ADDQ $32, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ up_block
+	TESTQ R12, R12
+	JZ up_next
+	// The row's last 8 floats, overlapping the last block.
+	LEAQ -32(SI)(R9*4), AX
+	LEAQ -64(DI)(R10*1), BX
+	DOUBLE8(AX, BX)
+up_next:
+	LEAQ (SI)(R9*4), SI
+	LEAQ (DI)(R10*2), DI
+	DECQ R8
+	JNZ up_row
+up_done:
+	VZEROUPPER
+	RET
+
 // func double2AVX2(d, s []float32, blocks int): d[2i] = d[2i+1] = s[i]
 // for i < 8*blocks (writes d[:16*blocks]).
 TEXT ·double2AVX2(SB), NOSPLIT, $0-56

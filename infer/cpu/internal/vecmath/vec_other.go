@@ -18,6 +18,8 @@ func deinterleave2AVX2(_, _, _ []float32, _ int) {}
 
 func double2AVX2(_, _ []float32, _ int) {}
 
+func upsample2AVX2(_, _ []float32, _, _ int) {}
+
 func addToAVX2(_, _ []float32) {}
 
 func max2AVX2(_, _, _ []float32) {}

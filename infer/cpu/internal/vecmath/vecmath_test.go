@@ -373,3 +373,35 @@ func TestDouble2(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsample2 checks the 2x nearest upsampling of planes of 1-3 rows of
+// 8 to 21 floats (whole blocks and an overlapping last one) against the
+// definition, and that nothing past the output is written.
+func TestUpsample2(t *testing.T) {
+	for h := 1; h <= 3; h++ {
+		for w := 8; w <= 21; w++ {
+			s := make([]float32, h*w)
+			for i := range s {
+				s[i] = float32(i + 1)
+			}
+			d := make([]float32, 4*h*w+1)
+			d[4*h*w] = -1
+			if !Upsample2(d, s, h, w) {
+				if hasAVX2 {
+					t.Fatalf("%dx%d: not done", h, w)
+				}
+				return
+			}
+			for y := range 2 * h {
+				for x := range 2 * w {
+					if got, want := d[y*2*w+x], s[y/2*w+x/2]; got != want {
+						t.Fatalf("%dx%d: out[%d][%d] = %v, want %v", h, w, y, x, got, want)
+					}
+				}
+			}
+			if d[4*h*w] != -1 {
+				t.Fatalf("%dx%d: wrote past the output", h, w)
+			}
+		}
+	}
+}

@@ -23,27 +23,32 @@ type benchLayer struct {
 	name                  string
 	c, m, h, w, k, s, pad int
 	act                   string
+	dil                   int // dilation (1: none)
 }
 
 // benchLayers are the convolutions that take most of the test models'
 // time (wholeModels: the classifier's f.*, the DetectNet-style trunk's
-// dn.*, the YOLO-style model's yolo.*).
+// dn.*, the YOLO-style model's yolo.*, the sample detector's dilated
+// sp.*), dil their dilation.
 var benchLayers = []benchLayer{
-	{"cls.f0", 3, 16, 96, 96, 3, 2, 1, "relu"},
-	{"cls.f1", 16, 32, 48, 48, 3, 2, 1, "relu"},
-	{"cls.f3", 32, 64, 12, 12, 3, 2, 1, "relu"},
-	{"dn.t0", 3, 24, 272, 480, 3, 2, 1, "relu"},
-	{"dn.t1", 24, 48, 136, 240, 3, 2, 1, "relu"},
-	{"dn.t2", 48, 64, 68, 120, 3, 2, 1, "relu"},
-	{"dn.t3", 64, 96, 34, 60, 3, 2, 1, "relu"},
-	{"dn.t4", 96, 96, 17, 30, 3, 1, 1, "relu"},
-	{"yolo.c1", 3, 16, 320, 320, 3, 2, 1, "silu"},
-	{"yolo.c2", 16, 32, 160, 160, 3, 2, 1, "silu"},
-	{"yolo.c3", 32, 48, 80, 80, 3, 2, 1, "silu"},
-	{"yolo.c4", 48, 64, 40, 40, 3, 2, 1, "silu"},
-	{"yolo.c5", 64, 96, 20, 20, 3, 2, 1, "silu"},
-	{"yolo.m3", 112, 48, 40, 40, 3, 1, 1, "silu"},
-	{"yolo.m4", 160, 64, 20, 20, 3, 1, 1, "silu"},
+	{"cls.f0", 3, 16, 96, 96, 3, 2, 1, "relu", 1},
+	{"cls.f1", 16, 32, 48, 48, 3, 2, 1, "relu", 1},
+	{"cls.f3", 32, 64, 12, 12, 3, 2, 1, "relu", 1},
+	{"dn.t0", 3, 24, 272, 480, 3, 2, 1, "relu", 1},
+	{"dn.t1", 24, 48, 136, 240, 3, 2, 1, "relu", 1},
+	{"dn.t2", 48, 64, 68, 120, 3, 2, 1, "relu", 1},
+	{"dn.t3", 64, 96, 34, 60, 3, 2, 1, "relu", 1},
+	{"dn.t4", 96, 96, 17, 30, 3, 1, 1, "relu", 1},
+	{"yolo.c1", 3, 16, 320, 320, 3, 2, 1, "silu", 1},
+	{"yolo.c2", 16, 32, 160, 160, 3, 2, 1, "silu", 1},
+	{"yolo.c3", 32, 48, 80, 80, 3, 2, 1, "silu", 1},
+	{"yolo.c4", 48, 64, 40, 40, 3, 2, 1, "silu", 1},
+	{"yolo.c5", 64, 96, 20, 20, 3, 2, 1, "silu", 1},
+	{"yolo.m3", 112, 48, 40, 40, 3, 1, 1, "silu", 1},
+	{"yolo.m4", 160, 64, 20, 20, 3, 1, 1, "silu", 1},
+	{"sp.t7", 112, 112, 23, 40, 3, 1, 2, "relu", 2},
+	{"sp.t8", 112, 112, 23, 40, 3, 1, 4, "relu", 4},
+	{"sp.t9", 112, 112, 23, 40, 3, 1, 8, "relu", 8},
 }
 
 // graph builds the layer as a one-node model (plus its activation) with
@@ -55,11 +60,11 @@ func (l benchLayer) graph(rng *rand.Rand) *graph.Graph {
 	wt, bt := randT(rng, l.m, l.c, l.k, l.k), randT(rng, l.m)
 	x, y := f32("x", -1, l.c, l.h, l.w), f32("y", -1, l.m, -1, -1)
 	ints := func(v ...int64) graph.Attr { return graph.Attr{Kind: graph.AttrIntsKind, Ints: v} }
-	p, s, k := int64(l.pad), int64(l.s), int64(l.k)
+	p, s, k, d := int64(l.pad), int64(l.s), int64(l.k), int64(l.dil)
 	nodes := []*graph.Node{{Op: "Conv", Name: "conv", Outputs: []*graph.Value{y},
 		Inputs: []*graph.Value{x, {Name: "w", DType: tensor.Float32, Shape: wt.Shape, Const: wt},
 			{Name: "b", DType: tensor.Float32, Shape: bt.Shape, Const: bt}},
-		Attrs: map[string]graph.Attr{"pads": ints(p, p, p, p), "strides": ints(s, s), "kernel_shape": ints(k, k)}}}
+		Attrs: map[string]graph.Attr{"pads": ints(p, p, p, p), "strides": ints(s, s), "kernel_shape": ints(k, k), "dilations": ints(d, d)}}}
 	out := y
 	switch l.act {
 	case "relu":
@@ -141,7 +146,8 @@ func benchLayerPairs(b *testing.B, l benchLayer, g *graph.Graph, path string, ba
 	}
 	slices.Sort(ratios)
 	d, o := median(times[0]), median(times[1])
-	oh, ow := (l.h+2*l.pad-l.k)/l.s+1, (l.w+2*l.pad-l.k)/l.s+1
+	ke := (l.k-1)*l.dil + 1 // the dilated filter's extent
+	oh, ow := (l.h+2*l.pad-ke)/l.s+1, (l.w+2*l.pad-ke)/l.s+1
 	flops := 2 * float64(batch*l.m*l.c*l.k*l.k*oh*ow)
 	kernel := ""
 	for _, k := range prog.kernels {

@@ -375,6 +375,37 @@ func TestConvDilatedMatchesReference(t *testing.T) {
 	})
 }
 
+// TestConvDilatedD4MatchesReference runs dilated convolutions on
+// kern.ConvD4's plan (forced where the planner would take the mosaic or,
+// without AVX-512, the row bands; there the portable kernel): dilations
+// 2, 3 and 8, chunks of 48, 64 and 64+48, rows not a multiple of 4 long,
+// rows that read only padding, asymmetric pads, batches, residuals and
+// activations.
+func TestConvDilatedD4MatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the direct kernels run only with the vector micro-kernel")
+	}
+	relu, silu := Activation{Kind: ActRelu}, Activation{Kind: ActSiLU}
+	dil := func(d int, pads [4]int, act Activation) ConvParams {
+		return ConvParams{Dilations: [2]int{d, d}, Pads: pads, Act: act}
+	}
+	pad := func(p int) [4]int { return [4]int{p, p, p, p} }
+	cases := []convCase{
+		{1, 16, 23, 40, 48, 3, dil(8, pad(8), relu), true, false},
+		{2, 20, 17, 21, 64, 3, dil(3, pad(3), silu), true, true},               // rows of 21: a group past the row
+		{1, 24, 12, 30, 112, 3, dil(2, [4]int{2, 1, 2, 1}, relu), false, true}, // residual with ReLU
+		{1, 17, 6, 13, 48, 3, dil(4, pad(9), Activation{}), true, false},       // rows wholly in the padding
+	}
+	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(51, 52)), func(d *directConv, w, bias *tensor.Tensor) bool {
+		if d4Chunks(d.g.m) == nil {
+			return false
+		}
+		d.dil = nil
+		d.planD4(w.F32, f32s(bias), 3)
+		return true
+	})
+}
+
 // TestConvStride2MatchesReference runs 3x3 stride-2 convolutions on the
 // stride-2 kernel (odd sizes, a last chunk past the output channels,
 // padding 0 or 1 on either side, rows wholly in the padding, residuals

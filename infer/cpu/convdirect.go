@@ -95,6 +95,9 @@ type directConv struct {
 	// dil, when set, runs a dilated convolution as a Winograd one on the
 	// mosaic of its phase images (convdilated.go).
 	dil *dilPlan
+	// d4, when set, runs a dilated convolution with the output channels
+	// in the lanes (convd4.go).
+	d4 *d4Plan
 }
 
 // colSet is a subset of the filter columns and the vectors of an output
@@ -121,6 +124,8 @@ func (d *directConv) kernel() string {
 		return fmt.Sprintf("Winograd, mosaic of %d phases", d.dil.d*d.dil.d)
 	case d.wino != nil:
 		return "Winograd"
+	case d.d4 != nil:
+		return "dilated, output channels in lanes"
 	case d.s2 != nil && d.s2.direct:
 		return "stride-2, all channels"
 	case d.s2 != nil:
@@ -150,7 +155,7 @@ func (d *directConv) plan(g convGeom, w, b []float32, act Activation, workers in
 
 // planVectors is plan with output vectors of vw pixels (8 or 16).
 func (d *directConv) planVectors(g convGeom, w, b []float32, act Activation, workers, vw int) {
-	wino, s2, dil := d.wino, d.s2, d.dil
+	wino, s2, dil, d4 := d.wino, d.s2, d.dil, d.d4
 	*d = directConv{g: g, act: act, vw: vw, w: d.w[:0], bias: d.bias[:0], taps: d.taps[:0], rowTaps: d.rowTaps[:0], colSets: d.colSets[:0]}
 	d.obs = (g.mg + 3) / 4
 	d.relu = act.Kind == ActRelu
@@ -196,6 +201,10 @@ func (d *directConv) planVectors(g convGeom, w, b []float32, act Activation, wor
 	if s2Chosen(g) {
 		d.s2 = s2
 		d.planS2(w, b, kern.Wide())
+	}
+	if d4Fits(g) {
+		d.d4 = d4
+		d.planD4(w, b, workers)
 	}
 }
 
@@ -504,9 +513,12 @@ func (t *directTask) run(worker, lo, hi int) {
 			} else {
 				oh0, oh1 := band*d.band, min((band+1)*d.band, g.oh)
 				q0, q1 = oh0*g.ow, oh1*g.ow
-				if d.s2 != nil {
+				switch {
+				case d.d4 != nil:
+					t.d4Band(buf, n, oh0, oh1)
+				case d.s2 != nil:
 					t.s2Band(buf, n, oh0, oh1)
-				} else {
+				default:
 					t.rowBand(buf, n, gi, oh0, oh1)
 				}
 			}

@@ -57,6 +57,9 @@ type S4Tile struct {
 	// output itself).
 	Acc    unsafe.Pointer
 	AccLDO int
+	// TapStride is, for ConvD4, the bytes between a filter row's taps
+	// (4 times the dilation).
+	TapStride int
 }
 
 // S4Tile flags (Accumulate and Relu are the Tile ones: with Accumulate
@@ -149,6 +152,42 @@ func splitWide(t *S4Tile, per, px int) (u, v S4Tile) {
 	return u, v
 }
 
+// ConvD4 runs the dilated stride-1 variant of the stride-2 kernel on t
+// (AVX-512 only; elsewhere the portable loop): 6 or 8 blocks (48 or 64
+// output channels) x NG groups of 4 consecutive output pixels of a row
+// of a 3x3 convolution with stride 1 and a dilation of TapStride/4,
+// output channels in the vector lanes as ConvS4 has them. Group g reads
+// In + 16*g + c*CStride + Rows[r] + j*TapStride + 4*p (bytes) for pixel
+// p < 4 and tap j < 3, with no padding (LeftPad and RightPad must not be
+// set: the caller pads the rows), and writes as ConvS4 does (Accumulate,
+// Acc and Relu too). Where the row-band micro-kernel keeps pixels in the
+// lanes, vectors of 16 pixels mix pixels whose dilated taps read the
+// padding with ones that do not, and rows of 40 pixels took 3 vectors;
+// here every group's taps are whole and rows go in groups of 4.
+func ConvD4(t *S4Tile) {
+	switch {
+	case !useAVX512:
+		convD4Go(t)
+	case t.NB == 8:
+		convD4x8oneAVX512(t)
+	default:
+		convD4x6oneAVX512(t)
+	}
+}
+
+// convD4Go is the portable ConvD4: the same sums in the same order.
+func convD4Go(t *S4Tile) {
+	g := *t
+	g.NG = 1
+	for i := range t.NG {
+		g.In, g.Out = unsafe.Add(t.In, 16*i), unsafe.Add(t.Out, 16*i)
+		if t.Acc != nil {
+			g.Acc = unsafe.Add(t.Acc, 16*i)
+		}
+		convGo1(&g, 4, 1, t.TapStride)
+	}
+}
+
 // ConvS4Go is the portable stride-2 kernel: the same sums as the
 // vector one, in the same order per output.
 func ConvS4Go(t *S4Tile) { convS2Go(t, 4) }
@@ -172,14 +211,15 @@ func convS2Go(t *S4Tile, px int) {
 		if i < t.NG-1 {
 			g.Flags &^= RightPad
 		}
-		convS2Go1(&g, px)
+		convGo1(&g, px, 2, 4)
 	}
 }
 
-// convS2Go1 computes one group of px pixels (at most 6): pixel p's tap j
-// reads float e = 2p+j of each row, e = 0 the left padding with LeftPad
-// and e = 2*px the right padding with RightPad.
-func convS2Go1(t *S4Tile, px int) {
+// convGo1 computes one group of px pixels (at most 6): pixel p's tap j
+// reads the float at byte 4*step*p + j*tap of each row (stride 2: step 2,
+// tap 4, float e = 2p+j), e = 0 the left padding with LeftPad and e =
+// 2*px the right padding with RightPad.
+func convGo1(t *S4Tile, px, step, tap int) {
 	// Every address is formed only for a float that is read: with
 	// LeftPad the row's first offset may lie before the input.
 	var acc [64][6]float32 // [output channel][pixel]
@@ -202,11 +242,11 @@ func convS2Go1(t *S4Tile, px int) {
 			for j := range 3 {
 				w := unsafe.Add(t.W, c*t.WCStride+t.WRows[r]+4*j*no)
 				for p := range px {
-					e := 2*p + j
-					if e == 0 && t.Flags&LeftPad != 0 || e == 2*px && t.Flags&RightPad != 0 {
+					off := 4*step*p + j*tap
+					if off == 0 && t.Flags&LeftPad != 0 || off == 8*px && t.Flags&RightPad != 0 {
 						continue
 					}
-					x := *(*float32)(unsafe.Add(t.In, row+4*e))
+					x := *(*float32)(unsafe.Add(t.In, row+off))
 					for o := range no {
 						acc[o][p] += *(*float32)(unsafe.Add(w, 4*o)) * x
 					}

@@ -20,6 +20,7 @@
 #define S_NG 144
 #define S_ACC 152
 #define S_ACCLDO 160
+#define S_TAPSTRIDE 168
 
 // The zero that padding floats are broadcast from.
 DATA ·s4zero+0(SB)/4, $0
@@ -87,6 +88,28 @@ row: \
 	TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX)); \
 	TAP(ws, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX), 68(AX), 76(AX), 84(AX), 92(AX)); \
 	TAP(2*ws, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), 64(AX), 72(AX), 80(AX), 88(AX), (R13)); \
+	INCQ R10; \
+	CMPQ R10, S_NROWS(DX); \
+	JLT row
+
+// ROWLOOPD4 is ROWLOOP4 for ConvD4 (stride 1, dilated): a group's 4
+// pixels are consecutive floats, a row's taps TapStride bytes apart (R12
+// and R13 the second and third), no padding.
+#define ROWLOOPD4(row, TAP, ws) \
+	XORQ R10, R10; \
+row: \
+	MOVQ S_ROWS(DX)(R10*8), AX; \
+	ADDQ SI, AX; \
+	PREFETCHT0 PFD(AX); \
+	MOVQ S_WROWS(DX)(R10*8), BX; \
+	ADDQ R8, BX; \
+	MOVQ S_TAPSTRIDE(DX), R12; \
+	ADDQ AX, R12; \
+	MOVQ S_TAPSTRIDE(DX), R13; \
+	ADDQ R12, R13; \
+	TAP(0, (AX), 4(AX), 8(AX), 12(AX)); \
+	TAP(ws, (R12), 4(R12), 8(R12), 12(R12)); \
+	TAP(2*ws, (R13), 4(R13), 8(R13), 12(R13)); \
 	INCQ R10; \
 	CMPQ R10, S_NROWS(DX); \
 	JLT row
@@ -1091,6 +1114,8 @@ TEXT ·convS4x4AVX512(SB), NOSPLIT, $0-8
 #define OTS 128
 #define ORELU ZQRELU4(Z0, Z1, Z2, Z3); ZQRELU4(Z16, Z17, Z18, Z19)
 #define OSTORE S12STORE4(Z0, Z1, Z2, Z3, 0); S12STORER(Z16, Z17, Z18, Z19)
+#define OGROUP 5
+#define OROWLOOP ROWLOOP4
 TEXT ·convS4x4oneAVX512(SB), NOSPLIT, $0-8
 #include "s4one.h"
 #undef OBIAS
@@ -1137,6 +1162,56 @@ TEXT ·convS4x4oneAVX512(SB), NOSPLIT, $0-8
 #define ORELU ZQRELU4(Z0, Z1, Z2, Z3); ZQRELU4(Z16, Z17, Z18, Z19); ZQRELU4(Z4, Z5, Z6, Z7); ZQRELU4(Z20, Z21, Z22, Z23)
 #define OSTORE S12STORE4(Z0, Z1, Z2, Z3, 0); S12STORER(Z16, Z17, Z18, Z19); S12STORER(Z4, Z5, Z6, Z7); S12STORER(Z20, Z21, Z22, Z23)
 TEXT ·convS4x8oneAVX512(SB), NOSPLIT, $0-8
+#include "s4one.h"
+
+// convD4x8oneAVX512 is convS4x8oneAVX512 for ConvD4: the same sums and
+// registers, a group's pixels consecutive floats (16 bytes a group) and a
+// row's taps TapStride bytes apart.
+#undef OGROUP
+#undef OROWLOOP
+#define OGROUP 4
+#define OROWLOOP ROWLOOPD4
+// func convD4x8oneAVX512(t *S4Tile)
+TEXT ·convD4x8oneAVX512(SB), NOSPLIT, $0-8
+#include "s4one.h"
+#undef OBIAS
+#undef OLOAD
+#undef OTAP
+#undef OTS
+#undef ORELU
+#undef OSTORE
+
+// convD4x6oneAVX512 is convD4x8oneAVX512 for 6 blocks: 4 pixels of 48
+// output channels, three 512-bit registers each (Z0-Z3 channels 0-15,
+// Z16-Z19 16-31, Z4-Z7 32-47), the tap's weights in Z28, Z29 and Z26,
+// each input float broadcast once into Z30 for the three (7 loads per
+// 12 multiply-adds): 112 output channels go in chunks of 64 and 48.
+// S4SPX multiplies-adds the float at src, broadcast, with the tap's
+// weights (Z28, Z29, Z26) into pixel sums z0-z2 (channels 0-15, 16-31,
+// 32-47).
+#define S4SPX(src, z0, z1, z2) \
+	VBROADCASTSS src, Z30; \
+	VFMADD231PS Z30, Z28, z0; \
+	VFMADD231PS Z30, Z29, z1; \
+	VFMADD231PS Z30, Z26, z2
+// S4S1TAP is one filter tap of one group: its 48 weights at wo(BX), the
+// 4 pixels' floats at p0-p3.
+#define S4S1TAP(wo, p0, p1, p2, p3) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Z29; \
+	VMOVUPS (wo+128)(BX), Z26; \
+	S4SPX(p0, Z0, Z16, Z4); \
+	S4SPX(p1, Z1, Z17, Z5); \
+	S4SPX(p2, Z2, Z18, Z6); \
+	S4SPX(p3, Z3, Z19, Z7)
+#define OBIAS ZQBIAS4(0, Z0, Z1, Z2, Z3); ZQBIAS4(64, Z16, Z17, Z18, Z19); ZQBIAS4(128, Z4, Z5, Z6, Z7)
+#define OLOAD S4VLOAD4(Z0, Z1, Z2, Z3, 0); S4VLOADR(Z16, Z17, Z18, Z19); S4VLOADR(Z4, Z5, Z6, Z7)
+#define OTAP S4S1TAP
+#define OTS 192
+#define ORELU ZQRELU4(Z0, Z1, Z2, Z3); ZQRELU4(Z16, Z17, Z18, Z19); ZQRELU4(Z4, Z5, Z6, Z7)
+#define OSTORE S12STORE4(Z0, Z1, Z2, Z3, 0); S12STORER(Z16, Z17, Z18, Z19); S12STORER(Z4, Z5, Z6, Z7)
+// func convD4x6oneAVX512(t *S4Tile)
+TEXT ·convD4x6oneAVX512(SB), NOSPLIT, $0-8
 #include "s4one.h"
 
 // convS6x8AVX512 is ConvS6 for 8 blocks: 6 pixels of 64 output channels

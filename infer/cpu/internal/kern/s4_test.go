@@ -21,7 +21,7 @@ func TestS4TileLayout(t *testing.T) {
 		{"Flags", unsafe.Offsetof(x.Flags), 112}, {"NB", unsafe.Offsetof(x.NB), 120},
 		{"WCStride", unsafe.Offsetof(x.WCStride), 128}, {"PF", unsafe.Offsetof(x.PF), 136},
 		{"NG", unsafe.Offsetof(x.NG), 144}, {"Acc", unsafe.Offsetof(x.Acc), 152},
-		{"AccLDO", unsafe.Offsetof(x.AccLDO), 160},
+		{"AccLDO", unsafe.Offsetof(x.AccLDO), 160}, {"TapStride", unsafe.Offsetof(x.TapStride), 168},
 	} {
 		if f.got != f.want {
 			t.Errorf("S4Tile.%s at offset %d; the assembly reads it at %d", f.name, f.got, f.want)
@@ -269,5 +269,78 @@ func BenchmarkConvS6(b *testing.B) {
 			}
 			b.ReportMetric(2*16*3*float64(t.NRows)*float64(nc*px)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// TestConvD4MatchesFloat64 runs the dilated stride-1 kernel (6 and 8
+// blocks, dilations 1, 2 and 8, 1-5 groups, some filter rows left out,
+// sums accumulated from the output or from a separate block, ReLU)
+// against float64 sums; with AVX-512 the vector kernels, elsewhere the
+// portable loop.
+func TestConvD4MatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, tc := range []struct {
+		nb, nc, d, ng, flags int
+		rows                 []int
+		acc                  bool
+	}{
+		{8, 1, 1, 1, 0, []int{0, 1, 2}, false},
+		{8, 5, 2, 3, Relu, []int{0, 1, 2}, false},
+		{6, 7, 8, 5, 0, []int{0, 2}, false},
+		{6, 3, 2, 2, Accumulate | Relu, []int{1}, false},
+		{8, 6, 8, 4, Accumulate, []int{1, 2}, true},
+		{6, 9, 1, 3, Accumulate, []int{0, 1, 2}, true},
+	} {
+		no, ldo := 8*tc.nb, 4*tc.ng+3
+		rowLen := 4*tc.ng + 2*tc.d + 1
+		ldx := rowLen + 3
+		cstride := 3*tc.d*ldx + ldx
+		in := randSlice(rng, tc.nc*cstride)
+		w := randSlice(rng, tc.nc*9*no)
+		bias := randSlice(rng, no)
+		out := make([]float32, no*ldo)
+		start := randSlice(rng, no*ldo)
+		tl := S4Tile{Out: unsafe.Pointer(&out[0]), W: unsafe.Pointer(&w[0]), In: unsafe.Pointer(&in[0]), NRows: len(tc.rows), NC: tc.nc,
+			CStride: 4 * cstride, LDO: 4 * ldo, Bias: unsafe.Pointer(&bias[0]), Flags: tc.flags, NB: tc.nb, WCStride: 4 * 9 * no,
+			NG: tc.ng, TapStride: 4 * tc.d}
+		for r, kh := range tc.rows {
+			tl.Rows[r] = 4 * kh * tc.d * ldx
+			tl.WRows[r] = 4 * 3 * no * kh
+		}
+		accLDO := ldo + 5
+		accBuf := make([]float32, no*accLDO)
+		copy(out, start)
+		if tc.acc {
+			for o := range no {
+				copy(accBuf[o*accLDO:], start[o*ldo:(o+1)*ldo])
+			}
+			tl.Acc, tl.AccLDO = unsafe.Pointer(&accBuf[0]), 4*accLDO
+			for i := range out {
+				out[i] = float32(math.NaN())
+			}
+		}
+		ConvD4(&tl)
+		for o := range no {
+			for q := range 4 * tc.ng {
+				s := float64(bias[o])
+				if tc.flags&Accumulate != 0 {
+					s = float64(start[o*ldo+q])
+				}
+				for c := range tc.nc {
+					for _, kh := range tc.rows {
+						for j := range 3 {
+							x := in[c*cstride+kh*tc.d*ldx+q+j*tc.d]
+							s += float64(w[c*9*no+(kh*3+j)*no+o]) * float64(x)
+						}
+					}
+				}
+				if tc.flags&Relu != 0 {
+					s = max(s, 0)
+				}
+				if got := out[o*ldo+q]; math.Abs(float64(got)-s) > 1e-5*(1+math.Abs(s)) {
+					t.Fatalf("%+v: out[%d][%d] = %v, want %v", tc, o, q, got, s)
+				}
+			}
+		}
 	}
 }

@@ -3,8 +3,10 @@
 // 32 or 64 output channels in two or four registers a pixel. s4_amd64.s
 // includes it once per width with OBIAS (the sums from the bias at AX),
 // OLOAD (from the partial sums at AX, rows CX apart), OTAP (a filter tap),
-// OTS (bytes of a tap's weights), ORELU (clamp at Z13, the zero) and
-// OSTORE (the sums to the output at AX) defined.
+// OTS (bytes of a tap's weights), ORELU (clamp at Z13, the zero), OSTORE
+// (the sums to the output at AX), OGROUP (log2 of the input bytes between
+// groups: 5 for stride 2, 4 for ConvD4) and OROWLOOP (a channel's filter
+// rows: ROWLOOP4, ROWLOOPD4) defined.
 
 	MOVQ t+0(FP), DX
 	LEAQ ·s4zero(SB), R14
@@ -21,12 +23,12 @@ o1acc:
 	OLOAD
 o1sums:
 	MOVQ DI, SI
-	SHLQ $5, SI
+	SHLQ $OGROUP, SI
 	ADDQ S_IN(DX), SI
 	MOVQ S_W(DX), R8
 	MOVQ S_NC(DX), R11
 o1channel:
-	ROWLOOP4(o1row, OTAP, OTS)
+	OROWLOOP(o1row, OTAP, OTS)
 	NEXTCHANNEL(o1channel)
 	TESTQ $2, R9
 	JZ o1store

@@ -459,8 +459,9 @@ func TestConvStride2MatchesReference(t *testing.T) {
 }
 
 // TestConvStride2QuadsMatchReference plans stride-2 convolutions in
-// chunks of 32 output channels (the AVX-512 plans: 32, 32+16, 32+24,
-// 24+16 for 40, 32+24+16 for 72) and runs them as checkPlannedConvs
+// chunks of 32 output channels (the AVX-512 plans: 32, 32+24, 24+16 for
+// 40, 32+24+16 for 72, and 48 channels left in one chunk: 48, 32+48 for
+// 80) and runs them as checkPlannedConvs
 // does: on a machine without AVX-512 the vector runs take the portable
 // kernel for the 32-channel chunks, so the plan's staging and chunking
 // are tested everywhere.
@@ -478,13 +479,15 @@ func TestConvStride2QuadsMatchReference(t *testing.T) {
 		{1, 50, 10, 26, 72, 3, p, true, true},   // 32+24+16, direct
 		{1, 33, 12, 34, 37, 3, p, false, false}, // 40 channels' chunks for 37: staged and copied out
 		{1, 8, 11, 120, 64, 3, p, true, false},  // long rows, direct
+		{2, 20, 12, 60, 80, 3, p, true, true},   // 32+48, direct
+		{1, 72, 9, 34, 48, 3, p, true, true},    // 48, staged
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(23, 24)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {
 			return false
 		}
 		d.planS2(w.F32, f32s(bias), true)
-		return d.s2.chunks[0].nb == 4 || d.g.m == 37
+		return d.s2.chunks[0].nb == 4 || d.s2.chunks[0].nb == 6 || d.g.m == 37
 	})
 }
 

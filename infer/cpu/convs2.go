@@ -233,7 +233,7 @@ const (
 // blocks of 8; a last 8 takes a chunk of 16 with its neighbour's, or
 // zero weights when it is the only one) and packs their weights. With
 // quads (AVX-512) it cuts chunks of 32 first, then the rest as 24 or 16
-// (a 32 and a last 8 as 24 and 16): kern.ConvS4's 4-block kernel has
+// (a 32 and a last 8 as 24 and 16, a 32 and a last 16 as 48): kern.ConvS4's 4-block kernel has
 // two 512-bit sums a pixel, 24 multiply-adds of 16 lanes per 14 loads.
 // With octs (and quads) it cuts chunks of 64 before those, unless 72
 // channels would be left (then 32+24+16: s2OctRow).
@@ -241,7 +241,12 @@ const (
 // worker): 16->32 at 160x160 18% faster, 24->32 at 184x320 55%, 32->48
 // at 80x80 6%, 24->48 at 136x240 9%, 48->64 at 68x120 9% (8 images
 // 36%), 32->64 at 92x160 40%, 64->96 at 34x60 31%, 64->112 at 46x80
-// 27%; the classifier's small layers 5-8%. With
+// 27%; the classifier's small layers 5-8%. Where quads leave 2 blocks
+// over, the last quad and they make one chunk of 6 (kern.ConvS4's
+// 48-channel kernel, pairs of groups: 24 sums, each input float read
+// once for the 48): on the Xeon, paired against 32+16, 32->48 at 80x80
+// 9-15% faster, 24->48 at 136x240 12-17%, 48->112 at 40x40 8-11%,
+// 32->80 at 80x80 1-9%; the DetectNet-style model 2-8%. With
 // sixteens, an even number of blocks goes in chunks of 16 only: for
 // whole rows with kern.ConvS6 that compute fewer pixels than groups of
 // 4 would (rows of 6, 10, 18, 22: 32->48 layers 4-11% faster, 32->64 at
@@ -260,11 +265,13 @@ func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads, o
 		for ; left >= 4; left -= 4 {
 			nbs = append(nbs, 4)
 		}
-		switch left {
-		case 1:
+		switch {
+		case left == 1:
 			nbs[len(nbs)-1] = 3
 			nbs = append(nbs, 2)
-		case 2, 3:
+		case left == 2:
+			nbs[len(nbs)-1] = 6
+		case left == 2 || left == 3:
 			nbs = append(nbs, left)
 		}
 	case sixteens && left%2 == 0:

@@ -37,6 +37,12 @@ func convS4x4oneAVX512(t *S4Tile)
 func convS4x8oneAVX512(t *S4Tile)
 
 //go:noescape
+func convS4x6oneAVX512(t *S4Tile)
+
+//go:noescape
+func convS4x6pairAVX512(t *S4Tile)
+
+//go:noescape
 func convD4x8oneAVX512(t *S4Tile)
 
 //go:noescape

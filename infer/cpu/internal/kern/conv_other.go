@@ -48,3 +48,7 @@ func convS6x8AVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
 func convD4x8oneAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
 
 func convD4x6oneAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func convS4x6oneAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func convS4x6pairAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }

@@ -3,7 +3,7 @@ package kern
 import "unsafe"
 
 // S4Tile is one call of the stride-2 3x3 kernel: NB blocks of 8 output
-// channels (2 or 3; 4 or 8 where Wide) x NG groups of 4 consecutive output pixels of one row
+// channels (2 or 3; 4, 6 or 8 where Wide) x NG groups of 4 consecutive output pixels of one row
 // of a convolution with stride 2 and dilation 1, read straight from the
 // NCHW input with no copy. The output channels sit in the vector lanes: each
 // (channel, filter row, tap) step loads the tap's NB weight vectors and
@@ -92,19 +92,39 @@ const (
 // one at a time to convS4x8oneAVX512, four 512-bit sums a pixel: in
 // cache on the Xeon 147-161 GFLOP/s against the 4-block triples' 113-141
 // in the same runs (the plans use it for short rows: infer/cpu's
-// s2OctRow).
+// s2OctRow). With 6 blocks (48 output channels, only where Wide) the
+// groups go in pairs to convS4x6pairAVX512 (three 512-bit sums a pixel,
+// 24 sums), an odd last one to convS4x6oneAVX512: a chunk of 48 where
+// 32 and 16 read the input twice.
 func ConvS4(t *S4Tile) {
 	switch {
 	case t.NB >= 4 && !useAVX512:
 		ConvS4Go(t)
 	case t.NB == 8:
 		convS4x8oneAVX512(t)
+	case t.NB == 6:
+		convS4x6(t)
 	case useAVX512 && (t.NG >= 3 || t.NB == 4):
 		convS4Wide(t)
 	case useAsm:
 		convS4AVX2(t)
 	default:
 		ConvS4Go(t)
+	}
+}
+
+// convS4x6 is ConvS4 for 6 blocks (48 output channels, only where Wide):
+// groups in pairs on convS4x6pairAVX512 (24 sums), an odd last one on
+// convS4x6oneAVX512.
+func convS4x6(t *S4Tile) {
+	if t.NG < 2 {
+		convS4x6oneAVX512(t)
+		return
+	}
+	u, v := splitWide(t, 2, 4)
+	convS4x6pairAVX512(&u)
+	if v.NG > 0 {
+		convS4x6oneAVX512(&v)
 	}
 }
 

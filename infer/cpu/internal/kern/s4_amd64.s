@@ -57,8 +57,8 @@ GLOBL ·s4zero(SB), RODATA|NOPTR, $4
 // ROWSETUP is ROWSETUPAT for a group of 4 pixels (9 floats a row).
 #define ROWSETUP ROWSETUPAT(32)
 
-// ROWLOOP4, ROWLOOP6 and ROWLOOP12 run a channel's filter rows (from
-// row 0, label row) for groups of 4, 6 and 12 pixels: per row
+// ROWLOOP4, ROWLOOP6, ROWLOOP8 and ROWLOOP12 run a channel's filter rows
+// (from row 0, label row) for groups of 4, 6, 8 and 12 pixels: per row
 // ROWSETUPAT and the row's 3 taps, TAP(the tap's weights' offset, the
 // pixels' floats), the taps' weights ws bytes apart.
 #define ROWLOOP4(row, TAP, ws) \
@@ -78,6 +78,16 @@ row: \
 	TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX)); \
 	TAP(ws, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX)); \
 	TAP(2*ws, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), (R13)); \
+	INCQ R10; \
+	CMPQ R10, S_NROWS(DX); \
+	JLT row
+#define ROWLOOP8(row, TAP, ws) \
+	XORQ R10, R10; \
+row: \
+	ROWSETUPAT(64); \
+	TAP(0, (R12), 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX)); \
+	TAP(ws, 4(AX), 12(AX), 20(AX), 28(AX), 36(AX), 44(AX), 52(AX), 60(AX)); \
+	TAP(2*ws, 8(AX), 16(AX), 24(AX), 32(AX), 40(AX), 48(AX), 56(AX), (R13)); \
 	INCQ R10; \
 	CMPQ R10, S_NROWS(DX); \
 	JLT row
@@ -1308,5 +1318,108 @@ s6ostore:
 	INCQ DI
 	CMPQ DI, S_NG(DX)
 	JLT s6ogroup
+	VZEROUPPER
+	RET
+
+// convS4x6oneAVX512 is ConvS4 for 6 blocks (48 output channels), one group
+// at a time: convD4x6oneAVX512's sums and taps with the stride-2 rows.
+#undef OGROUP
+#undef OROWLOOP
+#define OGROUP 5
+#define OROWLOOP ROWLOOP4
+// func convS4x6oneAVX512(t *S4Tile)
+TEXT ·convS4x6oneAVX512(SB), NOSPLIT, $0-8
+#include "s4one.h"
+
+// convS4x6pairAVX512 is ConvS4 for 6 blocks two groups at a time: 8
+// pixels of 48 output channels, three 512-bit sums a pixel (channels
+// 0-15 in Z0-Z7, 16-31 in Z16-Z23, 32-47 in Z8-Z11 for pixels 0-3 and
+// Z24-Z27 for 4-7), the tap's weights in Z28, Z29 and Z31, each input
+// float broadcast once into Z30 for the three: 11 loads per 24
+// multiply-adds, where a chunk of 32 and one of 16 read every input float
+// twice, the 16's with a load per multiply-add.
+// S6PPX multiplies-adds the float at src, broadcast, with the tap's
+// weights into pixel sums z0-z2 (channels 0-15, 16-31, 32-47).
+#define S6PPX(src, z0, z1, z2) \
+	VBROADCASTSS src, Z30; \
+	VFMADD231PS Z30, Z28, z0; \
+	VFMADD231PS Z30, Z29, z1; \
+	VFMADD231PS Z30, Z31, z2
+// S6PTAP is one filter tap of two groups: its 48 weights at wo(BX), the
+// 8 pixels' floats at p0-p7.
+#define S6PTAP(wo, p0, p1, p2, p3, p4, p5, p6, p7) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Z29; \
+	VMOVUPS (wo+128)(BX), Z31; \
+	S6PPX(p0, Z0, Z16, Z8); \
+	S6PPX(p1, Z1, Z17, Z9); \
+	S6PPX(p2, Z2, Z18, Z10); \
+	S6PPX(p3, Z3, Z19, Z11); \
+	S6PPX(p4, Z4, Z20, Z24); \
+	S6PPX(p5, Z5, Z21, Z25); \
+	S6PPX(p6, Z6, Z22, Z26); \
+	S6PPX(p7, Z7, Z23, Z27)
+// Z8BIAS sets z0-z7 to the 16 floats at off(AX).
+#define Z8BIAS(off, z0, z1, z2, z3, z4, z5, z6, z7) \
+	ZQBIAS4(off, z0, z1, z2, z3); \
+	VMOVAPS z0, z4; \
+	VMOVAPS z0, z5; \
+	VMOVAPS z0, z6; \
+	VMOVAPS z0, z7
+// func convS4x6pairAVX512(t *S4Tile)
+TEXT ·convS4x6pairAVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DX
+	LEAQ ·s4zero(SB), R14
+	XORQ DI, DI
+s6ppair:
+	GROUPFLAGSN(2, s6pnotleft, s6pnotright)
+	TESTQ $1, R9
+	JNZ s6pacc
+	MOVQ S_BIAS(DX), AX
+	Z8BIAS(0, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	Z8BIAS(64, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
+	Z8BIAS(128, Z8, Z9, Z10, Z11, Z24, Z25, Z26, Z27)
+	JMP s6psums
+s6pacc:
+	ACCBASE(s6paccout, s6pload)
+	S4VLOAD4(Z0, Z1, Z2, Z3, 0)
+	S4VLOADR(Z16, Z17, Z18, Z19)
+	S4VLOADR(Z8, Z9, Z10, Z11)
+	S4VLOAD4(Z4, Z5, Z6, Z7, 16)
+	S4VLOADR(Z20, Z21, Z22, Z23)
+	S4VLOADR(Z24, Z25, Z26, Z27)
+s6psums:
+	MOVQ DI, SI
+	SHLQ $5, SI
+	ADDQ S_IN(DX), SI
+	MOVQ S_W(DX), R8
+	MOVQ S_NC(DX), R11
+s6pchannel:
+	ROWLOOP8(s6prow, S6PTAP, 192)
+	NEXTCHANNEL(s6pchannel)
+	TESTQ $2, R9
+	JZ s6pstore
+	VPXORD Z13, Z13, Z13
+	ZQRELU4(Z0, Z1, Z2, Z3)
+	ZQRELU4(Z4, Z5, Z6, Z7)
+	ZQRELU4(Z16, Z17, Z18, Z19)
+	ZQRELU4(Z20, Z21, Z22, Z23)
+	ZQRELU4(Z8, Z9, Z10, Z11)
+	ZQRELU4(Z24, Z25, Z26, Z27)
+s6pstore:
+	MOVQ DI, AX
+	SHLQ $4, AX
+	ADDQ S_OUT(DX), AX
+	MOVQ S_LDO(DX), CX
+	LEAQ (CX)(CX*2), BX
+	S12STORE4(Z0, Z1, Z2, Z3, 0)
+	S12STORER(Z16, Z17, Z18, Z19)
+	S12STORER(Z8, Z9, Z10, Z11)
+	S12STORE4(Z4, Z5, Z6, Z7, 16)
+	S12STORER(Z20, Z21, Z22, Z23)
+	S12STORER(Z24, Z25, Z26, Z27)
+	ADDQ $2, DI
+	CMPQ DI, S_NG(DX)
+	JLT s6ppair
 	VZEROUPPER
 	RET

@@ -100,6 +100,16 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 		{4, 16, RightPad, 4, []int{1, 2}, false, 0},
 		{4, 3, Accumulate | LeftPad, 3, []int{0, 1, 2}, true, 0},
 		{4, 5, Accumulate | RightPad, 8, []int{0, 1, 2}, true, 0},
+		// 6 blocks (AVX-512 and Go only): pairs of groups and an odd
+		// last one, with and without the padding, accumulating.
+		{6, 1, 0, 1, []int{0, 1, 2}, false, 0},
+		{6, 5, Relu | LeftPad | RightPad, 2, []int{0, 1, 2}, false, 0},
+		{6, 6, Accumulate | Relu | LeftPad, 3, []int{0, 1, 2}, true, 0},
+		{6, 9, LeftPad | RightPad | Relu, 4, []int{0, 1}, false, 0},
+		{6, 4, Accumulate, 5, []int{0, 1, 2}, false, 0},
+		{6, 3, Accumulate | RightPad, 2, []int{1, 2}, true, 0},
+		{6, 7, LeftPad, 1, []int{0, 2}, false, 0},
+		{6, 16, Accumulate | LeftPad | RightPad, 6, []int{0, 1, 2}, true, 0},
 		// 8 blocks (AVX-512 and Go only): one group at a time.
 		{8, 1, 0, 1, []int{0, 1, 2}, false, 0},
 		{8, 5, Relu | LeftPad | RightPad, 2, []int{0, 1, 2}, false, 0},
@@ -201,8 +211,8 @@ func TestConvS4MatchesFloat64(t *testing.T) {
 // BenchmarkConvS4 is one stride-2 tile (24 output channels) over 64
 // input channels with the data in cache: the kernel's peak. The nb2-nb8
 // cases are 3 groups (12 pixels, a 512-bit kernel's call where Wide)
-// of 16, 24, 32 and 64 channels over 16 input channels (weights in L1;
-// 64 channels one group at a time).
+// of 16, 24, 32, 48 and 64 channels over 16 input channels (weights in
+// L1; 48 channels a pair and one group, 64 one group at a time).
 func BenchmarkConvS4(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	const nc, ldx = 64, 40
@@ -224,7 +234,7 @@ func BenchmarkConvS4(b *testing.B) {
 	}
 	run("go", ConvS4Go, tl)
 	run("simd", ConvS4, tl)
-	for _, nb := range []int{2, 3, 4, 8} {
+	for _, nb := range []int{2, 3, 4, 6, 8} {
 		if nb >= 4 && !Wide() {
 			continue
 		}

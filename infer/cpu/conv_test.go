@@ -461,7 +461,7 @@ func TestConvStride2MatchesReference(t *testing.T) {
 // TestConvStride2QuadsMatchReference plans stride-2 convolutions in
 // chunks of 32 output channels (the AVX-512 plans: 32, 32+24, 24+16 for
 // 40, 32+24+16 for 72, and 48 channels left in one chunk: 48, 32+48 for
-// 80) and runs them as checkPlannedConvs
+// 80, 48+48 for 96) and runs them as checkPlannedConvs
 // does: on a machine without AVX-512 the vector runs take the portable
 // kernel for the 32-channel chunks, so the plan's staging and chunking
 // are tested everywhere.
@@ -481,6 +481,8 @@ func TestConvStride2QuadsMatchReference(t *testing.T) {
 		{1, 8, 11, 120, 64, 3, p, true, false},  // long rows, direct
 		{2, 20, 12, 60, 80, 3, p, true, true},   // 32+48, direct
 		{1, 72, 9, 34, 48, 3, p, true, true},    // 48, staged
+		{1, 40, 10, 60, 96, 3, p, true, false},  // 48+48, direct
+		{1, 70, 9, 30, 96, 3, p, false, true},   // 48+48, staged
 	}
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(23, 24)), func(d *directConv, w, bias *tensor.Tensor) bool {
 		if !s2Fits(d.g) {

@@ -246,7 +246,10 @@ const (
 // 48-channel kernel, pairs of groups: 24 sums, each input float read
 // once for the 48): on the Xeon, paired against 32+16, 32->48 at 80x80
 // 9-15% faster, 24->48 at 136x240 12-17%, 48->112 at 40x40 8-11%,
-// 32->80 at 80x80 1-9%; the DetectNet-style model 2-8%. With
+// 32->80 at 80x80 1-9%; the DetectNet-style model 2-8%. Output channels
+// that chunks of 48 fill go in those (96: 48+48 instead of 32+32+32, the
+// input read twice instead of three times): 64->96 at 34x60 6-12%,
+// 32->96 at 80x80 3-7%, 64->96 at 48x80 6-10%; DetectNet-style 2%. With
 // sixteens, an even number of blocks goes in chunks of 16 only: for
 // whole rows with kern.ConvS6 that compute fewer pixels than groups of
 // 4 would (rows of 6, 10, 18, 22: 32->48 layers 4-11% faster, 32->64 at
@@ -262,6 +265,9 @@ func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads, o
 	}
 	switch {
 	case quads && left >= 4:
+		for ; left > 0 && left%6 == 0; left -= 6 {
+			nbs = append(nbs, 6)
+		}
 		for ; left >= 4; left -= 4 {
 			nbs = append(nbs, 4)
 		}

@@ -1193,27 +1193,30 @@ TEXT ·convD4x8oneAVX512(SB), NOSPLIT, $0-8
 
 // convD4x6oneAVX512 is convD4x8oneAVX512 for 6 blocks: 4 pixels of 48
 // output channels, three 512-bit registers each (Z0-Z3 channels 0-15,
-// Z16-Z19 16-31, Z4-Z7 32-47), the tap's weights in Z28, Z29 and Z26,
+// Z16-Z19 16-31, Z4-Z7 32-47), the tap's weights in Z28, Z29 and Z31,
 // each input float broadcast once into Z30 for the three (7 loads per
 // 12 multiply-adds): 112 output channels go in chunks of 64 and 48.
-// S4SPX multiplies-adds the float at src, broadcast, with the tap's
-// weights (Z28, Z29, Z26) into pixel sums z0-z2 (channels 0-15, 16-31,
+// S6W loads a tap's 48 weights at wo(BX) into Z28, Z29 and Z31.
+#define S6W(wo) \
+	VMOVUPS (wo)(BX), Z28; \
+	VMOVUPS (wo+64)(BX), Z29; \
+	VMOVUPS (wo+128)(BX), Z31
+// S6PX multiplies-adds the float at src, broadcast, with the tap's
+// weights (Z28, Z29, Z31) into pixel sums z0-z2 (channels 0-15, 16-31,
 // 32-47).
-#define S4SPX(src, z0, z1, z2) \
+#define S6PX(src, z0, z1, z2) \
 	VBROADCASTSS src, Z30; \
 	VFMADD231PS Z30, Z28, z0; \
 	VFMADD231PS Z30, Z29, z1; \
-	VFMADD231PS Z30, Z26, z2
+	VFMADD231PS Z30, Z31, z2
 // S4S1TAP is one filter tap of one group: its 48 weights at wo(BX), the
 // 4 pixels' floats at p0-p3.
 #define S4S1TAP(wo, p0, p1, p2, p3) \
-	VMOVUPS (wo)(BX), Z28; \
-	VMOVUPS (wo+64)(BX), Z29; \
-	VMOVUPS (wo+128)(BX), Z26; \
-	S4SPX(p0, Z0, Z16, Z4); \
-	S4SPX(p1, Z1, Z17, Z5); \
-	S4SPX(p2, Z2, Z18, Z6); \
-	S4SPX(p3, Z3, Z19, Z7)
+	S6W(wo); \
+	S6PX(p0, Z0, Z16, Z4); \
+	S6PX(p1, Z1, Z17, Z5); \
+	S6PX(p2, Z2, Z18, Z6); \
+	S6PX(p3, Z3, Z19, Z7)
 #define OBIAS ZQBIAS4(0, Z0, Z1, Z2, Z3); ZQBIAS4(64, Z16, Z17, Z18, Z19); ZQBIAS4(128, Z4, Z5, Z6, Z7)
 #define OLOAD S4VLOAD4(Z0, Z1, Z2, Z3, 0); S4VLOADR(Z16, Z17, Z18, Z19); S4VLOADR(Z4, Z5, Z6, Z7)
 #define OTAP S4S1TAP
@@ -1338,27 +1341,18 @@ TEXT ·convS4x6oneAVX512(SB), NOSPLIT, $0-8
 // float broadcast once into Z30 for the three: 11 loads per 24
 // multiply-adds, where a chunk of 32 and one of 16 read every input float
 // twice, the 16's with a load per multiply-add.
-// S6PPX multiplies-adds the float at src, broadcast, with the tap's
-// weights into pixel sums z0-z2 (channels 0-15, 16-31, 32-47).
-#define S6PPX(src, z0, z1, z2) \
-	VBROADCASTSS src, Z30; \
-	VFMADD231PS Z30, Z28, z0; \
-	VFMADD231PS Z30, Z29, z1; \
-	VFMADD231PS Z30, Z31, z2
-// S6PTAP is one filter tap of two groups: its 48 weights at wo(BX), the
-// 8 pixels' floats at p0-p7.
+// S6PTAP is one filter tap of two groups (S6W, S6PX): its 48 weights at
+// wo(BX), the 8 pixels' floats at p0-p7.
 #define S6PTAP(wo, p0, p1, p2, p3, p4, p5, p6, p7) \
-	VMOVUPS (wo)(BX), Z28; \
-	VMOVUPS (wo+64)(BX), Z29; \
-	VMOVUPS (wo+128)(BX), Z31; \
-	S6PPX(p0, Z0, Z16, Z8); \
-	S6PPX(p1, Z1, Z17, Z9); \
-	S6PPX(p2, Z2, Z18, Z10); \
-	S6PPX(p3, Z3, Z19, Z11); \
-	S6PPX(p4, Z4, Z20, Z24); \
-	S6PPX(p5, Z5, Z21, Z25); \
-	S6PPX(p6, Z6, Z22, Z26); \
-	S6PPX(p7, Z7, Z23, Z27)
+	S6W(wo); \
+	S6PX(p0, Z0, Z16, Z8); \
+	S6PX(p1, Z1, Z17, Z9); \
+	S6PX(p2, Z2, Z18, Z10); \
+	S6PX(p3, Z3, Z19, Z11); \
+	S6PX(p4, Z4, Z20, Z24); \
+	S6PX(p5, Z5, Z21, Z25); \
+	S6PX(p6, Z6, Z22, Z26); \
+	S6PX(p7, Z7, Z23, Z27)
 // Z8BIAS sets z0-z7 to the 16 floats at off(AX).
 #define Z8BIAS(off, z0, z1, z2, z3, z4, z5, z6, z7) \
 	ZQBIAS4(off, z0, z1, z2, z3); \

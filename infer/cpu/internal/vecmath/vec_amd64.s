@@ -741,14 +741,19 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
 	ZLOOP(SIGZ)
 	RET
 
-// DOUBLE8 loads 8 floats at (src) and stores each twice (16 floats) at
-// (dst) and at dst + R10 (the next output row).
-#define DOUBLE8(src, dst) \
+// DUP8 loads 8 floats at (src) and doubles each: floats 0-7 of the 16 in
+// Y3, 8-15 in Y4 (Y0-Y2 scratch).
+#define DUP8(src) \
 	VMOVUPS (src), Y0; \
 	VUNPCKLPS Y0, Y0, Y1; \
 	VUNPCKHPS Y0, Y0, Y2; \
 	VPERM2F128 $0x20, Y2, Y1, Y3; \
-	VPERM2F128 $0x31, Y2, Y1, Y4; \
+	VPERM2F128 $0x31, Y2, Y1, Y4
+
+// DOUBLE8 loads 8 floats at (src) and stores each twice (16 floats) at
+// (dst) and at dst + R10 (the next output row).
+#define DOUBLE8(src, dst) \
+	DUP8(src); \
 	VMOVUPS Y3, (dst); \
 	VMOVUPS Y4, 32(dst); \
 	VMOVUPS Y3, (dst)(R10*1); \
@@ -803,11 +808,7 @@ TEXT ·double2AVX2(SB), NOSPLIT, $0-56
 	TESTQ CX, CX
 	JZ double2_done
 double2_loop:
-	VMOVUPS (SI), Y0
-	VUNPCKLPS Y0, Y0, Y1
-	VUNPCKHPS Y0, Y0, Y2
-	VPERM2F128 $0x20, Y2, Y1, Y3
-	VPERM2F128 $0x31, Y2, Y1, Y4
+	DUP8(SI)
 	VMOVUPS Y3, (DI)
 	VMOVUPS Y4, 32(DI)
 	ADDQ $32, SI

@@ -5,7 +5,8 @@
 // 16+ channels, winograd.go, dilated ones over a mosaic of their phase
 // images, convdilated.go; a kernel with output channels in the vector
 // lanes for stride-2 3x3 layers of 16+ input channels and the 3-channel
-// first layers, convs2.go; im2col+GEMM where it does not apply or
+// first layers, convs2.go, and (with AVX-512) for dilated ones too small
+// for the mosaic, convd4.go; im2col+GEMM where it does not apply or
 // without AVX2; direct depthwise), pooling,
 // normalisation, GEMM and MatMul, broadcasting elementwise ops (float32,
 // and int32/int64 for index arithmetic) and unary ops, reductions, shape

@@ -9,8 +9,9 @@ import (
 // Winograd F(2x2, 3x3) for stride-1 3x3 convolutions: each 2x2 block of
 // output pixels (a tile) is computed from its 4x4 input patch with 16
 // products per channel pair instead of 36. The output's tiles, numbered
-// row by row, are cut into chunks of tc, one work item per (image,
-// chunk). For a chunk a worker transforms the input patches of all
+// row by row and image after image, are cut into chunks of tc, a work
+// item each (a chunk may end in the next image). For a chunk a worker
+// transforms the input patches of all
 // channels into V [16][cg][tp] (kern.WinoIn, from zero-padded copies of
 // the input rows), multiplies each of the 16 planes by the transformed
 // weights with the direct micro-kernel as a 1x1 convolution into M
@@ -18,7 +19,7 @@ import (
 // which it copies out and finishes (residual, activation). The bias is
 // added to value 5, which every output of a tile sums with weight 1.
 // Layers with too few chunks for the workers split each chunk's values
-// instead (winoPlan.parts).
+// instead (winoPlan.parts; their chunks are per image).
 
 // winoBytes bounds a chunk's V and M, which should stay in L2, unless
 // that leaves fewer than winoMinTiles tiles per chunk: each product
@@ -51,7 +52,7 @@ type winoPlan struct {
 	zero   []float32 // obs*4 zeros: the bias of the values other than 5
 	th, tw int       // tile rows and columns
 	tc     int       // tiles per chunk, a multiple of 8
-	chunks int       // chunks per image
+	chunks int       // chunks of the batch's tiles (split plans: of an image's)
 	tp     int       // floats per (value, channel) row of V and M: tc + 8
 	wp     int       // floats per padded input row
 	prows  int       // padded input rows: a row of tiles reads 4

@@ -445,4 +445,3 @@ func (t *directTask) winoRows(dst, src []float32, y, a, b int) {
 		copy(dst[k*wp+a+lo:k*wp+a+hi], src[(y+k)*g.w+a-g.pl+lo:])
 	}
 }
-

@@ -85,24 +85,7 @@ func (d *directConv) planD4(w, b []float32, workers int) {
 	if b != nil {
 		copy(p.bias, b[:g.m])
 	}
-	p.chunks = p.chunks[:0]
-	off, m0 := 0, 0
-	for _, nb := range d4Chunks(g.m) {
-		p.chunks = append(p.chunks, s2Chunk{m0: m0, nb: nb, off: off})
-		off += g.cg * 72 * nb
-		m0 += 8 * nb
-	}
-	p.w = grown(p.w, off)
-	for _, ch := range p.chunks {
-		no := 8 * ch.nb
-		for m := ch.m0; m < ch.m0+no; m++ {
-			for c := range g.cg {
-				for t := range 9 {
-					p.w[ch.off+(c*9+t)*no+m-ch.m0] = w[(m*g.cg+c)*9+t]
-				}
-			}
-		}
-	}
+	p.chunks, p.w = packChunks(p.chunks, p.w, w, g, d4Chunks(g.m))
 	p.kb = min(g.cg, d4Blocks)
 	p.ow4 = (g.ow + 3) &^ 3
 	p.wp = p.ow4 + 2*g.dw
@@ -143,12 +126,12 @@ func (t *directTask) d4Band(buf []float32, n, oh0, oh1 int) {
 				tl.NRows++
 			}
 		}
+		if tl.NRows == 0 { // the row reads only padding: the bias
+			t.rowBias(n, oh, p.bias)
+			continue
+		}
 		for _, ch := range p.chunks {
 			no := 8 * ch.nb
-			if tl.NRows == 0 { // the row reads only padding: the bias
-				t.d4Bias(n, oh, ch.m0, no)
-				continue
-			}
 			for r := range tl.NRows {
 				tl.WRows[r] = 4 * kh[r] * 3 * no
 			}
@@ -170,23 +153,6 @@ func (t *directTask) d4Band(buf []float32, n, oh0, oh1 int) {
 			for o := range no {
 				copy(t.y[(n*g.m+ch.m0+o)*ohw+oh*g.ow:][:g.ow], stage[o*p.ow4:])
 			}
-		}
-	}
-}
-
-// d4Bias sets output row oh of output channels [m0, m0+no) of image n,
-// which reads only padding, to the bias (with ReLU when the kernel would
-// apply it).
-func (t *directTask) d4Bias(n, oh, m0, no int) {
-	d, g := t.d, t.d.g
-	for m := m0; m < m0+no; m++ {
-		v := d.d4.bias[m]
-		if d.relu && t.res == nil {
-			v = max(v, 0)
-		}
-		row := t.y[((n*g.m+m)*g.oh+oh)*g.ow:][:g.ow]
-		for i := range row {
-			row[i] = v
 		}
 	}
 }

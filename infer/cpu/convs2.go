@@ -256,7 +256,6 @@ const (
 // rows of 6 20%); where they compute as many, chunks of 16 instead of 24
 // made layers 6-13% slower (rows of 14, 16, 20).
 func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads, octs bool) {
-	p.chunks = p.chunks[:0]
 	nbs := []int{}
 	left := obs
 	for octs && left >= 8 && left != 9 {
@@ -299,37 +298,43 @@ func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads, o
 			nbs = append(nbs, 2)
 		}
 	}
-	off := 0
-	for i, nb := range nbs {
-		m0 := 0
-		if i > 0 {
-			last := p.chunks[i-1]
-			m0 = last.m0 + 8*last.nb
-		}
-		p.chunks = append(p.chunks, s2Chunk{m0: m0, nb: nb, off: off})
+	p.chunks, p.w = packChunks(p.chunks, p.w, w, g, nbs)
+}
+
+// packChunks cuts g's output channels into chunks of nbs[i] blocks of 8
+// (appended to chunks[:0]) and packs weights w (M x cg x 3 x 3) for
+// them into dst, reused: per chunk [cg][3][3][8*nb], zero past M. The
+// layout kern.ConvS4 and kern.ConvD4 read.
+func packChunks(chunks []s2Chunk, dst, w []float32, g convGeom, nbs []int) ([]s2Chunk, []float32) {
+	chunks = chunks[:0]
+	off, m0 := 0, 0
+	for _, nb := range nbs {
+		chunks = append(chunks, s2Chunk{m0: m0, nb: nb, off: off})
 		off += g.cg * 72 * nb
+		m0 += 8 * nb
 	}
-	p.w = grown(p.w, off)
-	clear(p.w)
-	for _, ch := range p.chunks {
+	dst = grown(dst, off)
+	clear(dst)
+	for _, ch := range chunks {
 		no := 8 * ch.nb
 		for m := ch.m0; m < min(ch.m0+no, g.m); m++ {
 			for c := range g.cg {
 				for t := range 9 {
-					p.w[ch.off+(c*9+t)*no+m-ch.m0] = w[(m*g.cg+c)*9+t]
+					dst[ch.off+(c*9+t)*no+m-ch.m0] = w[(m*g.cg+c)*9+t]
 				}
 			}
 		}
 	}
+	return chunks, dst
 }
 
-// s2Bias sets output row oh of image n, which reads only padding, to the
-// bias (with ReLU when the kernel would apply it).
-func (t *directTask) s2Bias(n, oh int) {
+// rowBias sets output row oh of image n, which reads only padding, to
+// bias (per output channel; with ReLU when the kernel would apply it).
+func (t *directTask) rowBias(n, oh int, bias []float32) {
 	d, g := t.d, t.d.g
 	ohw := g.oh * g.ow
 	for m := range g.m {
-		v := d.s2.bias[m]
+		v := bias[m]
 		if d.relu && t.res == nil {
 			v = max(v, 0)
 		}
@@ -371,7 +376,7 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 			}
 		}
 		if nrows == 0 {
-			t.s2Bias(n, oh)
+			t.rowBias(n, oh, p.bias)
 			continue
 		}
 		tl.NRows = nrows

@@ -162,14 +162,22 @@ func (t *directTask) winoChunk(buf []float32, ch int) {
 	c1 := min(c0+p.tc, g.n*tiles)
 	v, m := buf[:p.mOff], buf[p.mOff:p.pOff]
 	for n := c0 / tiles; n*tiles < c1; n++ {
-		t0, t1 := max(c0-n*tiles, 0), min(c1-n*tiles, tiles)
-		t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, n*tiles+t0-c0, 0, 4)
+		t0, t1, off := piece(n*tiles, tiles, c0, c1)
+		t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, off, 0, 4)
 	}
 	t.winoProducts(v, m, c1-c0, 0, 16)
 	for n := c0 / tiles; n*tiles < c1; n++ {
-		t0, t1 := max(c0-n*tiles, 0), min(c1-n*tiles, tiles)
-		t.winoOutput(m, buf[p.sOff:p.sOff+2*p.sw], n, t0, t1, n*tiles+t0-c0, 0, g.m)
+		t0, t1, off := piece(n*tiles, tiles, c0, c1)
+		t.winoOutput(m, buf[p.sOff:p.sOff+2*p.sw], n, t0, t1, off, 0, g.m)
 	}
+}
+
+// piece returns the part of batch tiles [c0, c1) in the image whose
+// tiles start at first: its tiles [t0, t1) and the offset of t0 in the
+// chunk's rows of V and M.
+func piece(first, tiles, c0, c1 int) (t0, t1, off int) {
+	t0, t1 = max(c0-first, 0), min(c1-first, tiles)
+	return t0, t1, first + t0 - c0
 }
 
 // winoPart computes part k of chunk ch of image n (split plans): the
@@ -231,9 +239,9 @@ func (t *directTask) winoProducts(v, m []float32, tiles, xi0, xi1 int) {
 	}
 }
 
-// winoOutput transforms M (m, tile t0 at off) of tiles [t0, t1) of image n back into
-// output channels [oc0, oc1) and finishes them (residual, activation);
-// st is two staging rows.
+// winoOutput transforms M (m, tile t0 at off) of tiles [t0, t1) of
+// image n back into output channels [oc0, oc1) and finishes them
+// (residual, activation); st is two staging rows.
 func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	ms := d.obs * 4 * p.tp
@@ -345,12 +353,13 @@ func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,
 // all channels, into v (tile t0 at off): the values of rows [v0, v1) of
-// B^T (all 16 when 0 and 4), value 4*v0 in v's first plane. Per channel the input rows the chunk's rows of
-// tiles read are copied once into rows (p.prows rows of p.wp floats,
-// zero-padded, input column x at x+pl, input row 2*i0-pt first), in one
-// call, with the columns any of the chunk's rows of tiles reads: a row of
-// tiles reads 4 rows and shares 2 with the next, which used to copy them
-// again.
+// B^T (all 16 when 0 and 4), value 4*v0 in v's first plane. Per channel
+// the input rows the chunk's rows of tiles read are copied once into
+// rows (p.prows rows of p.wp floats, input column x at x+pl, input row
+// 2*i0-pt first; their padding zeroed once for all channels,
+// winoRowsClear), with the columns any of the chunk's rows of tiles
+// reads: a row of tiles reads 4 rows and shares 2 with the next, which
+// used to copy them again.
 func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	i0, i1 := t0/p.tw, (t1-1)/p.tw

@@ -281,9 +281,11 @@ func f32s(t *tensor.Tensor) []float32 {
 	return t.F32
 }
 
-// TestConvWinogradMatchesReference checks the Winograd F(2x2, 3x3) path
-// (vector and portable transforms, one to three workers) on sizes that
-// exercise its edges: odd output rows and columns (half tiles), chunks
+// TestConvWinogradMatchesReference checks the Winograd paths, F(4x4, 3x3)
+// (one worker) and F(2x2, 3x3) (where two or three workers would get too
+// few F(4x4, 3x3) chunks), vector and portable transforms, on sizes that
+// exercise their edges: output rows and columns not a multiple of the
+// tile's (partial tiles), chunks
 // that start and end inside a row of tiles or an image (they run over
 // the batch's tiles), rows of more than 8 tiles,
 // output channels not a multiple of 4, pads 0 to 2, batches, residual
@@ -303,9 +305,16 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 		{2, 16, 10, 36, 16, 3, ConvParams{Pads: pad(1)}, true, true},            // residual, no activation: groups of 8 tiles and 2 staged
 		{2, 16, 20, 21, 16, 3, ConvParams{Pads: pad(1), Act: silu}, true, true}, // 110 tiles an image: chunks end inside the second image
 	}
+	edges := map[int]bool{} // the tile edges the plans took
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(11, 12)), func(d *directConv, _, _ *tensor.Tensor) bool {
+		if d.wino != nil {
+			edges[d.wino.e] = true
+		}
 		return d.wino != nil
 	})
+	if !edges[2] || !edges[4] {
+		t.Errorf("the plans took tile edges %v, want both F(2x2, 3x3) and F(4x4, 3x3)", edges)
+	}
 }
 
 // TestConvWinogradSplitMatchesReference runs Winograd layers too small for

@@ -86,8 +86,8 @@ type directConv struct {
 	// A stride-2 row is copied into a zero-padded staging row at stOff
 	// (stLen floats) and split into its column phases from there.
 	stOff, stLen int
-	// wino, when set, runs the convolution as Winograd F(2x2, 3x3)
-	// (winograd.go) instead of in row bands.
+	// wino, when set, runs the convolution as Winograd F(2x2, 3x3) or
+	// F(4x4, 3x3) (winograd.go) instead of in row bands.
 	wino *winoPlan
 	// s2, when set, runs the convolution with the stride-2 kernel
 	// (convs2.go) instead of the phase-split row bands.
@@ -493,7 +493,7 @@ func (t *directTask) run(worker, lo, hi int) {
 			case t.out:
 				c, oc := item/g.m, item%g.m // c: image and chunk
 				t0, t1 := p.chunkTiles(c % p.chunks)
-				st := buf[p.sOff : p.sOff+2*p.sw]
+				st := buf[p.sOff : p.sOff+p.e*p.sw]
 				t.winoOutput(t.m[c*p.mLen:][:p.mLen], st, c/p.chunks, t0, t1, 0, oc, oc+1)
 			default:
 				c := item / p.parts

@@ -1,8 +1,9 @@
 // Package cpu holds the kernels of dsgo's CPU inference backend:
 // convolution with fused bias, activation and residual add (a direct
 // AVX2/FMA kernel over weights packed at load, internal/kern, which also
-// runs the products of Winograd F(2x2, 3x3) for stride-1 3x3 layers with
-// 16+ channels, winograd.go, dilated ones over a mosaic of their phase
+// runs the products of Winograd F(2x2, 3x3) and F(4x4, 3x3) for
+// stride-1 3x3 layers with 16+ channels, winograd.go, dilated ones over
+// a mosaic of their phase
 // images, convdilated.go; a kernel with output channels in the vector
 // lanes for stride-2 3x3 layers of 16+ input channels and the 3-channel
 // first layers, convs2.go, and (with AVX-512) for dilated ones too small

@@ -6,20 +6,26 @@ import (
 	"github.com/dsgo/dsgo/infer/cpu/internal/kern"
 )
 
-// Winograd F(2x2, 3x3) for stride-1 3x3 convolutions: each 2x2 block of
-// output pixels (a tile) is computed from its 4x4 input patch with 16
-// products per channel pair instead of 36. The output's tiles, numbered
-// row by row and image after image, are cut into chunks of tc, a work
-// item each (a chunk may end in the next image). For a chunk a worker
-// transforms the input patches of all
-// channels into V [16][cg][tp] (kern.WinoIn, from zero-padded copies of
-// the input rows), multiplies each of the 16 planes by the transformed
+// Winograd F(2x2, 3x3) and F(4x4, 3x3) for stride-1 3x3 convolutions:
+// each e x e block of output pixels (a tile; e is 2 or 4) is computed
+// from its (e+2) x (e+2) input patch with (e+2)^2 products per channel
+// pair instead of 9e^2 (16 for 36, 36 for 144). The output's tiles,
+// numbered row by row and image after image, are cut into chunks of tc,
+// a work item each (a chunk may end in the next image). For a chunk a
+// worker transforms the input patches of all channels into V
+// [nv][cg][tp] (kern.WinoIn, kern.Wino4In, from zero-padded copies of
+// the input rows), multiplies each of the nv planes by the transformed
 // weights with the direct micro-kernel as a 1x1 convolution into M
-// [16][4*obs][tp], and transforms M back into output rows (kern.WinoOut),
-// which it copies out and finishes (residual, activation). The bias is
-// added to value 5, which every output of a tile sums with weight 1.
-// Layers with too few chunks for the workers split each chunk's values
-// instead (winoPlan.parts; their chunks are per image).
+// [nv][4*obs][tp], and transforms M back into output rows (kern.WinoOut,
+// kern.Wino4Out), which it copies out and finishes (residual,
+// activation). The bias is added to the value every output of a tile
+// sums with weight 1 (winoPlan.biasValue). F(4x4, 3x3) needs 1.78 times
+// fewer products per output and moves 2.25 floats of V and M an output
+// instead of 4, for transforms about as costly per output; it runs where
+// its chunks (a quarter as many tiles) keep the workers busy (winoF4).
+// Layers with too few chunks for the workers run F(2x2, 3x3) and split
+// each chunk's values instead (winoPlan.parts; their chunks are per
+// image).
 
 // winoBytes bounds a chunk's V and M, which should stay in L2, unless
 // that leaves fewer than winoMinTiles tiles per chunk: each product
@@ -48,20 +54,24 @@ const winoSplitBytes = 4 << 20
 
 // winoPlan is the Winograd layout of a directConv.
 type winoPlan struct {
-	u      []float32 // [16][obs][cg][4]: G g G^T per output and input channel
-	zero   []float32 // obs*4 zeros: the bias of the values other than 5
+	// e is the tile's edge: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3)
+	// (winoF4); nv = (e+2)^2 values a tile.
+	e, nv  int
+	u      []float32 // [nv][obs][cg][4]: G g G^T per output and input channel
+	zero   []float32 // obs*4 zeros: the bias of the values other than winoBiasValue
 	th, tw int       // tile rows and columns
 	tc     int       // tiles per chunk, a multiple of 8
 	chunks int       // chunks of the batch's tiles (split plans: of an image's)
 	tp     int       // floats per (value, channel) row of V and M: tc + 8
 	wp     int       // floats per padded input row
-	prows  int       // padded input rows: a row of tiles reads 4
-	sw     int       // floats per output staging row
-	// parts, when not 0, splits each chunk's 16 values into parts (2 or
-	// 4) by rows of B^T for the workers: a part's input transform and
-	// products go into the chunk's M shared by the workers (mLen floats
-	// a chunk), and the output transform is a second parallel pass over
-	// (image, chunk, output channel). See winoSplitBytes.
+	prows  int       // padded input rows: a row of tiles reads e+2
+	sw     int       // floats per output staging row (e of them)
+	// parts, when not 0, splits each chunk's 16 values (F(2x2, 3x3)
+	// only) into parts (2 or 4) by rows of B^T for the workers: a part's
+	// input transform and products go into the chunk's M shared by the
+	// workers (mLen floats a chunk), and the output transform is a
+	// second parallel pass over (image, chunk, output channel). See
+	// winoSplitBytes.
 	parts int
 	mLen  int
 	// Offsets of V, M, the padded rows and the staging rows in a
@@ -88,11 +98,24 @@ func (d *directConv) planWino(w []float32, workers int) {
 	}
 	*p = winoPlan{u: p.u[:0], zero: p.zero[:0]}
 	mp := d.obs * 4
-	p.u = grown(p.u, 16*mp*g.cg)
+	p.e = 2
+	if winoF4(g, mp, workers) {
+		p.e = 4
+	}
+	p.nv = (p.e + 2) * (p.e + 2)
+	p.u = grown(p.u, p.nv*mp*g.cg)
 	clear(p.u)
 	for m := range g.mg {
 		for c := range g.cg {
-			u := kern.WinoWeights(w[(m*g.cg+c)*9:][:9])
+			f := w[(m*g.cg+c)*9:][:9]
+			var u []float32
+			if p.e == 4 {
+				u4 := kern.Wino4Weights(f)
+				u = u4[:]
+			} else {
+				u2 := kern.WinoWeights(f)
+				u = u2[:]
+			}
 			for xi, v := range u {
 				p.u[((xi*d.obs+m/4)*g.cg+c)*4+m%4] = v
 			}
@@ -100,11 +123,11 @@ func (d *directConv) planWino(w []float32, workers int) {
 	}
 	p.zero = grown(p.zero, mp)
 	clear(p.zero)
-	p.th, p.tw = (g.oh+1)/2, (g.ow+1)/2
+	p.th, p.tw = winoTileGrid(g, p.e)
 	tiles := p.th * p.tw
-	tc := max(winoMinTiles, (winoBytes/(64*(g.cg+mp))-8)/24*24)
+	tc := winoChunkTiles(g, mp, p.nv)
 	chunks := (tiles + tc - 1) / tc
-	if workers > 1 && g.n*chunks < 2*workers {
+	if p.e == 2 && workers > 1 && g.n*chunks < 2*workers {
 		// Too few chunks to go round: split each chunk's values.
 		parts := 4
 		if workers == 2 {
@@ -117,10 +140,17 @@ func (d *directConv) planWino(w []float32, workers int) {
 			p.parts, chunks = parts, sc
 		}
 	}
-	if p.parts > 0 {
+	switch {
+	case p.parts > 0:
 		p.tc = ((tiles+chunks-1)/chunks + 7) &^ 7
 		p.chunks = (tiles + p.tc - 1) / p.tc
-	} else {
+	case p.e == 4:
+		step := 24 // tiles a products call computes
+		if kern.Wide() {
+			step = 48
+		}
+		p.tc, p.chunks = winoBalance(g.n*tiles, tc, workers, step)
+	default:
 		// The chunks run over the batch's tiles, image after image (a
 		// chunk may end in the next image): per image, 100 tiles went
 		// in chunks of 48, 48 and 4, and the products of a chunk's last
@@ -138,11 +168,11 @@ func (d *directConv) planWino(w []float32, workers int) {
 		}
 	}
 	p.tp = p.tc + 8
-	p.wp = 2*p.tw + 16
-	p.prows = 2*min(p.th, (p.tc+p.tw-1)/p.tw+1) + 2 // a chunk's rows of tiles read 2 rows each and 2 more
-	p.sw = 16 * ((p.tw + 7) / 8)
-	p.mLen = 16 * mp * p.tp
-	p.mOff = 16 * g.cg * p.tp
+	p.wp = p.e*p.tw + 8*p.e                           // the transforms read up to 8e floats past a row's tiles
+	p.prows = p.e*min(p.th, (p.tc+p.tw-1)/p.tw+1) + 2 // a chunk's rows of tiles read e rows each and 2 more
+	p.sw = 8 * p.e * ((p.tw + 7) / 8)
+	p.mLen = p.nv * mp * p.tp
+	p.mOff = p.nv * g.cg * p.tp
 	p.pOff = p.mOff + p.mLen
 	if p.parts > 0 {
 		// A part's values of V; M is shared (directTask.m).
@@ -150,7 +180,58 @@ func (d *directConv) planWino(w []float32, workers int) {
 		p.pOff = p.mOff
 	}
 	p.sOff = p.pOff + p.prows*p.wp
-	d.bufLen = max(d.bufLen, p.sOff+2*p.sw)
+	d.bufLen = max(d.bufLen, p.sOff+p.e*p.sw)
+}
+
+// winoBalance cuts total tiles into chunks for workers: of the chunk
+// sizes (multiples of 8) from twice tc down to a few tiles, the one whose
+// rounds of chunks on the workers cost least, a chunk costing its tiles
+// rounded up to a products call's step plus winoChunkCost. F(4x4, 3x3)
+// has a quarter of F(2x2, 3x3)'s tiles: the rule F(2x2, 3x3) keeps
+// (raise the chunk count until it is a multiple of the workers) cut
+// 160->64 at 20x20 at batch 8 on 2 workers (200 tiles) into 25 chunks of
+// 8, 29% slower than F(2x2, 3x3) on the Xeon; here 5 of 40.
+func winoBalance(total, tc, workers, step int) (size, chunks int) {
+	best := 0
+	for c := max(1, (total+2*tc-1)/(2*tc)); c <= max(2*workers, 2*((total+tc-1)/tc)); c++ {
+		t := ((total+c-1)/c + 7) &^ 7
+		n := (total + t - 1) / t
+		cost := (n + workers - 1) / workers * ((t+step-1)/step*step + winoChunkCost)
+		if best == 0 || cost < best {
+			best, size, chunks = cost, t, n
+		}
+	}
+	return size, chunks
+}
+
+// winoChunkCost is a chunk's fixed cost in tiles' worth of products (its
+// padding rows, the weights' trip through the cache) for winoBalance.
+const winoChunkCost = 8
+
+// winoTileGrid returns the rows and columns of e x e tiles that cover
+// g's output.
+func winoTileGrid(g convGeom, e int) (th, tw int) {
+	return (g.oh + e - 1) / e, (g.ow + e - 1) / e
+}
+
+// winoChunkTiles is how many tiles of nv values a chunk takes: its V and
+// M within winoBytes, at least winoMinTiles.
+func winoChunkTiles(g convGeom, mp, nv int) int {
+	return max(winoMinTiles, (winoBytes/(4*nv*(g.cg+mp))-8)/24*24)
+}
+
+// winoF4 reports whether a plan of g (mp output channels, rounded up to
+// blocks of 4) on workers runs F(4x4, 3x3) rather than F(2x2, 3x3): on
+// one worker, or where its chunks are at least two per worker. Paired on
+// the Xeon (F(4x4, 3x3) forced against F(2x2, 3x3)): 112->48 at 40x40
+// 11-25% faster at batch 8 and on one worker, 160->64 at 20x20 2-27%,
+// 96->96 at 17x30 26-44%, the sample detector's dilated mosaics 8-29%;
+// but at batch 1 on 2 workers, with one or two chunks (25 to 100 tiles),
+// 19-36% slower than F(2x2, 3x3)'s chunks or split values.
+func winoF4(g convGeom, mp, workers int) bool {
+	th, tw := winoTileGrid(g, 4)
+	_, chunks := winoBalance(g.n*th*tw, winoChunkTiles(g, mp, 36), workers, 48)
+	return workers == 1 || chunks >= 2*workers
 }
 
 // winoChunk computes chunk ch of the batch: tiles [ch*tc, ch*tc+tc) of
@@ -163,12 +244,12 @@ func (t *directTask) winoChunk(buf []float32, ch int) {
 	v, m := buf[:p.mOff], buf[p.mOff:p.pOff]
 	for n := c0 / tiles; n*tiles < c1; n++ {
 		t0, t1, off := piece(n*tiles, tiles, c0, c1)
-		t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, off, 0, 4)
+		t.winoInput(v, buf[p.pOff:p.sOff], n, t0, t1, off, 0, p.e+2)
 	}
-	t.winoProducts(v, m, c1-c0, 0, 16)
+	t.winoProducts(v, m, c1-c0, 0, p.nv)
 	for n := c0 / tiles; n*tiles < c1; n++ {
 		t0, t1, off := piece(n*tiles, tiles, c0, c1)
-		t.winoOutput(m, buf[p.sOff:p.sOff+2*p.sw], n, t0, t1, off, 0, g.m)
+		t.winoOutput(m, buf[p.sOff:p.sOff+p.e*p.sw], n, t0, t1, off, 0, g.m)
 	}
 }
 
@@ -198,7 +279,16 @@ func (p *winoPlan) chunkTiles(ch int) (t0, t1 int) {
 	return t0, min(t0+p.tc, p.th*p.tw)
 }
 
-// winoProducts computes values [xi0, xi1) of M (m, all 16 values' planes)
+// biasValue is the value whose products carry the bias: the one every
+// output of a tile sums with weight 1 (row and column 1 of A^T's ones).
+func (p *winoPlan) biasValue() int {
+	if p.e == 4 {
+		return kern.Wino4BiasValue
+	}
+	return 5
+}
+
+// winoProducts computes values [xi0, xi1) of M (m, all nv values' planes)
 // for a chunk of tiles: per value a 1x1 convolution of its plane of V (v,
 // whose first plane is value xi0's) with the transformed weights.
 func (t *directTask) winoProducts(v, m []float32, tiles, xi0, xi1 int) {
@@ -217,7 +307,7 @@ func (t *directTask) winoProducts(v, m []float32, tiles, xi0, xi1 int) {
 	for xi := xi0; xi < xi1; xi++ {
 		tl.W = unsafe.Pointer(&p.u[xi*d.obs*g.cg*4])
 		tl.Bias = unsafe.Pointer(&p.zero[0])
-		if xi == 5 {
+		if xi == p.biasValue() {
 			tl.Bias = unsafe.Pointer(&d.bias[0])
 		}
 		for k := 0; k < nv; k += 3 {
@@ -254,7 +344,8 @@ func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 	reluDirect := d.relu && (t.res == nil || fused) // straight to the output
 	// The output (and residual) rows the chunk writes, per channel: the
 	// next channel's are prefetched (3-6% faster layers at batch 8).
-	q0, q1 := 2*i0*g.ow, min(g.oh, 2*i1+2)*g.ow
+	e := p.e
+	q0, q1 := e*i0*g.ow, min(g.oh, e*i1+e)*g.ow
 	for oc := oc0; oc < oc1; oc++ {
 		base := (n*g.m + oc) * g.oh * g.ow
 		if oc+1 < g.m {
@@ -267,33 +358,33 @@ func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 		for i := i0; i <= i1; i++ {
 			ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
 			src := unsafe.Pointer(&m[oc*p.tp+off+i*p.tw+ja-t0])
-			c0, c1 := 2*ja, min(2*jb, g.ow)
-			// Whole groups of 8 tiles with both output rows inside the
-			// output go straight to it; the rest through st.
+			c0, c1 := e*ja, min(e*jb, g.ow)
+			// Whole groups of 8 tiles with all their output rows inside
+			// the output go straight to it; the rest through st.
 			direct := 0
-			if 2*i+1 < g.oh {
-				direct = min((jb-ja)/8, (g.ow/2-ja)/8)
+			if e*i+e-1 < g.oh {
+				direct = min((jb-ja)/8, (g.ow/e-ja)/8)
 			}
 			if direct > 0 {
 				var res unsafe.Pointer
 				if fused {
-					res = unsafe.Pointer(&t.res[base+2*i*g.ow+c0])
+					res = unsafe.Pointer(&t.res[base+e*i*g.ow+c0])
 				}
-				t.winoOut(unsafe.Pointer(&t.y[base+2*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, res, reluDirect)
+				t.winoOut(unsafe.Pointer(&t.y[base+e*i*g.ow+c0]), 4*g.ow, src, 4*ms, direct, res, reluDirect)
 			}
-			c := c0 + 16*direct
+			c := c0 + 8*e*direct
 			if c < c1 {
 				t.winoOut(unsafe.Pointer(&st[0]), 4*p.sw, unsafe.Add(src, 4*8*direct), 4*ms, (jb-ja-8*direct+7)/8, nil, relu)
-				for r := 0; r < 2 && 2*i+r < g.oh; r++ {
-					off := base + (2*i+r)*g.ow
+				for r := 0; r < e && e*i+r < g.oh; r++ {
+					off := base + (e*i+r)*g.ow
 					copy(t.y[off+c:off+c1], st[r*p.sw:])
 				}
 			}
 			if !t.epilog || !fused {
 				continue
 			}
-			for r := 0; r < 2 && 2*i+r < g.oh && c < c1; r++ {
-				off := base + (2*i+r)*g.ow
+			for r := 0; r < e && e*i+r < g.oh && c < c1; r++ {
+				off := base + (e*i+r)*g.ow
 				t.finish(off+c, off+c1)
 			}
 		}
@@ -312,6 +403,7 @@ func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 // 12-17% faster this way, larger ones even.
 func (t *directTask) winoFinish(base, i0, i1, t0, t1 int) {
 	g, p := t.d.g, t.d.wino
+	e := p.e
 	for i := i0; i <= i1; {
 		ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
 		if ja == 0 && jb == p.tw {
@@ -319,13 +411,13 @@ func (t *directTask) winoFinish(base, i0, i1, t0, t1 int) {
 			for k < i1 && t1 >= (k+2)*p.tw {
 				k++
 			}
-			t.finish(base+2*i*g.ow, base+min(g.oh, 2*k+2)*g.ow)
+			t.finish(base+e*i*g.ow, base+min(g.oh, e*k+e)*g.ow)
 			i = k + 1
 			continue
 		}
-		for r := 0; r < 2 && 2*i+r < g.oh; r++ {
-			off := base + (2*i+r)*g.ow
-			t.finish(off+2*ja, off+min(2*jb, g.ow))
+		for r := 0; r < e && e*i+r < g.oh; r++ {
+			off := base + (e*i+r)*g.ow
+			t.finish(off+e*ja, off+min(e*jb, g.ow))
 		}
 		i++
 	}
@@ -344,11 +436,16 @@ func (t *directTask) finish(a, b int) {
 // winoOut runs the output transform, vector or portable (res, when not
 // nil, added to the outputs; see kern.WinoOut).
 func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 int, res unsafe.Pointer, relu bool) {
-	if t.d.portable {
+	switch f4 := t.d.wino.e == 4; {
+	case f4 && t.d.portable:
+		kern.Wino4OutGo(y, ys, m, ms, n8, res, relu)
+	case f4:
+		kern.Wino4Out(y, ys, m, ms, n8, res, relu)
+	case t.d.portable:
 		kern.WinoOutGo(y, ys, m, ms, n8, res, relu)
-		return
+	default:
+		kern.WinoOut(y, ys, m, ms, n8, res, relu)
 	}
-	kern.WinoOut(y, ys, m, ms, n8, res, relu)
 }
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,
@@ -362,14 +459,15 @@ func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 
 // used to copy them again.
 func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
+	e := p.e
 	i0, i1 := t0/p.tw, (t1-1)/p.tw
 	vs := g.cg * p.tp
 	// The input rows the chunk reads, per channel: the next channel's
 	// are prefetched while this one's are copied (at batch 8 the input
 	// comes from L3 or memory; 5-18% faster layers).
-	r0, r1 := max(0, 2*i0-g.pt), min(g.h, 2*i1+4-g.pt)
+	r0, r1 := max(0, e*i0-g.pt), min(g.h, e*i1+e+2-g.pt)
 	// tiles returns row of tiles i's first tile column in the chunk and
-	// its groups of 8 tiles: it reads buffer columns [2*ja, 2*ja+16*n8+2).
+	// its groups of 8 tiles: it reads buffer columns [e*ja, e*ja+8*e*n8+2).
 	tiles := func(i int) (ja, n8 int) {
 		ja = max(0, t0-i*p.tw)
 		return ja, (min(p.tw, t1-i*p.tw) - ja + 7) / 8
@@ -379,13 +477,13 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 	a, b := 0, 0
 	for i := i0; i <= i1; i++ {
 		ja, n8 := tiles(i)
-		b = max(b, 2*ja+16*n8+2)
+		b = max(b, e*ja+8*e*n8+2)
 		if i == i0 && i1 == i0 {
-			a = 2 * ja
+			a = e * ja
 		}
 	}
-	nrows := 2*(i1-i0) + 4
-	t.winoRowsClear(rows[:nrows*p.wp], 2*i0-g.pt, a, b)
+	nrows := e*(i1-i0) + e + 2
+	t.winoRowsClear(rows[:nrows*p.wp], e*i0-g.pt, a, b)
 	for c := range g.c {
 		src := t.x[(n*g.c+c)*g.h*g.w:][:g.h*g.w]
 		if c+1 < g.c {
@@ -394,12 +492,16 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 		// All of the chunk's input rows in one call: one call per row of
 		// tiles, copying its two new rows, was 2-10% slower on the Xeon
 		// (paired, layers of 12x20 to 96x160), 0-7% on the VM.
-		t.winoRows(rows[:nrows*p.wp], src, 2*i0-g.pt, a, b)
+		t.winoRows(rows[:nrows*p.wp], src, e*i0-g.pt, a, b)
 		for i := i0; i <= i1; i++ {
 			ja, n8 := tiles(i)
-			pr := unsafe.Pointer(&rows[2*(i-i0)*p.wp+2*ja])
+			pr := unsafe.Pointer(&rows[e*(i-i0)*p.wp+e*ja])
 			dst := unsafe.Pointer(&v[c*p.tp+off+i*p.tw+ja-t0])
 			switch {
+			case e == 4 && d.portable:
+				kern.Wino4InGo(dst, 4*vs, pr, 4*p.wp, n8)
+			case e == 4:
+				kern.Wino4In(dst, 4*vs, pr, 4*p.wp, n8)
 			case v1-v0 < 4:
 				for r := v0; r < v1; r++ {
 					dr := unsafe.Add(dst, 4*4*(r-v0)*vs)

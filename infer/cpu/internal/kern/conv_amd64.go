@@ -64,6 +64,12 @@ func winoInRowAVX2(v unsafe.Pointer, vs int, pa, pb unsafe.Pointer, n8 int, sign
 func winoOutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int, res unsafe.Pointer)
 
 //go:noescape
+func wino4InAVX2(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int)
+
+//go:noescape
+func wino4OutAVX2(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, relu int, res unsafe.Pointer)
+
+//go:noescape
 func convS4AVX2(t *S4Tile)
 
 //go:noescape

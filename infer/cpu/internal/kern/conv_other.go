@@ -52,3 +52,11 @@ func convD4x6oneAVX512(*S4Tile) { panic("kern: no vector kernel in this build") 
 func convS4x6oneAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
 
 func convS4x6pairAVX512(*S4Tile) { panic("kern: no vector kernel in this build") }
+
+func wino4InAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int) {
+	panic("kern: no vector kernel in this build")
+}
+
+func wino4OutAVX2(unsafe.Pointer, int, unsafe.Pointer, int, int, int, unsafe.Pointer) {
+	panic("kern: no vector kernel in this build")
+}

@@ -9,68 +9,95 @@ import (
 )
 
 // TestWinoMatchesDirect checks that the transforms and a per-value
-// product compute a 3x3 convolution of one channel: WinoOut(U .* WinoIn(x))
-// against the direct sums, for the vector and the portable code, with and
-// without a residual and ReLU.
+// product compute a 3x3 convolution of one channel: out(U .* in(x))
+// against the direct sums, for F(2x2, 3x3) and F(4x4, 3x3), the vector
+// and the portable code, with and without a residual and ReLU, 1 to 3
+// groups of 8 tiles; and that the outputs' rows are written only where
+// the tiles' outputs go.
 func TestWinoMatchesDirect(t *testing.T) {
+	type transforms struct {
+		in  func(unsafe.Pointer, int, unsafe.Pointer, int, int)
+		out func(unsafe.Pointer, int, unsafe.Pointer, int, int, unsafe.Pointer, bool)
+	}
+	type variant struct {
+		name          string
+		e             int // tile edge: outputs a tile row and column
+		weights       func([]float32) []float32
+		portable, vec transforms
+	}
+	variants := []variant{
+		{"F(2x2,3x3)", 2, func(g []float32) []float32 { u := WinoWeights(g); return u[:] },
+			transforms{WinoInGo, WinoOutGo}, transforms{WinoIn, WinoOut}},
+		{"F(4x4,3x3)", 4, func(g []float32) []float32 { u := Wino4Weights(g); return u[:] },
+			transforms{Wino4InGo, Wino4OutGo}, transforms{Wino4In, Wino4Out}},
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	const n8, tiles = 2, 16
-	ps := 2*tiles + 8 // floats per input row
-	in := randSlice(rng, 4*ps)
-	g := randSlice(rng, 9)
-	u := WinoWeights(g)
-	type pair struct {
-		name string
-		in   func(unsafe.Pointer, int, unsafe.Pointer, int, int)
-		out  func(unsafe.Pointer, int, unsafe.Pointer, int, int, unsafe.Pointer, bool)
-		relu bool
-		res  bool
-	}
-	var cases []pair
-	for _, k := range []pair{{name: "go", in: WinoInGo, out: WinoOutGo}, {name: "avx2", in: WinoIn, out: WinoOut}} {
-		if k.name == "avx2" && !SIMD() {
-			continue
-		}
-		for _, relu := range []bool{false, true} {
-			for _, res := range []bool{false, true} {
-				c := k
-				c.name = fmt.Sprintf("%s relu %v residual %v", k.name, relu, res)
-				c.relu, c.res = relu, res
-				cases = append(cases, c)
-			}
-		}
-	}
-	res := randSlice(rng, 2*2*tiles)
-	for _, c := range cases {
-		v := make([]float32, 16*tiles)
-		c.in(unsafe.Pointer(&v[0]), 4*tiles, unsafe.Pointer(&in[0]), 4*ps, n8)
-		for xi := range 16 {
-			for j := range tiles {
-				v[xi*tiles+j] *= u[xi]
-			}
-		}
-		y := make([]float32, 2*2*tiles)
-		var rp unsafe.Pointer
-		if c.res {
-			rp = unsafe.Pointer(&res[0])
-		}
-		c.out(unsafe.Pointer(&y[0]), 4*2*tiles, unsafe.Pointer(&v[0]), 4*tiles, n8, rp, c.relu)
-		for r := range 2 {
-			for col := range 2 * tiles {
-				var want float64
-				for i := range 3 {
-					for k := range 3 {
-						want += float64(g[3*i+k]) * float64(in[(r+i)*ps+col+k])
+	for _, vr := range variants {
+		for _, n8 := range []int{1, 2, 3} {
+			tiles := 8 * n8
+			e, nv := vr.e, (vr.e+2)*(vr.e+2)
+			ps := e*tiles + 8 // floats per input row
+			in := randSlice(rng, (e+2)*ps)
+			g := randSlice(rng, 9)
+			u := vr.weights(g)
+			ys := e*tiles + 5 // floats per output row, some left over
+			res := randSlice(rng, e*ys)
+			for _, vec := range []bool{false, true} {
+				tf := vr.portable
+				if vec {
+					if !SIMD() {
+						continue
 					}
+					tf = vr.vec
 				}
-				if c.res {
-					want += float64(res[r*2*tiles+col])
-				}
-				if c.relu {
-					want = max(want, 0)
-				}
-				if got := y[r*2*tiles+col]; math.Abs(float64(got)-want) > 1e-5 {
-					t.Fatalf("%s: output (%d, %d) = %v, want %v", c.name, r, col, got, want)
+				for _, relu := range []bool{false, true} {
+					for _, withRes := range []bool{false, true} {
+						name := fmt.Sprintf("%s %d tiles vector %v relu %v residual %v", vr.name, tiles, vec, relu, withRes)
+						v := make([]float32, nv*tiles)
+						tf.in(unsafe.Pointer(&v[0]), 4*tiles, unsafe.Pointer(&in[0]), 4*ps, n8)
+						for xi := range nv {
+							for j := range tiles {
+								v[xi*tiles+j] *= u[xi]
+							}
+						}
+						y := make([]float32, e*ys)
+						for i := range y {
+							y[i] = -7
+						}
+						var rp unsafe.Pointer
+						if withRes {
+							rp = unsafe.Pointer(&res[0])
+						}
+						tf.out(unsafe.Pointer(&y[0]), 4*ys, unsafe.Pointer(&v[0]), 4*tiles, n8, rp, relu)
+						for r := range e {
+							for col := range ys {
+								got := y[r*ys+col]
+								if col >= e*tiles {
+									if got != -7 {
+										t.Fatalf("%s: output (%d, %d) past the tiles written", name, r, col)
+									}
+									continue
+								}
+								var want, mag float64
+								for i := range 3 {
+									for k := range 3 {
+										p := float64(g[3*i+k]) * float64(in[(r+i)*ps+col+k])
+										want += p
+										mag += math.Abs(p)
+									}
+								}
+								if withRes {
+									want += float64(res[r*ys+col])
+								}
+								if relu {
+									want = max(want, 0)
+								}
+								if math.Abs(float64(got)-want) > 1e-5*max(1, mag) {
+									t.Fatalf("%s: output (%d, %d) = %v, want %v", name, r, col, got, want)
+								}
+							}
+						}
+					}
 				}
 			}
 		}

@@ -304,6 +304,9 @@ func TestConvWinogradMatchesReference(t *testing.T) {
 		{1, 20, 5, 50, 20, 3, ConvParams{Pads: [4]int{2, 0, 1, 2}, Act: relu}, true, false},
 		{2, 16, 10, 36, 16, 3, ConvParams{Pads: pad(1)}, true, true},            // residual, no activation: groups of 8 tiles and 2 staged
 		{2, 16, 20, 21, 16, 3, ConvParams{Pads: pad(1), Act: silu}, true, true}, // 110 tiles an image: chunks end inside the second image
+		{1, 16, 2, 2, 16, 3, ConvParams{Pads: pad(1), Act: relu}, true, true},   // one partial F(4x4, 3x3) tile
+		{2, 17, 3, 9, 20, 3, ConvParams{Pads: pad(1)}, true, false},             // rows of 3 partial tiles
+		{1, 16, 8, 64, 16, 3, ConvParams{Pads: pad(1), Act: relu}, true, true},  // rows of 16 F(4x4, 3x3) tiles, all direct
 	}
 	edges := map[int]bool{} // the tile edges the plans took
 	checkPlannedConvs(t, cases, rand.New(rand.NewPCG(11, 12)), func(d *directConv, _, _ *tensor.Tensor) bool {

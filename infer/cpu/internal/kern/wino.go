@@ -82,17 +82,21 @@ func WinoInRowGo(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8, i int) 
 // rows afterwards.)
 func WinoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, res unsafe.Pointer, relu bool) {
 	if useAsm {
-		r := 0
-		if relu {
-			r = 1
-		}
-		winoOutAVX2(y, ys, m, ms, n8, r, res)
+		winoOutAVX2(y, ys, m, ms, n8, flag(relu), res)
 		return
 	}
 	WinoOutGo(y, ys, m, ms, n8, res, relu)
 }
 
 func f32At(p unsafe.Pointer, off int) *float32 { return (*float32)(unsafe.Add(p, off)) }
+
+// flag is b as the 0 or 1 the assembly kernels take.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // WinoInGo is the portable WinoIn, the same sums in the same order.
 func WinoInGo(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int) {

@@ -40,11 +40,7 @@ func Wino4In(v unsafe.Pointer, vs int, p unsafe.Pointer, ps int, n8 int) {
 // to them; with relu the outputs are then clamped at 0.
 func Wino4Out(y unsafe.Pointer, ys int, m unsafe.Pointer, ms int, n8 int, res unsafe.Pointer, relu bool) {
 	if useAsm {
-		r := 0
-		if relu {
-			r = 1
-		}
-		wino4OutAVX2(y, ys, m, ms, n8, r, res)
+		wino4OutAVX2(y, ys, m, ms, n8, flag(relu), res)
 		return
 	}
 	Wino4OutGo(y, ys, m, ms, n8, res, relu)

@@ -11,6 +11,20 @@
 // Both transforms go through a 1152-byte scratch on the stack between
 // their two passes (36 vectors: more than the 16 registers).
 
+// BCAST broadcasts the float32 with the given bits into y (through AX
+// and its low half x).
+#define BCAST(bits, x, y) \
+	MOVL bits, AX; \
+	VMOVD AX, x; \
+	VBROADCASTSS x, y
+
+// STRIDES6 sets six = 6*s and eighteen = 18*s: the byte strides between
+// the rows of a tile's values (planes 6i+k).
+#define STRIDES6(s, six, eighteen) \
+	LEAQ (s)(s*2), six; \
+	ADDQ six, six; \
+	LEAQ (six)(six*2), eighteen
+
 // BT6 applies B^T to d0..d5 (Y registers) and stores the 6 results at
 // o0..o5, with Y10-Y12 as scratch and the constants 2, 4, 5 in Y13-Y15:
 // r0 = 4d0-5d2+d4, r1 = (d4-4d2)+(d3-4d1), r2 = (d4-4d2)-(d3-4d1),
@@ -92,20 +106,12 @@ TEXT ·wino4InAVX2(SB), $1152-40
 	MOVQ n8+32(FP), DX
 	TESTQ DX, DX
 	JZ in4_done
-	LEAQ (R8)(R8*2), R9
-	ADDQ R9, R9             // 6*vs
-	LEAQ (R9)(R9*2), R10    // 18*vs
+	STRIDES6(R8, R9, R10)   // 6*vs, 18*vs
 	LEAQ (CX)(CX*2), R13
 	ADDQ SI, R13            // row 3
-	MOVL $0x40000000, AX // 2.0
-	VMOVD AX, X13
-	VBROADCASTSS X13, Y13
-	MOVL $0x40800000, AX // 4.0
-	VMOVD AX, X14
-	VBROADCASTSS X14, Y14
-	MOVL $0x40A00000, AX // 5.0
-	VMOVD AX, X15
-	VBROADCASTSS X15, Y15
+	BCAST($0x40000000, X13, Y13) // 2
+	BCAST($0x40800000, X14, Y14) // 4
+	BCAST($0x40A00000, X15, Y15) // 5
 
 in4_loop:
 	PROW((SI), 0)
@@ -226,20 +232,12 @@ TEXT ·wino4OutAVX2(SB), $1152-56
 	MOVQ res+48(FP), R9
 	TESTQ DX, DX
 	JZ out4_done
-	LEAQ (R13)(R13*2), R8
-	ADDQ R8, R8             // 6*ms
-	LEAQ (R8)(R8*2), R14    // 18*ms
+	STRIDES6(R13, R8, R14)  // 6*ms, 18*ms
 	LEAQ (CX)(CX*2), R10    // 3*ys
 	VXORPS Y12, Y12, Y12
-	MOVL $0x40000000, AX // 2.0
-	VMOVD AX, X13
-	VBROADCASTSS X13, Y13
-	MOVL $0x40800000, AX // 4.0
-	VMOVD AX, X14
-	VBROADCASTSS X14, Y14
-	MOVL $0x41000000, AX // 8.0
-	VMOVD AX, X15
-	VBROADCASTSS X15, Y15
+	BCAST($0x40000000, X13, Y13) // 2
+	BCAST($0x40800000, X14, Y14) // 4
+	BCAST($0x41000000, X15, Y15) // 8
 
 out4_loop:
 	MOVQ SI, R11

@@ -450,13 +450,13 @@ func (t *directTask) winoOut(y unsafe.Pointer, ys int, m unsafe.Pointer, ms, n8 
 
 // winoInput transforms the input patches of tiles [t0, t1) of image n,
 // all channels, into v (tile t0 at off): the values of rows [v0, v1) of
-// B^T (all 16 when 0 and 4), value 4*v0 in v's first plane. Per channel
-// the input rows the chunk's rows of tiles read are copied once into
-// rows (p.prows rows of p.wp floats, input column x at x+pl, input row
-// 2*i0-pt first; their padding zeroed once for all channels,
-// winoRowsClear), with the columns any of the chunk's rows of tiles
-// reads: a row of tiles reads 4 rows and shares 2 with the next, which
-// used to copy them again.
+// B^T, value (e+2)*v0 in v's first plane (all nv values when v0 is 0 and
+// v1 e+2; F(4x4, 3x3) always takes all). Per channel the input rows the
+// chunk's rows of tiles read are copied once into rows (p.prows rows of
+// p.wp floats, input column x at x+pl, input row e*i0-pt first; their
+// padding zeroed once for all channels, winoRowsClear), with the columns
+// any of the chunk's rows of tiles reads: a row of tiles reads e+2 rows
+// and shares 2 with the next, which used to copy them again.
 func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	e := p.e
@@ -502,7 +502,7 @@ func (t *directTask) winoInput(v, rows []float32, n, t0, t1, off, v0, v1 int) {
 				kern.Wino4InGo(dst, 4*vs, pr, 4*p.wp, n8)
 			case e == 4:
 				kern.Wino4In(dst, 4*vs, pr, 4*p.wp, n8)
-			case v1-v0 < 4:
+			case v1-v0 < 4: // F(2x2, 3x3) split by rows of B^T
 				for r := v0; r < v1; r++ {
 					dr := unsafe.Add(dst, 4*4*(r-v0)*vs)
 					if d.portable {

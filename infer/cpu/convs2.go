@@ -233,8 +233,8 @@ const (
 // blocks of 8; a last 8 takes a chunk of 16 with its neighbour's, or
 // zero weights when it is the only one) and packs their weights. With
 // quads (AVX-512) it cuts chunks of 32 first, then the rest as 24 or 16
-// (a 32 and a last 8 as 24 and 16, a 32 and a last 16 as 48): kern.ConvS4's 4-block kernel has
-// two 512-bit sums a pixel, 24 multiply-adds of 16 lanes per 14 loads.
+// (a 32 and a last 8 as 24 and 16, a 32 and a last 16 as 48):
+// kern.ConvS4's 4-block kernel has two 512-bit sums a pixel, 24 multiply-adds of 16 lanes per 14 loads.
 // With octs (and quads) it cuts chunks of 64 before those, unless 72
 // channels would be left (then 32+24+16: s2OctRow).
 // On the GPU machine's Xeon, paired against the chunks of 24 and 16 (1
@@ -270,14 +270,14 @@ func (p *s2Plan) planChunks(w []float32, g convGeom, obs int, sixteens, quads, o
 		for ; left >= 4; left -= 4 {
 			nbs = append(nbs, 4)
 		}
-		switch {
-		case left == 1:
+		switch left {
+		case 1:
 			nbs[len(nbs)-1] = 3
 			nbs = append(nbs, 2)
-		case left == 2:
+		case 2:
 			nbs[len(nbs)-1] = 6
-		case left == 2 || left == 3:
-			nbs = append(nbs, left)
+		case 3:
+			nbs = append(nbs, 3)
 		}
 	case sixteens && left%2 == 0:
 		for ; left > 0; left -= 2 {

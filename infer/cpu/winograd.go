@@ -58,7 +58,7 @@ type winoPlan struct {
 	// (winoF4); nv = (e+2)^2 values a tile.
 	e, nv  int
 	u      []float32 // [nv][obs][cg][4]: G g G^T per output and input channel
-	zero   []float32 // obs*4 zeros: the bias of the values other than winoBiasValue
+	zero   []float32 // obs*4 zeros: the bias of the values other than biasValue's
 	th, tw int       // tile rows and columns
 	tc     int       // tiles per chunk, a multiple of 8
 	chunks int       // chunks of the batch's tiles (split plans: of an image's)
@@ -223,11 +223,13 @@ func winoChunkTiles(g convGeom, mp, nv int) int {
 // winoF4 reports whether a plan of g (mp output channels, rounded up to
 // blocks of 4) on workers runs F(4x4, 3x3) rather than F(2x2, 3x3): on
 // one worker, or where its chunks are at least two per worker. Paired on
-// the Xeon (F(4x4, 3x3) forced against F(2x2, 3x3)): 112->48 at 40x40
-// 11-25% faster at batch 8 and on one worker, 160->64 at 20x20 2-27%,
-// 96->96 at 17x30 26-44%, the sample detector's dilated mosaics 8-29%;
-// but at batch 1 on 2 workers, with one or two chunks (25 to 100 tiles),
-// 19-36% slower than F(2x2, 3x3)'s chunks or split values.
+// the Xeon (F(4x4, 3x3) against F(2x2, 3x3)): 112->48 at 40x40 11-32%
+// faster at batch 8 and on one worker, 160->64 at 20x20 2-27%, 96->96 at
+// 17x30 14-44%, the sample detector's dilated mosaics 7-39%; but at
+// batch 1 on 2 workers, with one or two chunks (25 to 100 tiles), 17-36%
+// slower than F(2x2, 3x3)'s chunks or split values. The chunks are
+// counted with the 512-bit products' step (48 tiles) on every machine,
+// as measured there (planWino cuts them with the machine's own step).
 func winoF4(g convGeom, mp, workers int) bool {
 	th, tw := winoTileGrid(g, 4)
 	_, chunks := winoBalance(g.n*th*tw, winoChunkTiles(g, mp, 36), workers, 48)
@@ -331,7 +333,7 @@ func (t *directTask) winoProducts(v, m []float32, tiles, xi0, xi1 int) {
 
 // winoOutput transforms M (m, tile t0 at off) of tiles [t0, t1) of
 // image n back into output channels [oc0, oc1) and finishes them
-// (residual, activation); st is two staging rows.
+// (residual, activation); st is e staging rows of p.sw floats.
 func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 	d, g, p := t.d, t.d.g, t.d.wino
 	ms := d.obs * 4 * p.tp

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "lane4x4.h"
 
 // S4Tile field offsets (see s4.go; TestS4TileLayout checks them).
 #define S_W 0
@@ -187,15 +188,7 @@ accload: \
 // afterwards a0 holds channels 0 and 4 of the 4 pixels (its low and high
 // halves), a1 channels 1 and 5, a2 2 and 6, a3 3 and 7 (and the
 // inverse: the same shuffles undo it). Y12-Y15 are scratch.
-#define TRANS4(a0, a1, a2, a3) \
-	VUNPCKLPS a1, a0, Y12; \
-	VUNPCKHPS a1, a0, Y13; \
-	VUNPCKLPS a3, a2, Y14; \
-	VUNPCKHPS a3, a2, Y15; \
-	VSHUFPS $0x44, Y14, Y12, a0; \
-	VSHUFPS $0xEE, Y14, Y12, a1; \
-	VSHUFPS $0x44, Y15, Y13, a2; \
-	VSHUFPS $0xEE, Y15, Y13, a3
+#define TRANS4(a0, a1, a2, a3) LANE4X4(a0, a1, a2, a3, Y12, Y13, Y14, Y15, a0, a1, a2, a3)
 
 // LOADT loads the sums of one block of 8 output channels from 8 rows of
 // 4 pixels at AX (row stride CX, BX = 3*CX) into Ya-Yd, pixel p in the
@@ -780,15 +773,7 @@ s6store:
 // TRANS4Z transposes 4 pixels' registers of 16 output channels in place
 // (TRANS4 on 512 bits): afterwards 128-bit lane k of a_i holds the 4
 // pixels of output channel 4k+i. Z12-Z15 are scratch.
-#define TRANS4Z(a0, a1, a2, a3) \
-	VUNPCKLPS a1, a0, Z12; \
-	VUNPCKHPS a1, a0, Z13; \
-	VUNPCKLPS a3, a2, Z14; \
-	VUNPCKHPS a3, a2, Z15; \
-	VSHUFPS $0x44, Z14, Z12, a0; \
-	VSHUFPS $0xEE, Z14, Z12, a1; \
-	VSHUFPS $0x44, Z15, Z13, a2; \
-	VSHUFPS $0xEE, Z15, Z13, a3
+#define TRANS4Z(a0, a1, a2, a3) LANE4X4(a0, a1, a2, a3, Z12, Z13, Z14, Z15, a0, a1, a2, a3)
 
 // S12LANE stores lane k of a0-a3 (output channels 4k..4k+3) at R10 (row
 // stride CX, BX = 3*CX) and moves R10 on 4 rows.

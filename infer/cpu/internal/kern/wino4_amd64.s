@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "lane4x4.h"
 
 // Winograd F(4x4, 3x3) transforms (wino4.go), eight tiles a group, the
 // tiles in the lanes in their natural order. A patch row of the group is
@@ -67,14 +68,7 @@
 	VINSERTF128 $1, 96(AX), Y8, Y8; \
 	VMOVUPS 48(AX), X9; \
 	VINSERTF128 $1, 112(AX), Y9, Y9; \
-	VUNPCKLPS Y7, Y6, Y10; \
-	VUNPCKHPS Y7, Y6, Y11; \
-	VUNPCKLPS Y9, Y8, Y12; \
-	VUNPCKLPD Y12, Y10, Y0; \
-	VUNPCKHPD Y12, Y10, Y1; \
-	VUNPCKHPS Y9, Y8, Y10; \
-	VUNPCKLPD Y10, Y11, Y2; \
-	VUNPCKHPD Y10, Y11, Y3; \
+	LANE4X4(Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y4, Y0, Y1, Y2, Y3); \
 	VMOVUPS 64(AX), X6; \
 	VINSERTF128 $1, 128(AX), Y6, Y6; \
 	VUNPCKLPS Y8, Y7, Y10; \
@@ -190,14 +184,7 @@ in4_done:
 	VMOVUPS s+128(SP), Y4; \
 	VMOVUPS s+160(SP), Y5; \
 	AT6(Y0, Y1, Y2, Y3, Y4, Y5); \
-	VUNPCKLPS Y1, Y0, Y4; \
-	VUNPCKHPS Y1, Y0, Y5; \
-	VUNPCKLPS Y3, Y2, Y6; \
-	VUNPCKHPS Y3, Y2, Y7; \
-	VUNPCKLPD Y6, Y4, Y0; \
-	VUNPCKHPD Y6, Y4, Y1; \
-	VUNPCKLPD Y7, Y5, Y2; \
-	VUNPCKHPD Y7, Y5, Y3; \
+	LANE4X4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y0, Y1, Y2, Y3); \
 	VPERM2F128 $0x20, Y1, Y0, Y4; \
 	VPERM2F128 $0x20, Y3, Y2, Y5; \
 	VPERM2F128 $0x31, Y1, Y0, Y6; \

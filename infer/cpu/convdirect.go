@@ -449,6 +449,11 @@ type directTask struct {
 	// marks the pass over its outputs.
 	m   []float32
 	out bool
+	// A fused pair of stride-2 layers (s2Fused) passes one image's rows
+	// between them: x holds input rows from xr0 on, channel planes xs
+	// floats apart; y output rows from yr0 on, planes ys floats apart
+	// (0: the whole tensors).
+	xs, xr0, ys, yr0 int
 }
 
 // convDirect computes y = act(conv(x) + bias + res) with a planned

@@ -332,13 +332,12 @@ func packChunks(chunks []s2Chunk, dst, w []float32, g convGeom, nbs []int) ([]s2
 // bias (per output channel; with ReLU when the kernel would apply it).
 func (t *directTask) rowBias(n, oh int, bias []float32) {
 	d, g := t.d, t.d.g
-	ohw := g.oh * g.ow
 	for m := range g.m {
 		v := bias[m]
 		if d.relu && t.res == nil {
 			v = max(v, 0)
 		}
-		row := t.y[(n*g.m+m)*ohw+oh*g.ow:][:g.ow]
+		row := t.y[t.yAt(n, m, oh):][:g.ow]
 		for i := range row {
 			row[i] = v
 		}
@@ -358,10 +357,15 @@ func (t *directTask) rowBias(n, oh int, bias []float32) {
 // runs of the output rows are copied from stage.
 func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 	d, g, p := t.d, t.d.g, t.d.s2
-	ohw := g.oh * g.ow
+	ohw := t.yPlane()
 	ls := p.span + 4
-	x := unsafe.Pointer(&t.x[n*g.c*g.h*g.w])
-	cstride := 4 * g.h * g.w
+	var x unsafe.Pointer
+	cstride, xr0 := 4*g.h*g.w, 0
+	if t.xs > 0 { // one image's rows from xr0 on, planes xs floats apart
+		x, cstride, xr0 = unsafe.Pointer(&t.x[0]), 4*t.xs, t.xr0
+	} else {
+		x = unsafe.Pointer(&t.x[n*g.c*g.h*g.w])
+	}
 	tl := kern.S4Tile{CStride: cstride, LDO: 4 * ls, PF: 8 * g.w}
 	relu := d.relu && t.res == nil
 	tail := g.ow &^ 3                      // the first pixel the row's overlapping last call adds
@@ -371,7 +375,7 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 		nrows := 0
 		for kh := range 3 {
 			if ih := 2*oh - g.pt + kh; ih >= 0 && ih < g.h {
-				rows[nrows], wrows[nrows] = 4*ih*g.w, kh
+				rows[nrows], wrows[nrows] = 4*(ih-xr0)*g.w, kh
 				nrows++
 			}
 		}
@@ -395,7 +399,7 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 				// (sWhole, sLast), or for the last block with outDirect in
 				// the output rows (yWhole, yLast).
 				sWhole, sLast := unsafe.Pointer(&stage[4]), unsafe.Pointer(&stage[0])
-				y := unsafe.Pointer(&t.y[(n*g.m+ch.m0)*ohw+oh*g.ow])
+				y := unsafe.Pointer(&t.y[t.yAt(n, ch.m0, oh)])
 				yWhole, yLast := unsafe.Add(y, 4*s0), unsafe.Add(y, 4*(g.ow-4))
 				for c0 := 0; c0 < g.cg; c0 += p.kb {
 					tl.NC = min(p.kb, g.cg-c0)
@@ -438,7 +442,7 @@ func (t *directTask) s2Band(stage []float32, n, oh0, oh1 int) {
 					continue
 				}
 				for m := ch.m0; m < min(ch.m0+no, g.m); m++ {
-					y := t.y[(n*g.m+m)*ohw+oh*g.ow:][:g.ow]
+					y := t.y[t.yAt(n, m, oh):][:g.ow]
 					st := stage[(m-ch.m0)*ls:][:ls]
 					if p.sixes(ch.nb) { // s6Row: the whole row in place
 						copy(y, st[4:])
@@ -568,4 +572,24 @@ func s2Rows(tl *kern.S4Tile, rows [3]int, iw0 int) {
 // first layers was 5-10% slower.
 func s2Aliased(g convGeom, wide bool) bool {
 	return wide && g.cg < s2MinChannels && 4*g.oh*g.ow%4096 == 0
+}
+
+// yPlane is the floats between the output planes t writes: the
+// output's, or those of a fused plan's rows (directTask.ys).
+func (t *directTask) yPlane() int {
+	if t.ys > 0 {
+		return t.ys
+	}
+	return t.d.g.oh * t.d.g.ow
+}
+
+// yAt is the offset in t.y of output row oh of channel m of image n:
+// in the output, or in a fused plan's rows of one image (directTask.ys,
+// yr0).
+func (t *directTask) yAt(n, m, oh int) int {
+	g := t.d.g
+	if t.ys > 0 {
+		return m*t.ys + (oh-t.yr0)*g.ow
+	}
+	return (n*g.m+m)*g.oh*g.ow + oh*g.ow
 }

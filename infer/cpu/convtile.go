@@ -10,6 +10,7 @@ type convTask struct {
 	direct directTask
 	mosaic mosaicTask
 	plan   directConv
+	fused  fusedTask
 }
 
 // tiledTask is a convolution cut into column tiles, run on the Runner's

@@ -43,6 +43,21 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	if d, ok := p.r.planConv(x, w, bias, y, n.In(1).Const != nil && (bias == nil || n.In(2).Const != nil), prm); ok {
 		// Weights packed once, here, for the direct kernel.
 		p.kernels[n] = d.kernel()
+		if res == nil && d.s2 != nil {
+			// A stride-2 layer whose input only it reads, from a stride-2
+			// layer: the two run as one step (s2Fused), the first's step
+			// does nothing.
+			if a, ok := p.s2convs[n.Inputs[0]]; ok && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
+				if f := fuseS2(a.d, d); f != nil {
+					p.steps[a.step].run = func() error { return nil }
+					p.kernels[a.node] = "stride-2, fused into the next layer"
+					p.kernels[n] = "stride-2, fused with the layer before"
+					p.fused[n] = a.node
+					return func() error { return p.r.convFused(f, y, a.x) }, nil
+				}
+			}
+			p.s2convs[n.Outputs[0]] = s2Conv{d: d, node: n, step: len(p.steps), x: x}
+		}
 		return func() error { return p.r.convPlanned(d, y, x, res) }, nil
 	}
 	p.kernels[n] = "im2col+GEMM"

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -39,13 +40,24 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
+	var fusedInto []*graph.Node
+	for _, a := range p.fused {
+		fusedInto = append(fusedInto, a)
+	}
 	fmt.Fprintf(w, "dsgo: CPU profile of %q, %d workers, %d runs: steps %v in all\n", p.g.Name, p.r.Workers(), runs,
 		total.Round(time.Microsecond))
 	for _, i := range idx {
 		n, t := p.steps[i].node, times[i]
 		fmt.Fprintf(w, "  %9v %5.1f%%  %-8s %s %v", t.Round(time.Microsecond), 100*float64(t)/float64(max(total, 1)),
 			n.Op, n.Name, n.Outputs[0].Shape)
-		if f := flops(n); f > 0 && t > 0 {
+		f := flops(n)
+		if a, ok := p.fused[n]; ok { // its time is both layers'
+			f += flops(a)
+		}
+		if slices.Contains(fusedInto, n) {
+			f = 0 // its time is in the next layer's
+		}
+		if f > 0 && t > 0 {
 			fmt.Fprintf(w, " %.1f GFLOP/s", float64(f)/t.Seconds()/1e9)
 		}
 		if k := p.kernels[n]; k != "" {

@@ -35,6 +35,23 @@ type Program struct {
 	keep []*graph.Value
 	// kernels names the kernel each convolution node runs on (Profile).
 	kernels map[*graph.Node]string
+	// While lowering: how many nodes (and graph outputs) read each
+	// value, and the stride-2 convolutions lowered so far by their
+	// output (fuseS2).
+	uses    map[*graph.Value]int
+	s2convs map[*graph.Value]s2Conv
+	// fused maps a convolution that runs fused with the one before it
+	// (s2Fused) to that one, whose own step does nothing (Profile).
+	fused map[*graph.Node]*graph.Node
+}
+
+// s2Conv is a lowered convolution on the stride-2 kernel: its plan, node,
+// step and input, for a next one to fuse with.
+type s2Conv struct {
+	d    *directConv
+	node *graph.Node
+	step int
+	x    *tensor.Tensor
 }
 
 // view is a tensor whose data is base's from element off on.
@@ -62,7 +79,16 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 		return nil, err
 	}
 	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]view{},
-		kernels: map[*graph.Node]string{}}
+		kernels: map[*graph.Node]string{}, uses: map[*graph.Value]int{}, s2convs: map[*graph.Value]s2Conv{},
+		fused: map[*graph.Node]*graph.Node{}}
+	for _, n := range bound.Nodes {
+		for _, v := range n.Inputs {
+			p.uses[v]++
+		}
+	}
+	for _, v := range bound.Outputs {
+		p.uses[v] += 2 // never only one node's
+	}
 	for _, in := range bound.Inputs {
 		if _, err := p.tensor(in); err != nil {
 			return nil, err
@@ -97,6 +123,7 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 		}
 	}
 	p.planArena()
+	p.uses, p.s2convs = nil, nil
 	return p, nil
 }
 

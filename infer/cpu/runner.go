@@ -31,6 +31,9 @@ type Runner struct {
 	split   gemmSplit
 	resize  resizeTask
 	blas    bool
+	// noFuse makes Programs compiled for the Runner run every layer as
+	// its own step (no s2Fused pairs): for paired measurements.
+	noFuse bool
 }
 
 // NewRunner starts a Runner's worker goroutines.

@@ -19,7 +19,8 @@ type arenaSlot struct {
 
 // planArena gives every float32 value's tensor its data in one arena,
 // reusing memory between tensors whose lifetimes (from the step that
-// writes them to the last step that reads them) do not overlap. Views
+// writes them to the last step that reads them; a fused pair's step
+// also reads its first layer's input) do not overlap. Views
 // (reshapes) share their base's data. Bigger tensors are placed first,
 // each at the lowest offset free for its whole lifetime.
 func (p *Program) planArena() {
@@ -39,6 +40,9 @@ func (p *Program) planArena() {
 	for i, st := range p.steps {
 		for _, v := range st.node.Inputs {
 			touch(v, i)
+		}
+		if a, ok := p.fused[st.node]; ok { // the pair's step reads the first layer's input
+			touch(a.Inputs[0], i)
 		}
 		for _, v := range st.node.Outputs {
 			touch(v, i)

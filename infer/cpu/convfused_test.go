@@ -19,8 +19,11 @@ type chainLayer struct {
 
 // convChain builds x -> conv (activation) -> conv (activation) -> out
 // with random weights; with keep the first convolution's output is a
-// graph output too. It returns the graph and the weights and biases.
-func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep bool) (*graph.Graph, [2][2]*tensor.Tensor) {
+// graph output too, with pre the first convolution reads Relu(x) and the
+// graph's output is Neg of the second's (both tensors of the arena, not
+// the graph's input and output). It returns the graph and the weights
+// and biases.
+func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep, pre bool) (*graph.Graph, [2][2]*tensor.Tensor) {
 	f32 := func(name string, shape ...int) *graph.Value {
 		return &graph.Value{Name: name, DType: tensor.Float32, Shape: shape}
 	}
@@ -29,6 +32,10 @@ func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep bool) (*graph.G
 	g := &graph.Graph{Name: "chain", Opset: 17, Inputs: []*graph.Value{x}, Initializers: map[string]*tensor.Tensor{}}
 	var params [2][2]*tensor.Tensor
 	in := x
+	if pre {
+		in = f32("rx", -1, c, -1, -1)
+		g.Nodes = append(g.Nodes, &graph.Node{Op: "Relu", Name: "pre", Inputs: []*graph.Value{x}, Outputs: []*graph.Value{in}})
+	}
 	for i, l := range layers {
 		w, b := randT(rng, l.m, c, 3, 3), randT(rng, l.m)
 		params[i] = [2]*tensor.Tensor{w, b}
@@ -57,6 +64,11 @@ func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep bool) (*graph.G
 		}
 		in, c = out, l.m
 	}
+	if pre {
+		out := f32("neg", -1, c, -1, -1)
+		g.Nodes = append(g.Nodes, &graph.Node{Op: "Neg", Name: "post", Inputs: []*graph.Value{in}, Outputs: []*graph.Value{out}})
+		in = out
+	}
 	g.Outputs = append(g.Outputs, in)
 	return g, params
 }
@@ -64,9 +76,10 @@ func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep bool) (*graph.G
 // TestConvS2FusedMatchesReference runs pairs of stride-2 convolutions
 // that a Program fuses into one step (odd sizes, padding 0 or 1 on
 // either side, first layers of 3 channels, planes a multiple of 4 KiB,
-// activations, batches, 1-3 workers) against the naive convolutions one
-// after the other; a pair whose first output is also a graph output is
-// not fused and gives the same.
+// activations, batches, 1-3 workers, the first layer's input a graph
+// input or a tensor of the arena, which must live until the pair's step)
+// against the naive convolutions one after the other; a pair whose
+// first output is also a graph output is not fused and gives the same.
 func TestConvS2FusedMatchesReference(t *testing.T) {
 	if !kern.SIMD() {
 		t.Skip("the stride-2 kernel runs only with the vector micro-kernel")
@@ -76,23 +89,38 @@ func TestConvS2FusedMatchesReference(t *testing.T) {
 	for i, tc := range []struct {
 		n, c, h, w int
 		layers     [2]chainLayer
-		keep       bool
+		keep, pre  bool
 	}{
-		{1, 3, 37, 41, [2]chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, false},
-		{2, 16, 30, 34, [2]chainLayer{{24, pad1, ActRelu}, {48, [4]int{1, 0, 0, 1}, ActNone}}, false},
-		{1, 3, 64, 64, [2]chainLayer{{16, pad1, ActRelu}, {32, pad1, ActSiLU}}, false}, // 32x32 output planes: 4 KiB
-		{2, 5, 20, 26, [2]chainLayer{{16, [4]int{0, 1, 1, 0}, ActNone}, {16, pad1, ActRelu}}, false},
-		{1, 24, 40, 36, [2]chainLayer{{48, pad1, ActRelu}, {64, pad1, ActRelu}}, false},
-		{1, 3, 37, 41, [2]chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true}, // the first output kept: not fused
+		{1, 3, 37, 41, [2]chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, false, false},
+		{2, 16, 30, 34, [2]chainLayer{{24, pad1, ActRelu}, {48, [4]int{1, 0, 0, 1}, ActNone}}, false, false},
+		{1, 3, 64, 64, [2]chainLayer{{16, pad1, ActRelu}, {32, pad1, ActSiLU}}, false, false}, // 32x32 output planes: 4 KiB
+		{2, 5, 20, 26, [2]chainLayer{{16, [4]int{0, 1, 1, 0}, ActNone}, {16, pad1, ActRelu}}, false, false},
+		{1, 24, 40, 36, [2]chainLayer{{48, pad1, ActRelu}, {64, pad1, ActRelu}}, false, false},
+		{1, 3, 37, 41, [2]chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true, false}, // the first output kept: not fused
+		{2, 8, 48, 40, [2]chainLayer{{16, pad1, ActRelu}, {16, pad1, ActNone}}, false, true}, // input from the arena
+		{1, 16, 33, 30, [2]chainLayer{{32, pad1, ActSiLU}, {32, pad1, ActSiLU}}, false, true},
 	} {
-		g, params := convChain(rng, tc.c, tc.layers, tc.keep)
+		g, params := convChain(rng, tc.c, tc.layers, tc.keep, tc.pre)
 		x := randT(rng, tc.n, tc.c, tc.h, tc.w)
 		want := x
+		if tc.pre {
+			want = &tensor.Tensor{DType: tensor.Float32, Shape: x.Shape, F32: make([]float32, len(x.F32))}
+			for i, v := range x.F32 {
+				want.F32[i] = max(v, 0)
+			}
+		}
 		var wants []*tensor.Tensor
 		for k, l := range tc.layers {
 			want = refConv(want, params[k][0], params[k][1].F32, nil,
 				ConvParams{Strides: [2]int{2, 2}, Pads: l.pads, Act: Activation{Kind: l.act}})
 			wants = append(wants, want)
+		}
+		if tc.pre {
+			neg := &tensor.Tensor{DType: tensor.Float32, Shape: want.Shape, F32: make([]float32, len(want.F32))}
+			for i, v := range want.F32 {
+				neg.F32[i] = -v
+			}
+			want = neg
 		}
 		for workers := 1; workers <= 3; workers++ {
 			r := NewRunner(Options{Workers: workers})

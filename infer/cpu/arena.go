@@ -20,13 +20,23 @@ type arenaSlot struct {
 // planArena gives every float32 value's tensor its data in one arena,
 // reusing memory between tensors whose lifetimes (from the step that
 // writes them to the last step that reads them; a fused pair's step
-// also reads its first layer's input) do not overlap. Views
+// also reads its first layer's input) do not overlap; a fused pair's
+// first output, which no step writes, gets none. Views
 // (reshapes) share their base's data. Bigger tensors are placed first,
 // each at the lowest offset free for its whole lifetime.
 func (p *Program) planArena() {
 	slots := make([]*arenaSlot, 0, len(p.pending))
 	bySlot := make(map[*tensor.Tensor]*arenaSlot, len(p.pending))
+	unused := map[*tensor.Tensor]bool{} // the first layers' outputs of fused pairs: never written
+	for _, a := range p.fused {
+		if t, ok := p.vals[a.Outputs[0]]; ok {
+			unused[p.base(t)] = true
+		}
+	}
 	for _, t := range p.pending {
+		if unused[t] {
+			continue
+		}
 		s := &arenaSlot{t: t, n: t.Len(), first: len(p.steps), last: -1}
 		slots, bySlot[t] = append(slots, s), s
 	}

@@ -11,11 +11,18 @@ import (
 // reuse memory. The YOLO-style model, with many mid-sized layers, needs
 // far less than the sum of its tensors; the DetectNet-style one is
 // dominated by its input (live throughout) and first two layers, which
-// must coexist. Every plan is within 5% of the most memory live at one
-// step, which no plan can beat. (That results stay right is what every
-// reference test checks.)
+// must coexist unless they run as a fused pair (s2Fused, with the vector
+// kernels: the first layer's output then takes no memory at all; at
+// batch 4 DetectNet-style 24.1 -> 12.9 MiB, YOLO-style 14.3 -> 10.9, the
+// classifier 1.3 -> 0.8). Every plan is within 5% of the most memory
+// live at one step, which no plan can beat. (That results stay right is
+// what every reference test checks.)
 func TestArenaReusesMemory(t *testing.T) {
-	for name, minSaved := range map[string]float64{"detectnet": 0.14, "yolo": 0.35, "classifier": 0.05} {
+	least := map[string]float64{"detectnet": 0.14, "yolo": 0.35, "classifier": 0.05}
+	if kern.SIMD() {
+		least = map[string]float64{"detectnet": 0.5, "yolo": 0.5, "classifier": 0.35}
+	}
+	for name, minSaved := range least {
 		r := NewRunner(Options{})
 		p := compileModel(t, wholeModel(name), 4, r)
 		arena, unshared := p.ArenaBytes()

@@ -41,7 +41,8 @@ type Program struct {
 	uses    map[*graph.Value]int
 	s2convs map[*graph.Value]s2Conv
 	// fused maps a convolution that runs fused with the one before it
-	// (s2Fused) to that one, whose own step does nothing (Profile).
+	// (s2Fused) to that one, whose own step does nothing and whose output
+	// tensor gets no memory (planArena, Profile).
 	fused map[*graph.Node]*graph.Node
 }
 

@@ -17,10 +17,11 @@ import (
 // as at a width of 328 (3->16 at 320x320), and reading such planes
 // 1.06-1.22x (16->32 at 160x160). A band's first row of the first layer
 // is the last of the band before: computed twice. Whole models on the VM,
-// paired against the two layers as two steps (Runner.noFuse): the
-// YOLO-style model 1-10% faster, DetectNet-style (two pairs) 0-7%, the
-// sample detector 3-11%, the YOLO-style sample -1% to +3%, the
-// classifier even.
+// paired against the two layers as two steps (Runner.noFuse), two sets
+// of runs: the YOLO-style model 1-18% faster, DetectNet-style (two
+// pairs) 0-12%, the sample detector 3-11%, the YOLO-style sample -1% to
+// +3%, the classifier -6% to +1%. The first layer's output tensor takes
+// no memory (planArena).
 type s2Fused struct {
 	a, b *directConv
 	// s is the floats between the planes of the first layer's rows in a

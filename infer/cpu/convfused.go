@@ -30,6 +30,12 @@ type s2Fused struct {
 	s, bOff, midOff, bufLen int
 }
 
+// s2FuseMinBand is the fewest rows of the second layer a fused plan's
+// band has (unless it is the whole image): each band computes one row of
+// the first layer again, at most an eighth of the first layer's work
+// (many workers on a small image cut its rows into bands of 1-3).
+const s2FuseMinBand = 4
+
 // s2FusePad is what a fused plan's row planes get beyond their rows:
 // 64 bytes, so that they are not a multiple of 4 KiB apart.
 const s2FusePad = 16
@@ -40,7 +46,7 @@ const s2FusePad = 16
 func fuseS2(a, b *directConv) *s2Fused {
 	ga, gb := a.g, b.g
 	if a.s2 == nil || b.s2 == nil || ga.group != 1 || gb.group != 1 || ga.n != gb.n || ga.m != gb.c ||
-		ga.oh != gb.h || ga.ow != gb.w {
+		ga.oh != gb.h || ga.ow != gb.w || b.band < s2FuseMinBand && b.band < gb.oh {
 		return nil
 	}
 	s := ((2*b.band+1)*ga.ow+15)&^15 + s2FusePad

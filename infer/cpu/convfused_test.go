@@ -76,7 +76,8 @@ func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep, pre bool) (*gr
 // TestConvS2FusedMatchesReference runs pairs of stride-2 convolutions
 // that a Program fuses into one step (odd sizes, padding 0 or 1 on
 // either side, first layers of 3 channels, planes a multiple of 4 KiB,
-// activations, batches, 1-3 workers, the first layer's input a graph
+// activations, batches, 1-3 workers (with more, bands lower than
+// s2FuseMinBand leave a pair unfused), the first layer's input a graph
 // input or a tensor of the arena, which must live until the pair's step)
 // against the naive convolutions one after the other; a pair whose
 // first output is also a graph output is not fused and gives the same.
@@ -128,8 +129,10 @@ func TestConvS2FusedMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fused := len(p.fused) == 1; fused == tc.keep {
-				t.Fatalf("case %d: fused %v, want %v", i, fused, !tc.keep)
+			// One worker: bands of whole images, always fused unless the
+			// first output is kept; with more the bands may be too low.
+			if fused := len(p.fused) == 1; fused == tc.keep && (workers == 1 || fused) {
+				t.Fatalf("case %d, %d workers: fused %v, want %v", i, workers, fused, !tc.keep)
 			}
 			in, _ := p.Input("x")
 			copy(in.F32, x.F32)

@@ -9,13 +9,13 @@ import (
 // detector's first layers: 3->16 at 320x320, then 16->32): per band of
 // the second's output rows a worker computes the rows of the first's
 // output that the band reads into its own buffer, planes s floats apart,
-// and the band from there. The first's output is never written in full:
-// its rows go from L1 and L2 straight into the second layer, and where
-// its planes are a multiple of 4 KiB (160x160, 320x320: every channel's
-// row at the same cache sets) they are not written there at all: on
-// this project's AMD VM those layers took 1.34-1.69x as long per pixel
-// as at a width of 328 (3->16 at 320x320), and reading such planes
-// 1.06-1.22x (16->32 at 160x160). A band's first row of the first layer
+// and the band from there. The first's output tensor is never written:
+// its rows stay in L1 and L2 on their way into the second layer, and
+// output planes a multiple of 4 KiB apart (160x160 floats: every
+// channel's row in the same cache sets) are neither written nor read. On
+// this project's AMD VM a layer writing such planes took 1.34-1.69x as
+// long per pixel as at a width of 328 (3->16 at 320x320), one reading
+// them 1.06-1.22x (16->32 at 160x160). A band's first row of the first layer
 // is the last of the band before: computed twice. Whole models on the VM,
 // paired against the two layers as two steps (Runner.noFuse), two sets
 // of runs: the YOLO-style model 1-18% faster, DetectNet-style (two

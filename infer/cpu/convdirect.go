@@ -463,14 +463,9 @@ func (r *Runner) convDirect(d *directConv, y, x, res []float32) {
 		r.convDilated(d, y, x, res)
 		return
 	}
-	for i := range r.cols {
-		if len(r.cols[i]) < d.bufLen {
-			r.cols[i] = make([]float32, d.bufLen)
-		}
-	}
+	r.growCols(d.bufLen)
 	t := &r.conv.direct
-	*t = directTask{d: d, y: y, x: x, res: res, scratch: r.cols,
-		epilog: res != nil || (d.act.Kind != ActNone && !d.relu)}
+	*t = directTask{d: d, y: y, x: x, res: res, scratch: r.cols, epilog: d.epilogue(res)}
 	items := d.g.n * d.bands
 	if p := d.wino; p != nil {
 		items = p.chunks
@@ -511,30 +506,56 @@ func (t *directTask) run(worker, lo, hi int) {
 	for item := lo; item < hi; item++ {
 		n, band := item/d.bands, item%d.bands
 		for gi := range g.group {
-			var q0, q1 int // the band's span of an output plane
 			if d.flat {
-				q0, q1 = band*d.band, min((band+1)*d.band, ohw)
+				q0, q1 := band*d.band, min((band+1)*d.band, ohw) // the band's span of an output plane
 				t.flatBand(buf, n, gi, q0, q1)
-			} else {
-				oh0, oh1 := band*d.band, min((band+1)*d.band, g.oh)
-				q0, q1 = oh0*g.ow, oh1*g.ow
-				switch {
-				case d.d4 != nil:
-					t.d4Band(buf, n, oh0, oh1)
-				case d.s2 != nil:
-					t.s2Band(buf, n, oh0, oh1)
-				default:
-					t.rowBand(buf, n, gi, oh0, oh1)
+				if !t.epilog {
+					continue
 				}
-			}
-			if !t.epilog {
+				base := (n*g.m + gi*g.mg) * ohw
+				for m := range g.mg {
+					t.finish(base+m*ohw+q0, base+m*ohw+q1)
+				}
 				continue
 			}
-			base := (n*g.m + gi*g.mg) * ohw
-			for m := range g.mg {
-				t.finish(base+m*ohw+q0, base+m*ohw+q1)
+			oh0, oh1 := band*d.band, min((band+1)*d.band, g.oh)
+			switch {
+			case d.d4 != nil:
+				t.d4Band(buf, n, oh0, oh1)
+			case d.s2 != nil:
+				t.s2Band(buf, n, oh0, oh1)
+			default:
+				t.rowBand(buf, n, gi, oh0, oh1)
+			}
+			if t.epilog {
+				t.finishRows(n, gi*g.mg, (gi+1)*g.mg, oh0, oh1)
 			}
 		}
+	}
+}
+
+// epilogue reports whether a convolution planned as d, with residual res
+// (nil when none), leaves work for the epilogue (directTask.finish): a
+// residual, or an activation its kernels do not apply.
+func (d *directConv) epilogue(res []float32) bool {
+	return res != nil || (d.act.Kind != ActNone && !d.relu)
+}
+
+// growCols makes every worker's buffer at least n floats.
+func (r *Runner) growCols(n int) {
+	for i := range r.cols {
+		if len(r.cols[i]) < n {
+			r.cols[i] = make([]float32, n)
+		}
+	}
+}
+
+// finishRows applies the epilogue (finish) to output rows [oh0, oh1) of
+// channels [m0, m1) of image n, where t.y holds them (yAt).
+func (t *directTask) finishRows(n, m0, m1, oh0, oh1 int) {
+	for m := m0; m < m1; m++ {
+		a := t.yAt(n, m, oh0)
+		t.finish(a, a+(oh1-oh0)*t.d.g.ow)
 	}
 }
 

@@ -71,11 +71,7 @@ func (r *Runner) convFused(f *s2Fused, y, x *tensor.Tensor) error {
 	if err := checkF32("conv: output", y, tensor.Shape{gb.n, gb.m, gb.oh, gb.ow}); err != nil {
 		return err
 	}
-	for i := range r.cols {
-		if len(r.cols[i]) < f.bufLen {
-			r.cols[i] = make([]float32, f.bufLen)
-		}
-	}
+	r.growCols(f.bufLen)
 	t := &r.conv.fused
 	*t = fusedTask{f: f, y: y.F32, x: x.F32, scratch: r.cols}
 	r.pool.run(gb.n*f.b.bands, 1, t)
@@ -101,21 +97,15 @@ func (t *fusedTask) run(worker, lo, hi int) {
 		n, band := item/b.bands, item%b.bands
 		ob0, ob1 := band*b.band, min((band+1)*b.band, gb.oh)
 		ra0, ra1 := max(0, 2*ob0-gb.pt), min(ga.oh, 2*(ob1-1)-gb.pt+3)
-		ta := directTask{d: a, x: t.x, y: mid, ys: f.s, yr0: ra0}
+		ta := directTask{d: a, x: t.x, y: mid, ys: f.s, yr0: ra0, epilog: a.epilogue(nil)}
 		ta.s2Band(buf[:a.bufLen], n, ra0, ra1)
-		if a.act.Kind != ActNone && !a.relu {
-			for m := range ga.m {
-				a.act.applyAfter(mid[m*f.s:m*f.s+(ra1-ra0)*ga.ow], nil)
-			}
+		if ta.epilog {
+			ta.finishRows(n, 0, ga.m, ra0, ra1)
 		}
-		tb := directTask{d: b, x: mid, xs: f.s, xr0: ra0, y: t.y}
+		tb := directTask{d: b, x: mid, xs: f.s, xr0: ra0, y: t.y, epilog: b.epilogue(nil)}
 		tb.s2Band(buf[f.bOff:f.bOff+b.bufLen], n, ob0, ob1)
-		if b.act.Kind != ActNone && !b.relu {
-			ohw := gb.oh * gb.ow
-			for m := range gb.m {
-				off := (n*gb.m + m) * ohw
-				b.act.applyAfter(t.y[off+ob0*gb.ow:off+ob1*gb.ow], nil)
-			}
+		if tb.epilog {
+			tb.finishRows(n, 0, gb.m, ob0, ob1)
 		}
 	}
 }

@@ -17,10 +17,11 @@ import (
 // model, batch and threads (1 and 2: dsgo's workers, onnxruntime's
 // intra-op threads). onnxruntime is loaded from ONNXRUNTIME_LIB (make
 // bench sets it from the npm package onnxruntime-node); without it only
-// dsgo is measured. The two run in turns, one timed run each per pair
-// (which goes first alternates), each after untimed ones: on a shared VM
-// the machine's speed drifts by tens of percent within a minute, which a
-// pair of runs mostly escapes and separate rounds of runs do not. Each
+// dsgo is measured. The two run in turns, a timed block of runs (at
+// least benchBlock, at least one run) each per pair (which goes first
+// alternates), each after untimed runs: on a shared VM the machine's
+// speed drifts by tens of percent within a minute, which a pair mostly
+// escapes and separate rounds of runs do not. Each
 // (model, batch, threads) ends with a log line (shown with -v): the
 // median times and the median of the pairs' speed ratios with its
 // quartiles.
@@ -70,7 +71,7 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 					if threads > 1 {
 						warm = 200 * time.Millisecond
 					}
-					times, ratios := pairedRuns(b, engines, warm)
+					times, ratios := pairedRuns(b, engines, warm, benchBlock)
 					d := median(times[0])
 					b.ReportMetric(float64(batch)/d.Seconds(), "img/s")
 					if len(ratios) == 0 || b.N < 2 {
@@ -78,7 +79,7 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 					}
 					slices.Sort(ratios)
 					o := median(times[1])
-					b.Logf("%s: dsgo %.3f ms, onnxruntime %.3f ms per batch (medians of %d runs each, in turns): %.2fx onnxruntime's speed (median of the pairs' ratios; quartiles %.2f-%.2f)",
+					b.Logf("%s: dsgo %.3f ms, onnxruntime %.3f ms per batch (medians of %d blocks of runs each, in turns): %.2fx onnxruntime's speed (median of the pairs' ratios; quartiles %.2f-%.2f)",
 						prefix, d.Seconds()*1e3, o.Seconds()*1e3, b.N, ratios[len(ratios)/2], ratios[len(ratios)/4], ratios[3*len(ratios)/4])
 				})
 			}
@@ -87,30 +88,35 @@ func BenchmarkModelsVsOnnxruntime(b *testing.B) {
 }
 
 // pairedRuns times b.N rounds of the engines taking turns (which goes
-// first alternates), each timed run after untimed runs of the same
-// engine for warm (at least one), and returns each engine's times and,
-// with two engines, each round's ratio of the second's time to the
-// first's (the first's speed relative to the second's).
-func pairedRuns(b *testing.B, engines []func() error, warm time.Duration) (times [][]time.Duration, ratios []float64) {
+// first alternates). In a turn the engine runs untimed for warm (at
+// least once), then timed, back to back, until block has passed (at
+// least once): its time for the round is the block's per run, a
+// throughput figure less at the mercy of one run's interrupt or
+// neighbour than a single run of a few milliseconds. It returns each
+// engine's times and, with two engines, each round's ratio of the
+// second's time to the first's (the first's speed relative to the
+// second's).
+func pairedRuns(b *testing.B, engines []func() error, warm, block time.Duration) (times [][]time.Duration, ratios []float64) {
 	times = make([][]time.Duration, len(engines))
 	pair := make([]time.Duration, len(engines))
+	run := func(e int, d time.Duration) (time.Duration, int) {
+		t0 := time.Now()
+		for n := 1; ; n++ {
+			if err := engines[e](); err != nil {
+				b.Fatal(err)
+			}
+			if t := time.Since(t0); t >= d {
+				return t, n
+			}
+		}
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for k := range engines {
 			e := (k + i) % len(engines)
-			for t0 := time.Now(); ; {
-				if err := engines[e](); err != nil {
-					b.Fatal(err)
-				}
-				if time.Since(t0) > warm {
-					break
-				}
-			}
-			t0 := time.Now()
-			if err := engines[e](); err != nil {
-				b.Fatal(err)
-			}
-			pair[e] = time.Since(t0)
+			run(e, warm)
+			t, n := run(e, block)
+			pair[e] = t / time.Duration(n)
 			times[e] = append(times[e], pair[e])
 		}
 		if len(engines) == 2 {
@@ -119,6 +125,13 @@ func pairedRuns(b *testing.B, engines []func() error, warm time.Duration) (times
 	}
 	return times, ratios
 }
+
+// benchBlock is how long a timed turn of pairedRuns runs an engine in
+// the paired benchmarks: a single run of the small models (0.1-3 ms) was
+// at the mercy of an interrupt or a neighbour on a shared machine (on
+// the GPU machine's Xeon the quartiles of YOLO-style's pairs at batch 1
+// on two threads spanned 0.68-1.04).
+const benchBlock = 20 * time.Millisecond
 
 // median returns the middle of ts (which it sorts).
 func median(ts []time.Duration) time.Duration {

@@ -140,7 +140,7 @@ func benchLayerPairs(b *testing.B, l benchLayer, g *graph.Graph, path string, ba
 	}
 	s, done := ortSession(b, path, g, shape, threads)
 	defer done()
-	times, ratios := pairedRuns(b, []func() error{prog.Run, s.Run}, 30*time.Millisecond)
+	times, ratios := pairedRuns(b, []func() error{prog.Run, s.Run}, 30*time.Millisecond, benchBlock)
 	if b.N < 2 {
 		return
 	}

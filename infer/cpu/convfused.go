@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -23,11 +24,18 @@ import (
 // +3%, the classifier -6% to +1%. The first layer's output tensor takes
 // no memory (planArena).
 type s2Fused struct {
+	// a is nil where b runs alone, fused only with a max pool after it.
 	a, b *directConv
 	// s is the floats between the planes of the first layer's rows in a
 	// worker's buffer; bOff, midOff where the second layer's buffer and
 	// those rows start in it.
 	s, bOff, midOff, bufLen int
+	// pool: b's output is read only by a 2x2 stride-2 max pool (without
+	// padding, tiling b's planes) and never written: a band's rows go
+	// into the worker's buffer at poolOff, planes ps floats apart, and
+	// the step writes the pool's output from them (withPool).
+	pool        bool
+	ps, poolOff int
 }
 
 // s2FuseMinBand is the fewest rows of the second layer a fused plan's
@@ -61,14 +69,50 @@ func fuseS2(a, b *directConv) *s2Fused {
 	return f
 }
 
+// withPool returns f (or a plan of b alone where f is nil) with the max
+// pool after b fused in: the pool reads only b's output, its 2x2 windows
+// at stride 2 tile b's planes (poolGeom.tiles2), and b's bands start on
+// even rows. The conv's output (the classifier's 8x32x24x24 at batch 8:
+// 590 KB) then goes through each worker's buffer, from L1 and L2 into
+// the pool, instead of through memory and a step of its own.
+func withPool(f *s2Fused, b *directConv, pg poolGeom) *s2Fused {
+	gb := b.g
+	if b.s2 == nil || gb.group != 1 || !pg.tiles2() || pg.n != gb.n || pg.c != gb.m || pg.h != gb.oh || pg.w != gb.ow ||
+		b.band%2 != 0 && b.band < gb.oh {
+		return nil
+	}
+	if f == nil {
+		f = &s2Fused{b: b, midOff: (b.bufLen + 15) &^ 15}
+		f.bufLen = f.midOff
+		b.s2.staged = false // the rows' planes are not a multiple of 4 KiB apart
+	}
+	ps := (min(b.band, gb.oh)*gb.ow+15)&^15 + s2FusePad
+	if 4*ps%4096 == 0 {
+		ps += s2FusePad
+	}
+	g := *f
+	g.pool, g.ps, g.poolOff = true, ps, (f.bufLen+15)&^15
+	g.bufLen = g.poolOff + gb.m*ps
+	return &g
+}
+
 // convFused runs a fused plan on x (the first layer's input) into y (the
-// second layer's output).
+// second layer's output, or the pool's after it).
 func (r *Runner) convFused(f *s2Fused, y, x *tensor.Tensor) error {
-	ga, gb := f.a.g, f.b.g
-	if err := checkF32("conv: input", x, tensor.Shape{ga.n, ga.c, ga.h, ga.w}); err != nil {
+	gb := f.b.g
+	in := tensor.Shape{gb.n, gb.c, gb.h, gb.w}
+	if f.a != nil {
+		ga := f.a.g
+		in = tensor.Shape{ga.n, ga.c, ga.h, ga.w}
+	}
+	out := tensor.Shape{gb.n, gb.m, gb.oh, gb.ow}
+	if f.pool {
+		out = tensor.Shape{gb.n, gb.m, gb.oh / 2, gb.ow / 2}
+	}
+	if err := checkF32("conv: input", x, in); err != nil {
 		return err
 	}
-	if err := checkF32("conv: output", y, tensor.Shape{gb.n, gb.m, gb.oh, gb.ow}); err != nil {
+	if err := checkF32("conv: output", y, out); err != nil {
 		return err
 	}
 	r.growCols(f.bufLen)
@@ -90,22 +134,50 @@ type fusedTask struct {
 func (t *fusedTask) run(worker, lo, hi int) {
 	f := t.f
 	a, b := f.a, f.b
-	ga, gb := a.g, b.g
+	gb := b.g
 	buf := t.scratch[worker]
-	mid := buf[f.midOff : f.midOff+ga.m*f.s]
 	for item := lo; item < hi; item++ {
 		n, band := item/b.bands, item%b.bands
 		ob0, ob1 := band*b.band, min((band+1)*b.band, gb.oh)
-		ra0, ra1 := max(0, 2*ob0-gb.pt), min(ga.oh, 2*(ob1-1)-gb.pt+3)
-		ta := directTask{d: a, x: t.x, y: mid, ys: f.s, yr0: ra0, epilog: a.epilogue(nil)}
-		ta.s2Band(buf[:a.bufLen], n, ra0, ra1)
-		if ta.epilog {
-			ta.finishRows(n, 0, ga.m, ra0, ra1)
+		tb := directTask{d: b, x: t.x, y: t.y, epilog: b.epilogue(nil)}
+		if a != nil {
+			ga := a.g
+			mid := buf[f.midOff : f.midOff+ga.m*f.s]
+			ra0, ra1 := max(0, 2*ob0-gb.pt), min(ga.oh, 2*(ob1-1)-gb.pt+3)
+			ta := directTask{d: a, x: t.x, y: mid, ys: f.s, yr0: ra0, epilog: a.epilogue(nil)}
+			ta.s2Band(buf[:a.bufLen], n, ra0, ra1)
+			if ta.epilog {
+				ta.finishRows(n, 0, ga.m, ra0, ra1)
+			}
+			tb.x, tb.xs, tb.xr0 = mid, f.s, ra0
 		}
-		tb := directTask{d: b, x: mid, xs: f.s, xr0: ra0, y: t.y, epilog: b.epilogue(nil)}
+		if f.pool {
+			tb.y, tb.ys, tb.yr0 = buf[f.poolOff:f.bufLen], f.ps, ob0
+		}
 		tb.s2Band(buf[f.bOff:f.bOff+b.bufLen], n, ob0, ob1)
 		if tb.epilog {
 			tb.finishRows(n, 0, gb.m, ob0, ob1)
+		}
+		if f.pool {
+			f.poolRows(t.y, tb.y, n, ob0, ob1)
+		}
+	}
+}
+
+// poolRows max-pools rows [oh0, oh1) of image n's output of b, planes
+// f.ps floats apart in rows, into the pool's output y.
+func (f *s2Fused) poolRows(y, rows []float32, n, oh0, oh1 int) {
+	g := f.b.g
+	pw, ph := g.ow/2, g.oh/2
+	k := (oh1 - oh0) / 2 * pw
+	for m := range g.m {
+		src := rows[m*f.ps:][:(oh1-oh0)*g.ow]
+		dst := y[((n*g.m+m)*ph+oh0/2)*pw:][:k]
+		if vecmath.MaxPool2Rows(dst, src, g.ow) {
+			continue
+		}
+		for r := range (oh1 - oh0) / 2 {
+			maxPool2Row(dst[r*pw:][:pw], src[2*r*g.ow:][:g.ow], src[(2*r+1)*g.ow:][:g.ow], pw)
 		}
 	}
 }

@@ -17,20 +17,21 @@ type chainLayer struct {
 	act  ActKind
 }
 
-// convChain builds x -> conv (activation) -> conv (activation) -> out
-// with random weights; with keep the first convolution's output is a
-// graph output too, with pre the first convolution reads Relu(x) and the
-// graph's output is Neg of the second's (both tensors of the arena, not
-// the graph's input and output). It returns the graph and the weights
-// and biases.
-func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep, pre bool) (*graph.Graph, [2][2]*tensor.Tensor) {
+// convChain builds x -> conv (activation) -> conv (activation) ... ->
+// out with random weights; with keep the first convolution's output is a
+// graph output too, with pool the last's output goes through a MaxPool
+// (kernel 2 or 3, stride 2), with pre the first convolution reads
+// Relu(x) and the graph's output is Neg of the last node's (both tensors
+// of the arena, not the graph's input and output). It returns the graph
+// and the weights and biases.
+func convChain(rng *rand.Rand, c int, layers []chainLayer, keep bool, pool int, pre bool) (*graph.Graph, [][2]*tensor.Tensor) {
 	f32 := func(name string, shape ...int) *graph.Value {
 		return &graph.Value{Name: name, DType: tensor.Float32, Shape: shape}
 	}
 	ints := func(v ...int64) graph.Attr { return graph.Attr{Kind: graph.AttrIntsKind, Ints: v} }
 	x := f32("x", -1, c, -1, -1)
 	g := &graph.Graph{Name: "chain", Opset: 17, Inputs: []*graph.Value{x}, Initializers: map[string]*tensor.Tensor{}}
-	var params [2][2]*tensor.Tensor
+	params := make([][2]*tensor.Tensor, len(layers))
 	in := x
 	if pre {
 		in = f32("rx", -1, c, -1, -1)
@@ -64,6 +65,13 @@ func convChain(rng *rand.Rand, c int, layers [2]chainLayer, keep, pre bool) (*gr
 		}
 		in, c = out, l.m
 	}
+	if pool > 0 {
+		out := f32("pooled", -1, c, -1, -1)
+		k := int64(pool)
+		g.Nodes = append(g.Nodes, &graph.Node{Op: "MaxPool", Name: "pool", Inputs: []*graph.Value{in}, Outputs: []*graph.Value{out},
+			Attrs: map[string]graph.Attr{"kernel_shape": ints(k, k), "strides": ints(2, 2)}})
+		in = out
+	}
 	if pre {
 		out := f32("neg", -1, c, -1, -1)
 		g.Nodes = append(g.Nodes, &graph.Node{Op: "Neg", Name: "post", Inputs: []*graph.Value{in}, Outputs: []*graph.Value{out}})
@@ -89,19 +97,19 @@ func TestConvS2FusedMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	for i, tc := range []struct {
 		n, c, h, w int
-		layers     [2]chainLayer
+		layers     []chainLayer
 		keep, pre  bool
 	}{
-		{1, 3, 37, 41, [2]chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, false, false},
-		{2, 16, 30, 34, [2]chainLayer{{24, pad1, ActRelu}, {48, [4]int{1, 0, 0, 1}, ActNone}}, false, false},
-		{1, 3, 64, 64, [2]chainLayer{{16, pad1, ActRelu}, {32, pad1, ActSiLU}}, false, false}, // 32x32 output planes: 4 KiB
-		{2, 5, 20, 26, [2]chainLayer{{16, [4]int{0, 1, 1, 0}, ActNone}, {16, pad1, ActRelu}}, false, false},
-		{1, 24, 40, 36, [2]chainLayer{{48, pad1, ActRelu}, {64, pad1, ActRelu}}, false, false},
-		{1, 3, 37, 41, [2]chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true, false}, // the first output kept: not fused
-		{2, 8, 48, 40, [2]chainLayer{{16, pad1, ActRelu}, {16, pad1, ActNone}}, false, true}, // input from the arena
-		{1, 16, 33, 30, [2]chainLayer{{32, pad1, ActSiLU}, {32, pad1, ActSiLU}}, false, true},
+		{1, 3, 37, 41, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, false, false},
+		{2, 16, 30, 34, []chainLayer{{24, pad1, ActRelu}, {48, [4]int{1, 0, 0, 1}, ActNone}}, false, false},
+		{1, 3, 64, 64, []chainLayer{{16, pad1, ActRelu}, {32, pad1, ActSiLU}}, false, false}, // 32x32 output planes: 4 KiB
+		{2, 5, 20, 26, []chainLayer{{16, [4]int{0, 1, 1, 0}, ActNone}, {16, pad1, ActRelu}}, false, false},
+		{1, 24, 40, 36, []chainLayer{{48, pad1, ActRelu}, {64, pad1, ActRelu}}, false, false},
+		{1, 3, 37, 41, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true, false}, // the first output kept: not fused
+		{2, 8, 48, 40, []chainLayer{{16, pad1, ActRelu}, {16, pad1, ActNone}}, false, true}, // input from the arena
+		{1, 16, 33, 30, []chainLayer{{32, pad1, ActSiLU}, {32, pad1, ActSiLU}}, false, true},
 	} {
-		g, params := convChain(rng, tc.c, tc.layers, tc.keep, tc.pre)
+		g, params := convChain(rng, tc.c, tc.layers, tc.keep, 0, tc.pre)
 		x := randT(rng, tc.n, tc.c, tc.h, tc.w)
 		want := x
 		if tc.pre {
@@ -133,6 +141,92 @@ func TestConvS2FusedMatchesReference(t *testing.T) {
 			// first output is kept; with more the bands may be too low.
 			if fused := len(p.fused) == 1; fused == tc.keep && (workers == 1 || fused) {
 				t.Fatalf("case %d, %d workers: fused %v, want %v", i, workers, fused, !tc.keep)
+			}
+			in, _ := p.Input("x")
+			copy(in.F32, x.F32)
+			if err := p.Run(); err != nil {
+				t.Fatal(err)
+			}
+			out, _ := p.Output(g.Outputs[len(g.Outputs)-1].Name)
+			assertClose(t, fmt.Sprintf("case %d, %d workers", i, workers), out.F32, want.F32, 1e-4)
+			if tc.keep {
+				first, _ := p.Output(g.Outputs[0].Name)
+				assertClose(t, fmt.Sprintf("case %d, %d workers, first output", i, workers), first.F32, wants[0].F32, 1e-4)
+			}
+			r.Close()
+		}
+	}
+}
+
+// TestConvPoolFusedMatchesReference runs stride-2 convolutions (one, or
+// a fused pair) whose output only a MaxPool reads: where the pool's 2x2
+// windows at stride 2 tile the convolution's output the pool runs in the
+// convolution's step (withPool), otherwise (3x3 windows, odd planes, a
+// band of odd rows) apart; either way the output must equal the naive
+// layers one after the other. Pool rows of 12 take the vector call,
+// rows of 7 and 5 the row by row path.
+func TestConvPoolFusedMatchesReference(t *testing.T) {
+	if !kern.SIMD() {
+		t.Skip("the stride-2 kernel runs only with the vector micro-kernel")
+	}
+	pad1 := [4]int{1, 1, 1, 1}
+	rng := rand.New(rand.NewPCG(33, 34))
+	for i, tc := range []struct {
+		n, c, h, w int
+		layers     []chainLayer
+		keep       bool
+		pool       int
+		pre        bool
+		fused      int // nodes fused into the pool's step with one worker
+	}{
+		{2, 16, 48, 48, []chainLayer{{32, pad1, ActRelu}}, false, 2, false, 1},
+		{2, 3, 96, 96, []chainLayer{{16, pad1, ActRelu}, {32, pad1, ActRelu}}, false, 2, true, 2},  // the classifier's
+		{1, 16, 20, 28, []chainLayer{{24, pad1, ActSiLU}}, false, 2, true, 1},                      // pool rows of 7
+		{1, 5, 40, 38, []chainLayer{{16, pad1, ActNone}, {16, pad1, ActRelu}}, false, 2, false, 2}, // 10x10 -> 5x5
+		{1, 3, 37, 45, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true, 2, false, 1},  // the pair apart: the second with the pool
+		{1, 16, 22, 22, []chainLayer{{16, pad1, ActRelu}}, false, 2, false, 0},                     // 11x11: windows do not tile it
+		{1, 16, 24, 24, []chainLayer{{16, pad1, ActRelu}}, false, 3, false, 0},                     // 3x3 windows
+	} {
+		g, params := convChain(rng, tc.c, tc.layers, tc.keep, tc.pool, tc.pre)
+		x := randT(rng, tc.n, tc.c, tc.h, tc.w)
+		want := x
+		if tc.pre {
+			want = &tensor.Tensor{DType: tensor.Float32, Shape: x.Shape, F32: make([]float32, len(x.F32))}
+			for i, v := range x.F32 {
+				want.F32[i] = max(v, 0)
+			}
+		}
+		var wants []*tensor.Tensor
+		for k, l := range tc.layers {
+			want = refConv(want, params[k][0], params[k][1].F32, nil,
+				ConvParams{Strides: [2]int{2, 2}, Pads: l.pads, Act: Activation{Kind: l.act}})
+			wants = append(wants, want)
+		}
+		pp := PoolParams{Kernel: [2]int{tc.pool, tc.pool}, Strides: [2]int{2, 2}}
+		ps, err := PoolOutputShape(want.Shape, pp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = &tensor.Tensor{DType: tensor.Float32, Shape: ps, F32: refPool(want, pp, true, ps[2], ps[3])}
+		if tc.pre {
+			for i, v := range want.F32 {
+				want.F32[i] = -v
+			}
+		}
+		for workers := 1; workers <= 3; workers++ {
+			r := NewRunner(Options{Workers: workers})
+			p, err := Compile(g, map[string]tensor.Shape{"x": x.Shape}, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for n, ns := range p.fused {
+				if n.Op == "MaxPool" {
+					got = len(ns)
+				}
+			}
+			if workers == 1 && got != tc.fused {
+				t.Fatalf("case %d: %d nodes fused into the pool's step, want %d", i, got, tc.fused)
 			}
 			in, _ := p.Input("x")
 			copy(in.F32, x.F32)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dsgo/dsgo/infer/graph"
 	"github.com/dsgo/dsgo/infer/tensor"
@@ -47,12 +48,13 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 			// A stride-2 layer whose input only it reads, from a stride-2
 			// layer: the two run as one step (s2Fused), the first's step
 			// does nothing.
-			if a, ok := p.s2convs[n.Inputs[0]]; ok && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
+			if a, ok := p.s2convs[n.Inputs[0]]; ok && a.f == nil && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
 				if f := fuseS2(a.d, d); f != nil {
 					p.steps[a.step].run = func() error { return nil }
 					p.kernels[a.node] = "stride-2, fused into the next layer"
 					p.kernels[n] = "stride-2, fused with the layer before"
-					p.fused[n] = a.node
+					p.fused[n] = []*graph.Node{a.node}
+					p.s2convs[n.Outputs[0]] = s2Conv{d: d, f: f, node: n, step: len(p.steps), x: a.x}
 					return func() error { return p.r.convFused(f, y, a.x) }, nil
 				}
 			}
@@ -86,6 +88,21 @@ func lowerPool(p *Program, n *graph.Node) (func() error, error) {
 		Dilations: pair(n.AttrInts("dilations"), 1), Pads: pads4(n.AttrInts("pads")),
 		CeilMode: n.AttrInt("ceil_mode", 0) == 1, CountIncludePad: n.AttrInt("count_include_pad", 0) == 1}
 	if n.Op == "MaxPool" {
+		// A 2x2 stride-2 max pool that alone reads a stride-2
+		// convolution's output runs in that convolution's step
+		// (withPool), whose own step then does nothing.
+		if c, ok := p.s2convs[n.Inputs[0]]; ok && len(outs) == 1 && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
+			if g, err := poolGeometry(ins[0].Shape, prm); err == nil {
+				if f := withPool(c.f, c.d, g); f != nil {
+					p.steps[c.step].run = func() error { return nil }
+					p.kernels[n] = p.kernels[c.node] + ", with the max pool after it"
+					p.kernels[c.node] = "stride-2, fused into the max pool after it"
+					p.fused[n] = append(slices.Clone(p.fused[c.node]), c.node)
+					delete(p.fused, c.node)
+					return func() error { return p.r.convFused(f, outs[0], c.x) }, nil
+				}
+			}
+		}
 		return func() error { return p.r.MaxPool(outs[0], ins[0], prm) }, nil
 	}
 	return func() error { return p.r.AveragePool(outs[0], ins[0], prm) }, nil

@@ -41,8 +41,8 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
 	var fusedInto []*graph.Node
-	for _, a := range p.fused {
-		fusedInto = append(fusedInto, a)
+	for _, ns := range p.fused {
+		fusedInto = append(fusedInto, ns...)
 	}
 	fmt.Fprintf(w, "dsgo: CPU profile of %q, %d workers, %d runs: steps %v in all\n", p.g.Name, p.r.Workers(), runs,
 		total.Round(time.Microsecond))
@@ -51,7 +51,7 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 		fmt.Fprintf(w, "  %9v %5.1f%%  %-8s %s %v", t.Round(time.Microsecond), 100*float64(t)/float64(max(total, 1)),
 			n.Op, n.Name, n.Outputs[0].Shape)
 		f := flops(n)
-		if a, ok := p.fused[n]; ok { // its time is both layers'
+		for _, a := range p.fused[n] { // its time is theirs too
 			f += flops(a)
 		}
 		if slices.Contains(fusedInto, n) {

@@ -40,16 +40,20 @@ type Program struct {
 	// output (fuseS2).
 	uses    map[*graph.Value]int
 	s2convs map[*graph.Value]s2Conv
-	// fused maps a convolution that runs fused with the one before it
-	// (s2Fused) to that one, whose own step does nothing and whose output
-	// tensor gets no memory (planArena, Profile).
-	fused map[*graph.Node]*graph.Node
+	// fused maps a node whose step runs the nodes before it too (an
+	// s2Fused plan: a stride-2 convolution after another, a max pool
+	// after one or two) to those, first first: their own steps do
+	// nothing, their output tensors get no memory, and the step reads the
+	// first's input (planArena, Profile).
+	fused map[*graph.Node][]*graph.Node
 }
 
 // s2Conv is a lowered convolution on the stride-2 kernel: its plan, node,
-// step and input, for a next one to fuse with.
+// step and input (the first layer's, where f fuses it with the one
+// before), for a next node to fuse with.
 type s2Conv struct {
 	d    *directConv
+	f    *s2Fused
 	node *graph.Node
 	step int
 	x    *tensor.Tensor
@@ -81,7 +85,7 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 	}
 	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]view{},
 		kernels: map[*graph.Node]string{}, uses: map[*graph.Value]int{}, s2convs: map[*graph.Value]s2Conv{},
-		fused: map[*graph.Node]*graph.Node{}}
+		fused: map[*graph.Node][]*graph.Node{}}
 	for _, n := range bound.Nodes {
 		for _, v := range n.Inputs {
 			p.uses[v]++

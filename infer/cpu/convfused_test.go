@@ -81,11 +81,87 @@ func convChain(rng *rand.Rand, c int, layers []chainLayer, keep bool, pool int, 
 	return g, params
 }
 
+// chainCase is a convChain on an input of n x c x h x w; fused is how
+// many nodes a Program with one worker runs in a later node's step
+// (with more workers, bands lower than s2FuseMinBand or of an odd number
+// of rows leave fewer fused).
+type chainCase struct {
+	n, c, h, w int
+	layers     []chainLayer
+	keep       bool
+	pool       int
+	pre        bool
+	fused      int
+}
+
+// check runs the chain on 1-3 workers against the naive layers one
+// after the other.
+func (tc chainCase) check(t *testing.T, rng *rand.Rand, name string) {
+	t.Helper()
+	g, params := convChain(rng, tc.c, tc.layers, tc.keep, tc.pool, tc.pre)
+	x := randT(rng, tc.n, tc.c, tc.h, tc.w)
+	want := x
+	if tc.pre {
+		want = &tensor.Tensor{DType: tensor.Float32, Shape: x.Shape, F32: make([]float32, len(x.F32))}
+		for i, v := range x.F32 {
+			want.F32[i] = max(v, 0)
+		}
+	}
+	var first *tensor.Tensor
+	for k, l := range tc.layers {
+		want = refConv(want, params[k][0], params[k][1].F32, nil,
+			ConvParams{Strides: [2]int{2, 2}, Pads: l.pads, Act: Activation{Kind: l.act}})
+		if k == 0 {
+			first = want
+		}
+	}
+	if tc.pool > 0 {
+		pp := PoolParams{Kernel: [2]int{tc.pool, tc.pool}, Strides: [2]int{2, 2}}
+		ps, err := PoolOutputShape(want.Shape, pp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = &tensor.Tensor{DType: tensor.Float32, Shape: ps, F32: refPool(want, pp, true, ps[2], ps[3])}
+	}
+	if tc.pre {
+		neg := &tensor.Tensor{DType: tensor.Float32, Shape: want.Shape, F32: make([]float32, len(want.F32))}
+		for i, v := range want.F32 {
+			neg.F32[i] = -v
+		}
+		want = neg
+	}
+	for workers := 1; workers <= 3; workers++ {
+		r := NewRunner(Options{Workers: workers})
+		p, err := Compile(g, map[string]tensor.Shape{"x": x.Shape}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fused := 0
+		for _, ns := range p.fused {
+			fused += len(ns)
+		}
+		if workers == 1 && fused != tc.fused || fused > tc.fused {
+			t.Fatalf("%s, %d workers: %d nodes fused into later steps, want %d", name, workers, fused, tc.fused)
+		}
+		in, _ := p.Input("x")
+		copy(in.F32, x.F32)
+		if err := p.Run(); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := p.Output(g.Outputs[len(g.Outputs)-1].Name)
+		assertClose(t, fmt.Sprintf("%s, %d workers", name, workers), out.F32, want.F32, 1e-4)
+		if tc.keep {
+			got, _ := p.Output(g.Outputs[0].Name)
+			assertClose(t, fmt.Sprintf("%s, %d workers, first output", name, workers), got.F32, first.F32, 1e-4)
+		}
+		r.Close()
+	}
+}
+
 // TestConvS2FusedMatchesReference runs pairs of stride-2 convolutions
 // that a Program fuses into one step (odd sizes, padding 0 or 1 on
 // either side, first layers of 3 channels, planes a multiple of 4 KiB,
-// activations, batches, 1-3 workers (with more, bands lower than
-// s2FuseMinBand leave a pair unfused), the first layer's input a graph
+// activations, batches, 1-3 workers, the first layer's input a graph
 // input or a tensor of the arena, which must live until the pair's step)
 // against the naive convolutions one after the other; a pair whose
 // first output is also a graph output is not fused and gives the same.
@@ -95,66 +171,17 @@ func TestConvS2FusedMatchesReference(t *testing.T) {
 	}
 	pad1 := [4]int{1, 1, 1, 1}
 	rng := rand.New(rand.NewPCG(31, 32))
-	for i, tc := range []struct {
-		n, c, h, w int
-		layers     []chainLayer
-		keep, pre  bool
-	}{
-		{1, 3, 37, 41, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, false, false},
-		{2, 16, 30, 34, []chainLayer{{24, pad1, ActRelu}, {48, [4]int{1, 0, 0, 1}, ActNone}}, false, false},
-		{1, 3, 64, 64, []chainLayer{{16, pad1, ActRelu}, {32, pad1, ActSiLU}}, false, false}, // 32x32 output planes: 4 KiB
-		{2, 5, 20, 26, []chainLayer{{16, [4]int{0, 1, 1, 0}, ActNone}, {16, pad1, ActRelu}}, false, false},
-		{1, 24, 40, 36, []chainLayer{{48, pad1, ActRelu}, {64, pad1, ActRelu}}, false, false},
-		{1, 3, 37, 41, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true, false}, // the first output kept: not fused
-		{2, 8, 48, 40, []chainLayer{{16, pad1, ActRelu}, {16, pad1, ActNone}}, false, true}, // input from the arena
-		{1, 16, 33, 30, []chainLayer{{32, pad1, ActSiLU}, {32, pad1, ActSiLU}}, false, true},
+	for i, tc := range []chainCase{
+		{1, 3, 37, 41, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, false, 0, false, 1},
+		{2, 16, 30, 34, []chainLayer{{24, pad1, ActRelu}, {48, [4]int{1, 0, 0, 1}, ActNone}}, false, 0, false, 1},
+		{1, 3, 64, 64, []chainLayer{{16, pad1, ActRelu}, {32, pad1, ActSiLU}}, false, 0, false, 1}, // 32x32 output planes: 4 KiB
+		{2, 5, 20, 26, []chainLayer{{16, [4]int{0, 1, 1, 0}, ActNone}, {16, pad1, ActRelu}}, false, 0, false, 1},
+		{1, 24, 40, 36, []chainLayer{{48, pad1, ActRelu}, {64, pad1, ActRelu}}, false, 0, false, 1},
+		{1, 3, 37, 41, []chainLayer{{16, pad1, ActSiLU}, {32, pad1, ActRelu}}, true, 0, false, 0}, // the first output kept: not fused
+		{2, 8, 48, 40, []chainLayer{{16, pad1, ActRelu}, {16, pad1, ActNone}}, false, 0, true, 1}, // input from the arena
+		{1, 16, 33, 30, []chainLayer{{32, pad1, ActSiLU}, {32, pad1, ActSiLU}}, false, 0, true, 1},
 	} {
-		g, params := convChain(rng, tc.c, tc.layers, tc.keep, 0, tc.pre)
-		x := randT(rng, tc.n, tc.c, tc.h, tc.w)
-		want := x
-		if tc.pre {
-			want = &tensor.Tensor{DType: tensor.Float32, Shape: x.Shape, F32: make([]float32, len(x.F32))}
-			for i, v := range x.F32 {
-				want.F32[i] = max(v, 0)
-			}
-		}
-		var wants []*tensor.Tensor
-		for k, l := range tc.layers {
-			want = refConv(want, params[k][0], params[k][1].F32, nil,
-				ConvParams{Strides: [2]int{2, 2}, Pads: l.pads, Act: Activation{Kind: l.act}})
-			wants = append(wants, want)
-		}
-		if tc.pre {
-			neg := &tensor.Tensor{DType: tensor.Float32, Shape: want.Shape, F32: make([]float32, len(want.F32))}
-			for i, v := range want.F32 {
-				neg.F32[i] = -v
-			}
-			want = neg
-		}
-		for workers := 1; workers <= 3; workers++ {
-			r := NewRunner(Options{Workers: workers})
-			p, err := Compile(g, map[string]tensor.Shape{"x": x.Shape}, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// One worker: bands of whole images, always fused unless the
-			// first output is kept; with more the bands may be too low.
-			if fused := len(p.fused) == 1; fused == tc.keep && (workers == 1 || fused) {
-				t.Fatalf("case %d, %d workers: fused %v, want %v", i, workers, fused, !tc.keep)
-			}
-			in, _ := p.Input("x")
-			copy(in.F32, x.F32)
-			if err := p.Run(); err != nil {
-				t.Fatal(err)
-			}
-			out, _ := p.Output(g.Outputs[len(g.Outputs)-1].Name)
-			assertClose(t, fmt.Sprintf("case %d, %d workers", i, workers), out.F32, want.F32, 1e-4)
-			if tc.keep {
-				first, _ := p.Output(g.Outputs[0].Name)
-				assertClose(t, fmt.Sprintf("case %d, %d workers, first output", i, workers), first.F32, wants[0].F32, 1e-4)
-			}
-			r.Close()
-		}
+		tc.check(t, rng, fmt.Sprintf("case %d", i))
 	}
 }
 
@@ -171,14 +198,7 @@ func TestConvPoolFusedMatchesReference(t *testing.T) {
 	}
 	pad1 := [4]int{1, 1, 1, 1}
 	rng := rand.New(rand.NewPCG(33, 34))
-	for i, tc := range []struct {
-		n, c, h, w int
-		layers     []chainLayer
-		keep       bool
-		pool       int
-		pre        bool
-		fused      int // nodes fused into the pool's step with one worker
-	}{
+	for i, tc := range []chainCase{
 		{2, 16, 48, 48, []chainLayer{{32, pad1, ActRelu}}, false, 2, false, 1},
 		{2, 3, 96, 96, []chainLayer{{16, pad1, ActRelu}, {32, pad1, ActRelu}}, false, 2, true, 2},  // the classifier's
 		{1, 16, 20, 28, []chainLayer{{24, pad1, ActSiLU}}, false, 2, true, 1},                      // pool rows of 7
@@ -187,59 +207,6 @@ func TestConvPoolFusedMatchesReference(t *testing.T) {
 		{1, 16, 22, 22, []chainLayer{{16, pad1, ActRelu}}, false, 2, false, 0},                     // 11x11: windows do not tile it
 		{1, 16, 24, 24, []chainLayer{{16, pad1, ActRelu}}, false, 3, false, 0},                     // 3x3 windows
 	} {
-		g, params := convChain(rng, tc.c, tc.layers, tc.keep, tc.pool, tc.pre)
-		x := randT(rng, tc.n, tc.c, tc.h, tc.w)
-		want := x
-		if tc.pre {
-			want = &tensor.Tensor{DType: tensor.Float32, Shape: x.Shape, F32: make([]float32, len(x.F32))}
-			for i, v := range x.F32 {
-				want.F32[i] = max(v, 0)
-			}
-		}
-		var wants []*tensor.Tensor
-		for k, l := range tc.layers {
-			want = refConv(want, params[k][0], params[k][1].F32, nil,
-				ConvParams{Strides: [2]int{2, 2}, Pads: l.pads, Act: Activation{Kind: l.act}})
-			wants = append(wants, want)
-		}
-		pp := PoolParams{Kernel: [2]int{tc.pool, tc.pool}, Strides: [2]int{2, 2}}
-		ps, err := PoolOutputShape(want.Shape, pp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = &tensor.Tensor{DType: tensor.Float32, Shape: ps, F32: refPool(want, pp, true, ps[2], ps[3])}
-		if tc.pre {
-			for i, v := range want.F32 {
-				want.F32[i] = -v
-			}
-		}
-		for workers := 1; workers <= 3; workers++ {
-			r := NewRunner(Options{Workers: workers})
-			p, err := Compile(g, map[string]tensor.Shape{"x": x.Shape}, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := 0
-			for n, ns := range p.fused {
-				if n.Op == "MaxPool" {
-					got = len(ns)
-				}
-			}
-			if workers == 1 && got != tc.fused {
-				t.Fatalf("case %d: %d nodes fused into the pool's step, want %d", i, got, tc.fused)
-			}
-			in, _ := p.Input("x")
-			copy(in.F32, x.F32)
-			if err := p.Run(); err != nil {
-				t.Fatal(err)
-			}
-			out, _ := p.Output(g.Outputs[len(g.Outputs)-1].Name)
-			assertClose(t, fmt.Sprintf("case %d, %d workers", i, workers), out.F32, want.F32, 1e-4)
-			if tc.keep {
-				first, _ := p.Output(g.Outputs[0].Name)
-				assertClose(t, fmt.Sprintf("case %d, %d workers, first output", i, workers), first.F32, wants[0].F32, 1e-4)
-			}
-			r.Close()
-		}
+		tc.check(t, rng, fmt.Sprintf("case %d", i))
 	}
 }

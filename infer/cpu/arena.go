@@ -20,19 +20,17 @@ type arenaSlot struct {
 // planArena gives every float32 value's tensor its data in one arena,
 // reusing memory between tensors whose lifetimes (from the step that
 // writes them to the last step that reads them; a fused step also
-// reads its first node's input) do not overlap; the outputs of nodes
-// fused into a later step, which no step writes, get none. Views
+// reads its nodes' inputs) do not overlap; the values of fused nodes
+// that no step writes (Program.unwritten) get none. Views
 // (reshapes) share their base's data. Bigger tensors are placed first,
 // each at the lowest offset free for its whole lifetime.
 func (p *Program) planArena() {
 	slots := make([]*arenaSlot, 0, len(p.pending))
 	bySlot := make(map[*tensor.Tensor]*arenaSlot, len(p.pending))
-	unused := map[*tensor.Tensor]bool{} // the outputs of nodes fused into a later step: never written
-	for _, ns := range p.fused {
-		for _, a := range ns {
-			if t, ok := p.vals[a.Outputs[0]]; ok {
-				unused[p.base(t)] = true
-			}
+	unused := map[*tensor.Tensor]bool{} // values of fused nodes no step writes
+	for v := range p.unwritten {
+		if t, ok := p.vals[v]; ok {
+			unused[p.base(t)] = true
 		}
 	}
 	for _, t := range p.pending {
@@ -53,8 +51,10 @@ func (p *Program) planArena() {
 		for _, v := range st.node.Inputs {
 			touch(v, i)
 		}
-		if ns, ok := p.fused[st.node]; ok { // a fused step reads its first node's input
-			touch(ns[0].Inputs[0], i)
+		for _, a := range p.fused[st.node] { // a fused step reads its nodes' inputs
+			for _, v := range a.Inputs {
+				touch(v, i)
+			}
 		}
 		for _, v := range st.node.Outputs {
 			touch(v, i)

@@ -58,7 +58,7 @@ func benchConv(b *testing.B, xs, ws tensor.Shape, p ConvParams) {
 		paths = append(paths, struct {
 			name string
 			run  func()
-		}{"direct", func() { r.convPlanned(d, y, x, nil) }})
+		}{"direct", func() { r.convPlanned(d, y, x, nil, nil) }})
 	}
 	if haveBLAS && !g.depthwise() {
 		paths = append(paths, struct {

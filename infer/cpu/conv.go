@@ -161,7 +161,7 @@ func (r *Runner) Conv2D(dst, x, w, bias, residual *tensor.Tensor, p ConvParams, 
 	if directFits(g) {
 		d := &r.conv.plan
 		d.plan(g, w.F32, b, act, r.workers)
-		r.convDirect(d, dst.F32, x.F32, res)
+		r.convDirect(d, dst.F32, x.F32, res, nil)
 		return nil
 	}
 	if need, _ := r.ConvScratch(x.Shape, w.Shape, p); len(scratch) < need {

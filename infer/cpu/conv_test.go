@@ -356,7 +356,7 @@ func TestConvWinogradSplitMatchesReference(t *testing.T) {
 				t.Fatalf("case %d: %d parts and %d chunks, want %d and %d", i, p.parts, p.chunks, c.parts, c.chunks)
 			}
 			d.portable = portable
-			if err := r.convPlanned(d, y, x, res); err != nil {
+			if err := r.convPlanned(d, y, x, res, nil); err != nil {
 				t.Fatal(err)
 			}
 			assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, c.workers, portable), y.F32, want, 1e-4)
@@ -555,7 +555,7 @@ func checkPlannedConvs(t *testing.T, cases []convCase, rng *rand.Rand, planned f
 					t.Fatalf("case %d: not planned for the path under test", i)
 				}
 				d.portable = portable
-				if err := r.convPlanned(d, y, x, res); err != nil {
+				if err := r.convPlanned(d, y, x, res, nil); err != nil {
 					t.Fatal(err)
 				}
 				assertClose(t, fmt.Sprintf("case %d, %d workers, portable %v", i, workers, portable), y.F32, want, 1e-4)

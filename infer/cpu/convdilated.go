@@ -117,7 +117,7 @@ func (r *Runner) convDilated(d *directConv, y, x, res []float32) {
 	*t = mosaicTask{p: p, m: xm, plain: x, h: g.h, w: g.w, toMosaic: true}
 	r.pool.run(g.n*g.c, mosaicGrain, t)
 	p.inner.portable = d.portable
-	r.convDirect(p.inner, ym, xm, nil)
+	r.convDirect(p.inner, ym, xm, nil, nil)
 	*t = mosaicTask{p: p, m: ym, plain: y, res: res, act: d.act, h: g.h, w: g.w}
 	r.pool.run(g.n*g.m, mosaicGrain, t)
 	*t = mosaicTask{}

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"github.com/dsgo/dsgo/infer/cpu/internal/vecmath"
 	"github.com/dsgo/dsgo/infer/tensor"
 )
 
@@ -173,16 +172,8 @@ func (t *fusedTask) run(worker, lo, hi int) {
 // f.ps floats apart in rows, into the pool's output y.
 func (f *s2Fused) poolRows(y, rows []float32, n, oh0, oh1 int) {
 	g := f.b.g
-	pw, ph := g.ow/2, g.oh/2
-	k := (oh1 - oh0) / 2 * pw
+	k := (oh1 - oh0) * g.ow // floats of a plane's rows
 	for m := range g.m {
-		src := rows[m*f.ps:][:(oh1-oh0)*g.ow]
-		dst := y[((n*g.m+m)*ph+oh0/2)*pw:][:k]
-		if vecmath.MaxPool2Rows(dst, src, g.ow) {
-			continue
-		}
-		for r := range (oh1 - oh0) / 2 {
-			maxPool2Row(dst[r*pw:][:pw], src[2*r*g.ow:][:g.ow], src[(2*r+1)*g.ow:][:g.ow], pw)
-		}
+		pool2Rect(y[((n*g.m+m)*g.oh+oh0)*g.ow/4:][:k/4], rows[m*f.ps:][:k], g.ow, 0, oh1-oh0, 0, g.ow)
 	}
 }

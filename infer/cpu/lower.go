@@ -44,23 +44,23 @@ func lowerConv(p *Program, n *graph.Node) (func() error, error) {
 	if d, ok := p.r.planConv(x, w, bias, y, n.In(1).Const != nil && (bias == nil || n.In(2).Const != nil), prm); ok {
 		// Weights packed once, here, for the direct kernel.
 		p.kernels[n] = d.kernel()
-		if res == nil && d.s2 != nil {
-			// A stride-2 layer whose input only it reads, from a stride-2
-			// layer: the two run as one step (s2Fused), the first's step
-			// does nothing.
-			if a, ok := p.s2convs[n.Inputs[0]]; ok && a.f == nil && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
-				if f := fuseS2(a.d, d); f != nil {
-					p.steps[a.step].run = func() error { return nil }
-					p.kernels[a.node] = "stride-2, fused into the next layer"
-					p.kernels[n] = "stride-2, fused with the layer before"
-					p.fused[n] = []*graph.Node{a.node}
-					p.s2convs[n.Outputs[0]] = s2Conv{d: d, f: f, node: n, step: len(p.steps), x: a.x}
-					return func() error { return p.r.convFused(f, y, a.x) }, nil
-				}
+		// A stride-2 layer whose input only it reads, from a stride-2
+		// layer: the two run as one step (s2Fused), the first's step
+		// does nothing.
+		if a, ok := p.convs[n.Inputs[0]]; ok && res == nil && d.s2 != nil && a.d.s2 != nil && a.f == nil && a.res == nil &&
+			p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
+			if f := fuseS2(a.d, d); f != nil {
+				p.steps[a.step].run = func() error { return nil }
+				p.kernels[a.node] = "stride-2, fused into the next layer"
+				p.kernels[n] = "stride-2, fused with the layer before"
+				p.fused[n] = []*graph.Node{a.node}
+				p.unwritten[a.node.Outputs[0]] = true
+				p.convs[n.Outputs[0]] = loweredConv{d: d, f: f, node: n, step: len(p.steps), x: a.x, y: y}
+				return func() error { return p.r.convFused(f, y, a.x) }, nil
 			}
-			p.s2convs[n.Outputs[0]] = s2Conv{d: d, node: n, step: len(p.steps), x: x}
 		}
-		return func() error { return p.r.convPlanned(d, y, x, res) }, nil
+		p.convs[n.Outputs[0]] = loweredConv{d: d, node: n, step: len(p.steps), x: x, y: y, res: res}
+		return func() error { return p.r.convPlanned(d, y, x, res, nil) }, nil
 	}
 	p.kernels[n] = "im2col+GEMM"
 	if g, err := convGeometry(x.Shape, w.Shape, prm); err == nil && g.depthwise() {
@@ -88,18 +88,34 @@ func lowerPool(p *Program, n *graph.Node) (func() error, error) {
 		Dilations: pair(n.AttrInts("dilations"), 1), Pads: pads4(n.AttrInts("pads")),
 		CeilMode: n.AttrInt("ceil_mode", 0) == 1, CountIncludePad: n.AttrInt("count_include_pad", 0) == 1}
 	if n.Op == "MaxPool" {
-		// A 2x2 stride-2 max pool that alone reads a stride-2
-		// convolution's output runs in that convolution's step
-		// (withPool), whose own step then does nothing.
-		if c, ok := p.s2convs[n.Inputs[0]]; ok && len(outs) == 1 && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
+		// A 2x2 stride-2 max pool that alone reads a planned
+		// convolution's output runs in that convolution's step, whose own
+		// step then does nothing: a stride-2 layer's (or fused pair's)
+		// rows go from the worker's buffer into the pool, the output
+		// never written (withPool); other plans pool each band or chunk
+		// of output they have just written, while it is in the caches
+		// (directConv.poolFits).
+		if c, ok := p.convs[n.Inputs[0]]; ok && len(outs) == 1 && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {
 			if g, err := poolGeometry(ins[0].Shape, prm); err == nil {
-				if f := withPool(c.f, c.d, g); f != nil {
+				var run func() error
+				var f *s2Fused
+				if c.res == nil {
+					f = withPool(c.f, c.d, g)
+				}
+				switch {
+				case f != nil:
+					p.unwritten[c.node.Outputs[0]] = true
+					run = func() error { return p.r.convFused(f, outs[0], c.x) }
+				case c.f == nil && c.d.poolFits(g, p.r.winoPoolBytes):
+					run = func() error { return p.r.convPlanned(c.d, c.y, c.x, c.res, outs[0]) }
+				}
+				if run != nil {
 					p.steps[c.step].run = func() error { return nil }
 					p.kernels[n] = p.kernels[c.node] + ", with the max pool after it"
-					p.kernels[c.node] = "stride-2, fused into the max pool after it"
+					p.kernels[c.node] = "fused into the max pool after it"
 					p.fused[n] = append(slices.Clone(p.fused[c.node]), c.node)
 					delete(p.fused, c.node)
-					return func() error { return p.r.convFused(f, outs[0], c.x) }, nil
+					return run, nil
 				}
 			}
 		}

@@ -36,27 +36,32 @@ type Program struct {
 	// kernels names the kernel each convolution node runs on (Profile).
 	kernels map[*graph.Node]string
 	// While lowering: how many nodes (and graph outputs) read each
-	// value, and the stride-2 convolutions lowered so far by their
-	// output (fuseS2).
-	uses    map[*graph.Value]int
-	s2convs map[*graph.Value]s2Conv
+	// value, and the planned convolutions lowered so far by their output
+	// (fuseS2, withPool, convPooled).
+	uses  map[*graph.Value]int
+	convs map[*graph.Value]loweredConv
 	// fused maps a node whose step runs the nodes before it too (an
 	// s2Fused plan: a stride-2 convolution after another, a max pool
-	// after one or two) to those, first first: their own steps do
-	// nothing, their output tensors get no memory, and the step reads the
-	// first's input (planArena, Profile).
+	// after one or two; a max pool after any planned convolution) to
+	// those, first first: their own steps do nothing and the step reads
+	// their inputs (planArena, Profile).
 	fused map[*graph.Node][]*graph.Node
+	// unwritten are the values of fused nodes that no step writes: their
+	// rows pass through the workers' buffers (planArena gives them no
+	// memory).
+	unwritten map[*graph.Value]bool
 }
 
-// s2Conv is a lowered convolution on the stride-2 kernel: its plan, node,
-// step and input (the first layer's, where f fuses it with the one
-// before), for a next node to fuse with.
-type s2Conv struct {
-	d    *directConv
-	f    *s2Fused
-	node *graph.Node
-	step int
-	x    *tensor.Tensor
+// loweredConv is a lowered convolution on a planned kernel: its plan
+// (with f, fused with the stride-2 layer before it), node, step and
+// tensors (x: the first layer's input where f fuses it), for a next node
+// to fuse with.
+type loweredConv struct {
+	d         *directConv
+	f         *s2Fused
+	node      *graph.Node
+	step      int
+	x, y, res *tensor.Tensor
 }
 
 // view is a tensor whose data is base's from element off on.
@@ -84,8 +89,8 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 		return nil, err
 	}
 	p := &Program{r: r, g: bound, vals: map[*graph.Value]*tensor.Tensor{}, views: map[*tensor.Tensor]view{},
-		kernels: map[*graph.Node]string{}, uses: map[*graph.Value]int{}, s2convs: map[*graph.Value]s2Conv{},
-		fused: map[*graph.Node][]*graph.Node{}}
+		kernels: map[*graph.Node]string{}, uses: map[*graph.Value]int{}, convs: map[*graph.Value]loweredConv{},
+		fused: map[*graph.Node][]*graph.Node{}, unwritten: map[*graph.Value]bool{}}
 	for _, n := range bound.Nodes {
 		for _, v := range n.Inputs {
 			p.uses[v]++
@@ -128,7 +133,7 @@ func Compile(g *graph.Graph, shapes map[string]tensor.Shape, r *Runner) (*Progra
 		}
 	}
 	p.planArena()
-	p.uses, p.s2convs = nil, nil
+	p.uses, p.convs = nil, nil
 	return p, nil
 }
 

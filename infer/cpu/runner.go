@@ -32,8 +32,11 @@ type Runner struct {
 	resize  resizeTask
 	blas    bool
 	// noFuse makes Programs compiled for the Runner run every layer as
-	// its own step (no s2Fused pairs): for paired measurements.
+	// its own step (no s2Fused pairs, no pools in a convolution's step):
+	// for paired measurements.
 	noFuse bool
+	// winoPoolBytes is winoPoolBytes, lower in tests of small layers.
+	winoPoolBytes int
 }
 
 // NewRunner starts a Runner's worker goroutines.
@@ -42,7 +45,7 @@ func NewRunner(o Options) *Runner {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	r := &Runner{workers: w, blas: haveBLAS}
+	r := &Runner{workers: w, blas: haveBLAS, winoPoolBytes: winoPoolBytes}
 	r.pool.start(w)
 	r.pack = make([][]float32, w)
 	r.cols = make([][]float32, w)

@@ -393,6 +393,12 @@ func (t *directTask) winoOutput(m, st []float32, n, t0, t1, off, oc0, oc1 int) {
 		if t.epilog && !fused {
 			t.winoFinish(base, i0, i1, t0, t1)
 		}
+		if t.pool != nil { // the chunk's tiles of the channel are final
+			for i := i0; i <= i1; i++ {
+				ja, jb := max(0, t0-i*p.tw), min(p.tw, t1-i*p.tw)
+				t.poolRect(n, oc, e*i, min(g.oh, e*i+e), e*ja, min(e*jb, g.ow))
+			}
+		}
 	}
 }
 

@@ -95,7 +95,7 @@ type chainCase struct {
 }
 
 // check runs the chain on 1-3 workers against the naive layers one
-// after the other.
+// after the other, and checks that a run allocates nothing.
 func (tc chainCase) check(t *testing.T, rng *rand.Rand, name string) {
 	t.Helper()
 	g, params := convChain(rng, tc.c, tc.layers, tc.keep, tc.pool, tc.pre)
@@ -151,6 +151,9 @@ func (tc chainCase) check(t *testing.T, rng *rand.Rand, name string) {
 		}
 		out, _ := p.Output(g.Outputs[len(g.Outputs)-1].Name)
 		assertClose(t, fmt.Sprintf("%s, %d workers", name, workers), out.F32, want.F32, 1e-4)
+		if a := testing.AllocsPerRun(2, func() { p.Run() }); a != 0 {
+			t.Errorf("%s, %d workers: %v allocations per run", name, workers, a)
+		}
 		if tc.keep {
 			got, _ := p.Output(g.Outputs[0].Name)
 			assertClose(t, fmt.Sprintf("%s, %d workers, first output", name, workers), got.F32, first.F32, 1e-4)

@@ -163,17 +163,7 @@ func (t *fusedTask) run(worker, lo, hi int) {
 			tb.finishRows(n, 0, gb.m, ob0, ob1)
 		}
 		if f.pool {
-			f.poolRows(t.y, tb.y, n, ob0, ob1)
+			poolRows(t.y, tb.y, f.ps, gb, n, 0, gb.m, ob0, ob1)
 		}
-	}
-}
-
-// poolRows max-pools rows [oh0, oh1) of image n's output of b, planes
-// f.ps floats apart in rows, into the pool's output y.
-func (f *s2Fused) poolRows(y, rows []float32, n, oh0, oh1 int) {
-	g := f.b.g
-	k := (oh1 - oh0) * g.ow // floats of a plane's rows
-	for m := range g.m {
-		pool2Rect(y[((n*g.m+m)*g.oh+oh0)*g.ow/4:][:k/4], rows[m*f.ps:][:k], g.ow, 0, oh1-oh0, 0, g.ow)
 	}
 }

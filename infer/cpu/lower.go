@@ -107,7 +107,12 @@ func lowerPool(p *Program, n *graph.Node) (func() error, error) {
 					p.unwritten[c.node.Outputs[0]] = true
 					run = func() error { return p.r.convFused(f, outs[0], c.x) }
 				case c.f == nil && c.d.poolFits(g, p.r.winoPoolBytes):
-					run = func() error { return p.r.convPlanned(c.d, c.y, c.x, c.res, outs[0]) }
+					y := c.y
+					if c.d.poolInBuffer(c.res != nil) {
+						p.unwritten[c.node.Outputs[0]] = true
+						y = nil
+					}
+					run = func() error { return p.r.convPlanned(c.d, y, c.x, c.res, outs[0]) }
 				}
 				if run != nil {
 					p.steps[c.step].run = func() error { return nil }

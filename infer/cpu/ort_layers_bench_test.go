@@ -23,32 +23,36 @@ type benchLayer struct {
 	name                  string
 	c, m, h, w, k, s, pad int
 	act                   string
-	dil                   int // dilation (1: none)
+	dil                   int  // dilation (1: none)
+	pool                  bool // a 2x2 stride-2 MaxPool after the activation
 }
 
 // benchLayers are the convolutions that take most of the test models'
 // time (wholeModels: the classifier's f.*, the DetectNet-style trunk's
 // dn.*, the YOLO-style model's yolo.*, the sample detector's dilated
-// sp.*), dil their dilation.
+// sp.*), dil their dilation, and two YOLOv3-tiny-style layers with their
+// max pool (v3t.*).
 var benchLayers = []benchLayer{
-	{"cls.f0", 3, 16, 96, 96, 3, 2, 1, "relu", 1},
-	{"cls.f1", 16, 32, 48, 48, 3, 2, 1, "relu", 1},
-	{"cls.f3", 32, 64, 12, 12, 3, 2, 1, "relu", 1},
-	{"dn.t0", 3, 24, 272, 480, 3, 2, 1, "relu", 1},
-	{"dn.t1", 24, 48, 136, 240, 3, 2, 1, "relu", 1},
-	{"dn.t2", 48, 64, 68, 120, 3, 2, 1, "relu", 1},
-	{"dn.t3", 64, 96, 34, 60, 3, 2, 1, "relu", 1},
-	{"dn.t4", 96, 96, 17, 30, 3, 1, 1, "relu", 1},
-	{"yolo.c1", 3, 16, 320, 320, 3, 2, 1, "silu", 1},
-	{"yolo.c2", 16, 32, 160, 160, 3, 2, 1, "silu", 1},
-	{"yolo.c3", 32, 48, 80, 80, 3, 2, 1, "silu", 1},
-	{"yolo.c4", 48, 64, 40, 40, 3, 2, 1, "silu", 1},
-	{"yolo.c5", 64, 96, 20, 20, 3, 2, 1, "silu", 1},
-	{"yolo.m3", 112, 48, 40, 40, 3, 1, 1, "silu", 1},
-	{"yolo.m4", 160, 64, 20, 20, 3, 1, 1, "silu", 1},
-	{"sp.t7", 112, 112, 23, 40, 3, 1, 2, "relu", 2},
-	{"sp.t8", 112, 112, 23, 40, 3, 1, 4, "relu", 4},
-	{"sp.t9", 112, 112, 23, 40, 3, 1, 8, "relu", 8},
+	{"cls.f0", 3, 16, 96, 96, 3, 2, 1, "relu", 1, false},
+	{"cls.f1", 16, 32, 48, 48, 3, 2, 1, "relu", 1, false},
+	{"cls.f3", 32, 64, 12, 12, 3, 2, 1, "relu", 1, false},
+	{"dn.t0", 3, 24, 272, 480, 3, 2, 1, "relu", 1, false},
+	{"dn.t1", 24, 48, 136, 240, 3, 2, 1, "relu", 1, false},
+	{"dn.t2", 48, 64, 68, 120, 3, 2, 1, "relu", 1, false},
+	{"dn.t3", 64, 96, 34, 60, 3, 2, 1, "relu", 1, false},
+	{"dn.t4", 96, 96, 17, 30, 3, 1, 1, "relu", 1, false},
+	{"yolo.c1", 3, 16, 320, 320, 3, 2, 1, "silu", 1, false},
+	{"yolo.c2", 16, 32, 160, 160, 3, 2, 1, "silu", 1, false},
+	{"yolo.c3", 32, 48, 80, 80, 3, 2, 1, "silu", 1, false},
+	{"yolo.c4", 48, 64, 40, 40, 3, 2, 1, "silu", 1, false},
+	{"yolo.c5", 64, 96, 20, 20, 3, 2, 1, "silu", 1, false},
+	{"yolo.m3", 112, 48, 40, 40, 3, 1, 1, "silu", 1, false},
+	{"yolo.m4", 160, 64, 20, 20, 3, 1, 1, "silu", 1, false},
+	{"sp.t7", 112, 112, 23, 40, 3, 1, 2, "relu", 2, false},
+	{"sp.t8", 112, 112, 23, 40, 3, 1, 4, "relu", 4, false},
+	{"sp.t9", 112, 112, 23, 40, 3, 1, 8, "relu", 8, false},
+	{"v3t.c1", 3, 16, 416, 416, 3, 1, 1, "relu", 1, true},
+	{"v3t.c2", 16, 32, 208, 208, 3, 1, 1, "relu", 1, true},
 }
 
 // graph builds the layer as a one-node model (plus its activation) with
@@ -75,6 +79,12 @@ func (l benchLayer) graph(rng *rand.Rand) *graph.Graph {
 		out = f32("out", -1, l.m, -1, -1)
 		nodes = append(nodes, &graph.Node{Op: "Sigmoid", Name: "sigmoid", Inputs: []*graph.Value{y}, Outputs: []*graph.Value{sg}},
 			&graph.Node{Op: "Mul", Name: "mul", Inputs: []*graph.Value{y, sg}, Outputs: []*graph.Value{out}})
+	}
+	if l.pool {
+		pooled := f32("pooled", -1, l.m, -1, -1)
+		nodes = append(nodes, &graph.Node{Op: "MaxPool", Name: "pool", Inputs: []*graph.Value{out}, Outputs: []*graph.Value{pooled},
+			Attrs: map[string]graph.Attr{"kernel_shape": ints(2, 2), "strides": ints(2, 2)}})
+		out = pooled
 	}
 	return &graph.Graph{Name: l.name, Opset: 17, Inputs: []*graph.Value{x}, Outputs: []*graph.Value{out}, Nodes: nodes,
 		Initializers: map[string]*tensor.Tensor{"w": wt, "b": bt}}

@@ -92,7 +92,8 @@ func lowerPool(p *Program, n *graph.Node) (func() error, error) {
 		// convolution's output runs in that convolution's step, whose own
 		// step then does nothing: a stride-2 layer's (or fused pair's)
 		// rows go from the worker's buffer into the pool, the output
-		// never written (withPool); other plans pool each band or chunk
+		// never written (withPool), and so do direct rows without a
+		// residual (poolInBuffer); other plans pool each band or chunk
 		// of output they have just written, while it is in the caches
 		// (directConv.poolFits).
 		if c, ok := p.convs[n.Inputs[0]]; ok && len(outs) == 1 && p.uses[n.Inputs[0]] == 1 && !p.r.noFuse {

@@ -459,6 +459,34 @@ func (r *Runner) convPlanned(d *directConv, y, x, residual, pool *tensor.Tensor)
 	return nil
 }
 
+// poolInBuffer makes a direct-rows plan without residual that poolFits
+// send each band's output rows into the worker's buffer and pool them
+// from there (rowsPlane), and reports whether it did: its output tensor
+// is then never written and takes no memory (11 MB an image for 3->16
+// at 416x416). Paired against pooling the rows it wrote into the output
+// (15 pairs; 1 and 2 workers, 1 and 8 images): on the GPU machine's
+// Xeon 3->32 at 256x256 20-56% faster, 8->16 at 320x320 even, 3->16 at
+// 416x416 5-6% slower (3% faster at batch 8 on 2 workers); on this
+// project's AMD VM 3->16 at 416x416 26-49% faster, 3->32 at 256x256
+// 49-93%.
+func (d *directConv) poolInBuffer(res bool) bool {
+	if res || d.wino != nil || d.s2 != nil || d.d4 != nil || d.dil != nil || d.flat {
+		return false
+	}
+	d.rowsPlane = paddedPlane(min(d.band, d.g.oh) * d.g.ow)
+	return true
+}
+
+// poolRows max-pools rows [oh0, oh1) of channels [m0, m1) of image n of
+// an output of geometry g, held in rows (planes ps floats apart, row oh0
+// first), into the pool's output y.
+func poolRows(y, rows []float32, ps int, g convGeom, n, m0, m1, oh0, oh1 int) {
+	k := (oh1 - oh0) * g.ow // floats of a plane's rows
+	for m := m0; m < m1; m++ {
+		pool2Rect(y[((n*g.m+m)*g.oh+oh0)*g.ow/4:][:k/4], rows[m*ps:][:k], g.ow, 0, oh1-oh0, 0, g.ow)
+	}
+}
+
 // poolFits reports whether a run of d can max-pool its output with
 // geometry pg as it goes (convPlanned's pool): 2x2 windows at stride 2
 // tiling the output (poolGeom.tiles2), and a plan that writes bands of
@@ -474,39 +502,6 @@ func (r *Runner) convPlanned(d *directConv, y, x, residual, pool *tensor.Tensor)
 // 104x104 3-4% at batch 8 and 1-2% slower at batch 1, 64->128 at 52x52
 // 1-7% slower (its output's reads from L2 and L3 cost the pool step
 // little; a chunk's tiles make several short pooling calls a channel).
-// poolInBuffer makes a direct-rows plan without residual that poolFits
-// send each band's output rows into the worker's buffer and pool them
-// from there (rowsPlane), and reports whether it did: its output tensor
-// is then never written and takes no memory (11 MB an image for 3->16
-// at 416x416). Paired against pooling the rows it wrote into the output
-// (15 pairs; 1 and 2 workers, 1 and 8 images): on the GPU machine's
-// Xeon 3->32 at 256x256 20-56% faster, 8->16 at 320x320 even, 3->16 at
-// 416x416 5-6% slower (3% faster at batch 8 on 2 workers); on this
-// project's AMD VM 3->16 at 416x416 26-49% faster, 3->32 at 256x256
-// 49-93%.
-func (d *directConv) poolInBuffer(res bool) bool {
-	if res || d.wino != nil || d.s2 != nil || d.d4 != nil || d.dil != nil || d.flat {
-		return false
-	}
-	g := d.g
-	ps := (min(d.band, g.oh)*g.ow+15)&^15 + s2FusePad
-	if 4*ps%4096 == 0 {
-		ps += s2FusePad
-	}
-	d.rowsPlane = ps
-	return true
-}
-
-// poolRows max-pools rows [oh0, oh1) of channels [m0, m1) of image n of
-// an output of geometry g, held in rows (planes ps floats apart, row oh0
-// first), into the pool's output y.
-func poolRows(y, rows []float32, ps int, g convGeom, n, m0, m1, oh0, oh1 int) {
-	k := (oh1 - oh0) * g.ow // floats of a plane's rows
-	for m := m0; m < m1; m++ {
-		pool2Rect(y[((n*g.m+m)*g.oh+oh0)*g.ow/4:][:k/4], rows[m*ps:][:k], g.ow, 0, oh1-oh0, 0, g.ow)
-	}
-}
-
 func (d *directConv) poolFits(pg poolGeom, winoBytes int) bool {
 	g := d.g
 	if !pg.tiles2() || pg.n != g.n || pg.c != g.m || pg.h != g.oh || pg.w != g.ow || d.dil != nil || d.flat {

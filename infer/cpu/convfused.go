@@ -47,6 +47,17 @@ const s2FuseMinBand = 4
 // 64 bytes, so that they are not a multiple of 4 KiB apart.
 const s2FusePad = 16
 
+// paddedPlane returns the floats between the planes of n floats of rows
+// in a worker's buffer: n rounded up to 16, plus s2FusePad, plus another
+// where that is a multiple of 4 KiB.
+func paddedPlane(n int) int {
+	ps := (n+15)&^15 + s2FusePad
+	if 4*ps%4096 == 0 {
+		ps += s2FusePad
+	}
+	return ps
+}
+
 // fuseS2 plans a and b (stride-2 plans of the first and second layer,
 // b reading a's output) as one step, or returns nil when they do not fit
 // together.
@@ -56,14 +67,10 @@ func fuseS2(a, b *directConv) *s2Fused {
 		ga.oh != gb.h || ga.ow != gb.w || b.band < s2FuseMinBand && b.band < gb.oh {
 		return nil
 	}
-	s := ((2*b.band+1)*ga.ow+15)&^15 + s2FusePad
-	if 4*s%4096 == 0 {
-		s += s2FusePad
-	}
-	f := &s2Fused{a: a, b: b, s: s}
+	f := &s2Fused{a: a, b: b, s: paddedPlane((2*b.band + 1) * ga.ow)}
 	f.bOff = (a.bufLen + 15) &^ 15
 	f.midOff = (f.bOff + b.bufLen + 15) &^ 15
-	f.bufLen = f.midOff + ga.m*s
+	f.bufLen = f.midOff + ga.m*f.s
 	a.s2.staged = false // the rows' planes are not a multiple of 4 KiB apart
 	return f
 }
@@ -81,8 +88,7 @@ func fuseS2(a, b *directConv) *s2Fused {
 // -5% to +3%.
 func withPool(f *s2Fused, b *directConv, pg poolGeom) *s2Fused {
 	gb := b.g
-	if b.s2 == nil || gb.group != 1 || !pg.tiles2() || pg.n != gb.n || pg.c != gb.m || pg.h != gb.oh || pg.w != gb.ow ||
-		b.band%2 != 0 && b.band < gb.oh {
+	if b.s2 == nil || gb.group != 1 || !b.poolFits(pg, 0) {
 		return nil
 	}
 	if f == nil {
@@ -90,13 +96,9 @@ func withPool(f *s2Fused, b *directConv, pg poolGeom) *s2Fused {
 		f.bufLen = f.midOff
 		b.s2.staged = false // the rows' planes are not a multiple of 4 KiB apart
 	}
-	ps := (min(b.band, gb.oh)*gb.ow+15)&^15 + s2FusePad
-	if 4*ps%4096 == 0 {
-		ps += s2FusePad
-	}
 	g := *f
-	g.pool, g.ps, g.poolOff = true, ps, (f.bufLen+15)&^15
-	g.bufLen = g.poolOff + gb.m*ps
+	g.pool, g.ps, g.poolOff = true, paddedPlane(min(b.band, gb.oh)*gb.ow), (f.bufLen+15)&^15
+	g.bufLen = g.poolOff + gb.m*g.ps
 	return &g
 }
 

@@ -55,7 +55,7 @@ func (p *Program) Profile(w io.Writer, runs int) error {
 			f += flops(a)
 		}
 		if slices.Contains(fusedInto, n) {
-			f = 0 // its time is in the next layer's
+			f = 0 // its time is in a later node's step
 		}
 		if f > 0 && t > 0 {
 			fmt.Fprintf(w, " %.1f GFLOP/s", float64(f)/t.Seconds()/1e9)

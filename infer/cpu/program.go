@@ -37,7 +37,7 @@ type Program struct {
 	kernels map[*graph.Node]string
 	// While lowering: how many nodes (and graph outputs) read each
 	// value, and the planned convolutions lowered so far by their output
-	// (fuseS2, withPool, convPooled).
+	// (fuseS2, withPool, poolFits).
 	uses  map[*graph.Value]int
 	convs map[*graph.Value]loweredConv
 	// fused maps a node whose step runs the nodes before it too (an
